@@ -1,0 +1,102 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Claim takes up to n tasks for worker (high before normal before low, oldest
+// first) and leases them for Options.Lease. It never blocks; see WaitForWork.
+// Callers pass n = their free slots, so a busy process never hoards tasks that an
+// idle one could run.
+func (q *Queue) Claim(ctx context.Context, worker string, n int) ([]Claimed, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	k := q.keys
+	res, err := claimScript.Run(ctx, q.rdb,
+		[]string{k.PendingHigh, k.Pending, k.PendingLow, k.Processing, k.Leases, k.Stats, k.Events, k.Worker(worker)},
+		worker, n, ms(q.opts.Lease), q.opts.EventsMaxLen, k.Prefix+"task:").Slice()
+	if err != nil {
+		if isNil(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("claim for %s: %w", worker, err)
+	}
+	out := make([]Claimed, 0, len(res))
+	for _, r := range res {
+		f, ok := r.([]any)
+		if !ok || len(f) < 9 {
+			return out, fmt.Errorf("claim for %s: unexpected reply %v", worker, r)
+		}
+		c := Claimed{
+			ID:       str(f[0]),
+			Name:     str(f[1]),
+			Priority: Priority(str(f[2])),
+			Payload:  []byte(str(f[3])),
+			Attempt:  int(num(f[4])),
+		}
+		c.MaxAttempts = int(num(f[5]))
+		c.CreatedAt = fromMS(num(f[6]))
+		c.HasBlob = num(f[7]) > 0
+		c.ClaimedAt = fromMS(num(f[8]))
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// WaitForWork blocks until a task may be waiting (a wake-up token arrives) or the
+// timeout passes. Idle workers sit here instead of sleep-polling; each enqueue
+// pushes one token, and Redis hands it to the longest-waiting client, so one new
+// task wakes one worker, within a millisecond on a LAN.
+func (q *Queue) WaitForWork(ctx context.Context, timeout time.Duration) (bool, error) {
+	if timeout < time.Second {
+		// go-redis rounds blocking timeouts under 1s up to 1s anyway; say so.
+		timeout = time.Second
+	}
+	_, err := q.rdb.BLPop(ctx, timeout, q.keys.Signal).Result()
+	if isNil(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("wait for work: %w", err)
+	}
+	return true, nil
+}
+
+// Blob returns the input bytes that travel with task id.
+func (q *Queue) Blob(ctx context.Context, id string) ([]byte, error) {
+	b, err := q.rdb.Get(ctx, q.keys.Blob(id)).Bytes()
+	if isNil(err) {
+		return nil, fmt.Errorf("blob of %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("blob of %s: %w", id, err)
+	}
+	return b, nil
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+func num(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case string:
+		n, _ := strconv.ParseInt(x, 10, 64)
+		return n
+	}
+	return 0
+}

@@ -1,0 +1,126 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Outcome is how a claimed task ended: Err nil completes it, an error fails it
+// (retried with backoff, or dead-lettered when permanent or out of attempts).
+type Outcome struct {
+	Worker  string
+	Task    Claimed
+	Result  []byte // stored in the task hash on success (JSON for imgq)
+	Err     error
+	Elapsed time.Duration
+}
+
+// Backoff is the delay before retry number attempt (1-based): base·2^(attempt-1),
+// capped, with ±20% jitter so a burst of failures does not retry in lockstep.
+func (q *Queue) Backoff(attempt int) time.Duration {
+	d := q.opts.BackoffBase
+	for i := 1; i < attempt && d < q.opts.BackoffMax; i++ {
+		d *= 2
+	}
+	d = min(d, q.opts.BackoffMax)
+	jitter := time.Duration(rand.Int64N(int64(d)/5+1)) - d/10
+	return d + jitter
+}
+
+func (q *Queue) finishCmd(ctx context.Context, p redis.Pipeliner, o Outcome) *redis.Cmd {
+	k := q.keys
+	id := o.Task.ID
+	busy := max(o.Elapsed.Milliseconds(), 0)
+	if o.Err == nil {
+		return p.EvalSha(ctx, completeScript.Hash(),
+			[]string{k.Task(id), k.Processing, k.Leases, k.Completed, k.Stats, k.Events, k.Worker(o.Worker), k.Blob(id)},
+			id, o.Worker, o.Task.Attempt, o.Result, busy, q.opts.CompletedKeep, ms(q.opts.Retention),
+			q.opts.EventsMaxLen, k.Prefix+"task:", k.Prefix+"blob:")
+	}
+	perm := "0"
+	if IsPermanent(o.Err) {
+		perm = "1"
+	}
+	return p.EvalSha(ctx, failScript.Hash(),
+		[]string{k.Task(id), k.Processing, k.Leases, k.Retry, k.Failed, k.Stats, k.Events, k.Worker(o.Worker)},
+		id, o.Worker, o.Task.Attempt, truncate(o.Err.Error(), 2000), busy, perm, ms(q.Backoff(o.Task.Attempt)),
+		q.opts.EventsMaxLen, q.opts.FailedKeep, k.Prefix+"task:", k.Prefix+"blob:")
+}
+
+// Finish records outcomes in one pipelined round trip (a worker batches what its
+// handlers finished meanwhile). The returned slice has one error per outcome:
+// nil, ErrLeaseLost (wrapped) when the claim had lapsed, or a Redis error.
+func (q *Queue) Finish(ctx context.Context, outs []Outcome) []error {
+	errs := make([]error, len(outs))
+	if len(outs) == 0 {
+		return errs
+	}
+	run := func() ([]redis.Cmder, error) {
+		return q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, o := range outs {
+				q.finishCmd(ctx, p, o)
+			}
+			return nil
+		})
+	}
+	cmds, err := run()
+	if isNoScript(err) {
+		if lerr := q.LoadScripts(ctx); lerr != nil {
+			for i := range errs {
+				errs[i] = lerr
+			}
+			return errs
+		}
+		cmds, _ = run()
+	}
+	for i := range outs {
+		var cerr error
+		if i < len(cmds) {
+			cerr = cmds[i].Err()
+		} else {
+			cerr = err
+		}
+		if cerr != nil && !isNil(cerr) {
+			errs[i] = fmt.Errorf("finish %s: %w", outs[i].Task.ID, leaseLost(cerr))
+		}
+	}
+	return errs
+}
+
+// Complete acknowledges one task. See Finish.
+func (q *Queue) Complete(ctx context.Context, worker string, t Claimed, result []byte, elapsed time.Duration) error {
+	return q.Finish(ctx, []Outcome{{Worker: worker, Task: t, Result: result, Elapsed: elapsed}})[0]
+}
+
+// Fail records a failed run of one task. See Finish.
+func (q *Queue) Fail(ctx context.Context, worker string, t Claimed, cause error, elapsed time.Duration) error {
+	if cause == nil {
+		return errors.New("fail: nil error")
+	}
+	return q.Finish(ctx, []Outcome{{Worker: worker, Task: t, Err: cause, Elapsed: elapsed}})[0]
+}
+
+// Release hands an unfinished task back to the front of its pending list without
+// using up an attempt (graceful shutdown).
+func (q *Queue) Release(ctx context.Context, worker string, t Claimed) error {
+	k := q.keys
+	err := releaseScript.Run(ctx, q.rdb,
+		[]string{k.Task(t.ID), k.Processing, k.Leases, k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events, k.Worker(worker)},
+		t.ID, worker, t.Attempt, q.opts.EventsMaxLen, q.opts.SignalCap).Err()
+	if err != nil {
+		return fmt.Errorf("release %s: %w", t.ID, leaseLost(err))
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,133 @@
+package queue
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// DefaultName is the course's queue name: its keys read exactly as in the lesson
+// (image_processing:pending, image_processing:completed, ...).
+const DefaultName = "image_processing"
+
+// Keys builds every Redis key of one queue. No other file spells a key name, so the
+// whole layout can be read here (and in docs/ARCHITECTURE.md).
+//
+// A queue name may carry a Redis Cluster hash tag such as "{img}": every key below
+// starts with the name, so all of them hash to the same slot.
+type Keys struct {
+	Prefix string // "<name>:"
+
+	PendingHigh string // list of task ids, oldest at the head (LPOP side)
+	Pending     string // normal priority
+	PendingLow  string
+	Processing  string // list of ids claimed and not yet finished
+	Completed   string // newest first, trimmed to Options.CompletedKeep
+	Failed      string // dead letters, newest first
+	Leases      string // zset id -> lease deadline (ms, Redis TIME)
+	Retry       string // zset id -> time the retry is due (ms)
+	Signal      string // list of wake-up tokens idle workers block on
+	Stats       string // hash of counters: enqueued, completed, failed, ...
+	Events      string // capped stream of every transition
+	Workers     string // zset worker id -> last heartbeat (ms)
+	WorkersGone string // zset worker id -> time it was declared gone (ms)
+	Config      string // hash of runtime switches shared by all workers (fail_rate, paused)
+}
+
+// NewKeys returns the key names of queue name. Call ValidateName first.
+func NewKeys(name string) Keys {
+	p := name + ":"
+	return Keys{
+		Prefix:      p,
+		PendingHigh: p + "pending:high",
+		Pending:     p + "pending",
+		PendingLow:  p + "pending:low",
+		Processing:  p + "processing",
+		Completed:   p + "completed",
+		Failed:      p + "failed",
+		Leases:      p + "leases",
+		Retry:       p + "retry",
+		Signal:      p + "signal",
+		Stats:       p + "stats",
+		Events:      p + "events",
+		Workers:     p + "workers",
+		WorkersGone: p + "workers:gone",
+		Config:      p + "config",
+	}
+}
+
+// Task is the hash of one task.
+func (k Keys) Task(id string) string { return k.Prefix + "task:" + id }
+
+// Blob holds the input bytes that travel with a task.
+func (k Keys) Blob(id string) string { return k.Prefix + "blob:" + id }
+
+// Worker is the hash of one worker: host, pid, state and counters.
+func (k Keys) Worker(id string) string { return k.Prefix + "worker:" + id }
+
+// WorkerActive is the set of task ids a worker holds right now.
+func (k Keys) WorkerActive(id string) string { return k.Prefix + "worker:" + id + ":active" }
+
+// PendingFor returns the pending list of a priority.
+func (k Keys) PendingFor(p Priority) string {
+	switch p {
+	case High:
+		return k.PendingHigh
+	case Low:
+		return k.PendingLow
+	default:
+		return k.Pending
+	}
+}
+
+// Pattern matches every key of the queue, for SCAN; glob characters in the name
+// are escaped so a name can never match another queue's keys.
+func (k Keys) Pattern() string {
+	var b strings.Builder
+	for _, r := range k.Prefix {
+		switch r {
+		case '*', '?', '[', ']', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('*')
+	return b.String()
+}
+
+// ValidateName refuses queue names that would be unreadable or ambiguous in Redis:
+// empty, too long, spaces, control characters, ':' (a name with ':' could overlap
+// another queue's keys, so flush could delete them), or glob characters.
+func ValidateName(name string) error {
+	if name == "" {
+		return fmt.Errorf("queue name is empty")
+	}
+	if len(name) > 64 {
+		return fmt.Errorf("queue name %q is longer than 64 bytes", name)
+	}
+	for _, r := range name {
+		switch {
+		case r == ':' || r == '*' || r == '?' || r == '[' || r == ']' || r == '\\':
+			return fmt.Errorf("queue name %q: %q is not allowed (use letters, digits, _ - . and a {hash tag})", name, r)
+		case unicode.IsSpace(r) || unicode.IsControl(r) || r > unicode.MaxASCII:
+			return fmt.Errorf("queue name %q: spaces, control and non-ASCII characters are not allowed", name)
+		}
+	}
+	return nil
+}
+
+// ValidateID refuses task and worker ids that could break a key or a terminal.
+func ValidateID(kind, id string) error {
+	if id == "" {
+		return fmt.Errorf("%s id is empty", kind)
+	}
+	if len(id) > 128 {
+		return fmt.Errorf("%s id %q is longer than 128 bytes", kind, id)
+	}
+	for _, r := range id {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r > unicode.MaxASCII || r == ':' || r == '{' || r == '}' || r == '*' || r == '?' || r == '[' || r == ']' || r == '\\' {
+			return fmt.Errorf("%s id %q: only printable ASCII without spaces, ':', braces or glob characters", kind, id)
+		}
+	}
+	return nil
+}

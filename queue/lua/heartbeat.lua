@@ -1,0 +1,23 @@
+-- heartbeat: a live worker says so, and extends the leases of the tasks it holds,
+-- so a slow task is never stolen from a live worker. Returns 'gone' when the
+-- worker was declared gone (or its id taken over): it must register again, and
+-- its old claims are no longer its own.
+-- KEYS: 1 workers, 2 worker hash, 3 leases
+-- ARGV: 1 worker id, 2 instance, 3 lease ms, 4 task key prefix, 5 state, 6 active, 7.. task ids
+local h = redis.call('HMGET', KEYS[2], 'instance', 'state')
+if h[1] ~= ARGV[2] or h[2] == 'gone' or h[2] == 'stopped' then
+  return 'gone'
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('HSET', KEYS[2], 'last_seen', now, 'state', ARGV[5], 'active', ARGV[6])
+local deadline = now + tonumber(ARGV[3])
+for i = 7, #ARGV do
+  local id = ARGV[i]
+  local th = redis.call('HMGET', ARGV[4] .. id, 'status', 'worker')
+  if th[1] == 'processing' and th[2] == ARGV[1] then
+    redis.call('ZADD', KEYS[3], 'XX', deadline, id)
+  end
+end
+return 'ok'

@@ -1,0 +1,148 @@
+// Package queue is imgq's reliable work queue on Redis.
+//
+// Each state transition is one Lua script (lua/*.lua), so every move of a task is
+// atomic; lease times come from Redis TIME, never from a machine's clock; and the
+// keys keep the course's names, so `redis-cli LRANGE image_processing:pending 0 -1`
+// still shows the work waiting. See docs/ARCHITECTURE.md for the layout.
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Options tune a queue. Zero fields take the defaults shown.
+type Options struct {
+	Name          string        // "image_processing"
+	Lease         time.Duration // 30s: a claim lapses unless its worker heartbeats
+	MaxAttempts   int           // 3: runs before a retryable failure is dead-lettered
+	BackoffBase   time.Duration // 1s: first retry delay, doubled each attempt
+	BackoffMax    time.Duration // 1m
+	CompletedKeep int64         // 1000: newest completed ids kept; older tasks are deleted
+	FailedKeep    int64         // 10000: dead letters kept
+	Retention     time.Duration // 24h: a completed task's hash expires after this
+	EventsMaxLen  int64         // 10000: approximate cap of the events stream
+	WorkerTimeout time.Duration // 10s: a worker silent this long is gone
+	KeepGone      time.Duration // 10m: how long a gone worker stays visible
+	MaxBlobBytes  int64         // 20 MiB: input bytes carried by one task
+	SignalCap     int64         // 10000: wake-up tokens kept for idle workers
+}
+
+func (o Options) withDefaults() Options {
+	if o.Name == "" {
+		o.Name = DefaultName
+	}
+	if o.Lease <= 0 {
+		o.Lease = 30 * time.Second
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 3
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = time.Second
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = time.Minute
+	}
+	if o.CompletedKeep <= 0 {
+		o.CompletedKeep = 1000
+	}
+	if o.FailedKeep <= 0 {
+		o.FailedKeep = 10000
+	}
+	if o.Retention <= 0 {
+		o.Retention = 24 * time.Hour
+	}
+	if o.EventsMaxLen <= 0 {
+		o.EventsMaxLen = 10000
+	}
+	if o.WorkerTimeout <= 0 {
+		o.WorkerTimeout = 10 * time.Second
+	}
+	if o.KeepGone <= 0 {
+		o.KeepGone = 10 * time.Minute
+	}
+	if o.MaxBlobBytes <= 0 {
+		o.MaxBlobBytes = 20 << 20
+	}
+	if o.SignalCap <= 0 {
+		o.SignalCap = 10000
+	}
+	return o
+}
+
+// Queue is a handle on one queue in one Redis. It is safe for concurrent use.
+type Queue struct {
+	rdb  redis.UniversalClient
+	opts Options
+	keys Keys
+}
+
+// New returns a queue on rdb. It does not talk to Redis; the first command does.
+func New(rdb redis.UniversalClient, opts Options) (*Queue, error) {
+	opts = opts.withDefaults()
+	if err := ValidateName(opts.Name); err != nil {
+		return nil, err
+	}
+	return &Queue{rdb: rdb, opts: opts, keys: NewKeys(opts.Name)}, nil
+}
+
+// Keys returns the queue's key names.
+func (q *Queue) Keys() Keys { return q.keys }
+
+// Options returns the options in force, defaults filled in.
+func (q *Queue) Options() Options { return q.opts }
+
+// Client returns the Redis client the queue uses.
+func (q *Queue) Client() redis.UniversalClient { return q.rdb }
+
+// Name is the queue's name.
+func (q *Queue) Name() string { return q.opts.Name }
+
+func ms(d time.Duration) int64 { return d.Milliseconds() }
+
+func fromMS(v int64) time.Time {
+	if v <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v)
+}
+
+// leaseLost turns the scripts' LEASE_LOST reply into ErrLeaseLost.
+func leaseLost(err error) error {
+	if err != nil && strings.HasPrefix(err.Error(), "LEASE_LOST") {
+		return fmt.Errorf("%w (%s)", ErrLeaseLost, strings.TrimPrefix(err.Error(), "LEASE_LOST "))
+	}
+	return err
+}
+
+// Ping checks that Redis answers.
+func (q *Queue) Ping(ctx context.Context) error {
+	if err := q.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis: %w", err)
+	}
+	return nil
+}
+
+// ServerVersion returns redis_version from INFO server ("" when the server hides it,
+// as the embedded one does).
+func (q *Queue) ServerVersion(ctx context.Context) (string, error) {
+	info, err := q.rdb.Info(ctx, "server").Result()
+	if err != nil {
+		return "", fmt.Errorf("info server: %w", err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
+			return v, nil
+		}
+	}
+	return "", nil
+}
+
+// isNil reports a missing key or empty reply.
+func isNil(err error) bool { return errors.Is(err, redis.Nil) }

@@ -1,0 +1,57 @@
+package queue
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+//go:embed lua/*.lua
+var luaFS embed.FS
+
+func mustScript(name string) *redis.Script {
+	src, err := luaFS.ReadFile("lua/" + name + ".lua")
+	if err != nil {
+		panic(fmt.Sprintf("queue: missing script %s: %v", name, err))
+	}
+	return redis.NewScript(string(src))
+}
+
+// One script per state transition; each file's header lists its KEYS and ARGV.
+var (
+	enqueueScript    = mustScript("enqueue")
+	claimScript      = mustScript("claim")
+	completeScript   = mustScript("complete")
+	failScript       = mustScript("fail")
+	releaseScript    = mustScript("release")
+	forwardScript    = mustScript("forward")
+	recoverScript    = mustScript("recover")
+	reapScript       = mustScript("reap")
+	heartbeatScript  = mustScript("heartbeat")
+	registerScript   = mustScript("register")
+	deregisterScript = mustScript("deregister")
+	requeueScript    = mustScript("requeue")
+	statsScript      = mustScript("stats")
+)
+
+var allScripts = []*redis.Script{enqueueScript, claimScript, completeScript, failScript,
+	releaseScript, forwardScript, recoverScript, reapScript, heartbeatScript,
+	registerScript, deregisterScript, requeueScript, statsScript}
+
+// LoadScripts loads every script into Redis' script cache, so pipelines can use
+// EVALSHA (a pipeline cannot fall back to EVAL on NOSCRIPT the way Script.Run does).
+func (q *Queue) LoadScripts(ctx context.Context) error {
+	for _, s := range allScripts {
+		if err := s.Load(ctx, q.rdb).Err(); err != nil {
+			return fmt.Errorf("load scripts: %w", err)
+		}
+	}
+	return nil
+}
+
+func isNoScript(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
+}

@@ -1,0 +1,125 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// Stats reads the whole picture in one round trip (stats.lua). Its cost does not
+// grow with the length of any list, only with the number of workers.
+func (q *Queue) Stats(ctx context.Context) (Stats, error) {
+	k := q.keys
+	res, err := statsScript.Run(ctx, q.rdb,
+		[]string{k.PendingHigh, k.Pending, k.PendingLow, k.Processing, k.Retry, k.Completed, k.Failed,
+			k.Stats, k.Workers, k.WorkersGone, k.Config},
+		k.Prefix+"worker:", k.Prefix+"task:").Slice()
+	if err != nil {
+		return Stats{}, fmt.Errorf("stats: %w", err)
+	}
+	if len(res) < 11 {
+		return Stats{}, fmt.Errorf("stats: unexpected reply of %d fields", len(res))
+	}
+	now := num(res[0])
+	s := Stats{
+		At:          fromMS(now),
+		PendingHigh: num(res[1]),
+		Pending:     num(res[2]),
+		PendingLow:  num(res[3]),
+		Processing:  num(res[4]),
+		Retry:       num(res[5]),
+		Completed:   num(res[6]),
+		Failed:      num(res[7]),
+	}
+	tot := pairs(res[8])
+	s.Totals = Totals{
+		Enqueued:  atoi(tot["enqueued"]),
+		Claimed:   atoi(tot["claimed"]),
+		Completed: atoi(tot["completed"]),
+		Retried:   atoi(tot["retried"]),
+		Failed:    atoi(tot["failed"]),
+		Recovered: atoi(tot["recovered"]),
+		Requeued:  atoi(tot["requeued"]),
+	}
+	cfg := pairs(res[9])
+	s.FailRate, _ = strconv.ParseFloat(cfg["fail_rate"], 64)
+	s.Paused = cfg["paused"] == "1"
+	ws, _ := res[10].([]any)
+	for _, w := range ws {
+		s.Workers = append(s.Workers, workerStat(pairs(w), now))
+	}
+	sort.SliceStable(s.Workers, func(i, j int) bool {
+		return s.Workers[i].StartedAt.Before(s.Workers[j].StartedAt)
+	})
+	return s, nil
+}
+
+func workerStat(h map[string]string, now int64) WorkerStat {
+	w := WorkerStat{
+		ID:          h["id"],
+		Host:        h["host"],
+		PID:         int(atoi(h["pid"])),
+		Concurrency: int(atoi(h["concurrency"])),
+		State:       WorkerState(h["state"]),
+		StartedAt:   fromMS(atoi(h["started_at"])),
+		LastSeen:    fromMS(atoi(h["last_seen"])),
+		Processed:   atoi(h["processed"]),
+		Failed:      atoi(h["failed"]),
+		Busy:        time.Duration(atoi(h["busy_ms"])) * time.Millisecond,
+		Active:      max(atoi(h["active"]), 0),
+	}
+	if started := atoi(h["current_started"]); started > 0 {
+		w.Current = h["current"]
+		w.CurrentName = h["current_name"]
+		w.CurrentFor = time.Duration(max(now-started, 0)) * time.Millisecond
+		if w.Active == 0 {
+			w.Active = 1
+		}
+	}
+	if w.State == WorkerIdle && w.Active > 0 {
+		w.State = WorkerBusy
+	}
+	return w
+}
+
+// pairs turns a flat [k, v, k, v...] reply into a map.
+func pairs(v any) map[string]string {
+	a, _ := v.([]any)
+	m := make(map[string]string, len(a)/2)
+	for i := 0; i+1 < len(a); i += 2 {
+		m[str(a[i])] = str(a[i+1])
+	}
+	return m
+}
+
+func atoi(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+// SetFailRate shares a failure-injection rate (0..1) with every worker through
+// Q:config, so a teacher's switch reaches the students' workers too.
+func (q *Queue) SetFailRate(ctx context.Context, rate float64) error {
+	if rate < 0 || rate > 1 {
+		return fmt.Errorf("fail rate %v is outside 0..1", rate)
+	}
+	if err := q.rdb.HSet(ctx, q.keys.Config, "fail_rate", strconv.FormatFloat(rate, 'f', -1, 64)).Err(); err != nil {
+		return fmt.Errorf("set fail rate: %w", err)
+	}
+	return nil
+}
+
+// FailRate reads the shared failure-injection rate.
+func (q *Queue) FailRate(ctx context.Context) (float64, error) {
+	v, err := q.rdb.HGet(ctx, q.keys.Config, "fail_rate").Result()
+	if isNil(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read fail rate: %w", err)
+	}
+	f, _ := strconv.ParseFloat(v, 64)
+	return f, nil
+}

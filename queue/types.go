@@ -1,0 +1,209 @@
+package queue
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Priority orders pending work: every high task is served before any normal one,
+// every normal before any low; FIFO within a priority.
+type Priority string
+
+const (
+	High   Priority = "high"
+	Normal Priority = "normal"
+	Low    Priority = "low"
+)
+
+// ParsePriority accepts high, normal (or empty) and low.
+func ParsePriority(s string) (Priority, error) {
+	switch Priority(s) {
+	case High, Low:
+		return Priority(s), nil
+	case Normal, "":
+		return Normal, nil
+	}
+	return "", fmt.Errorf("unknown priority %q (valid: high, normal, low)", s)
+}
+
+// Status is a task's state, as stored in its hash's "status" field.
+type Status string
+
+const (
+	StatusPending    Status = "pending"
+	StatusProcessing Status = "processing"
+	StatusRetry      Status = "retry" // waiting out its backoff in Q:retry
+	StatusCompleted  Status = "completed"
+	StatusFailed     Status = "failed" // dead-lettered in Q:failed
+)
+
+// Errors callers branch on.
+var (
+	// ErrLeaseLost: the task is no longer this worker's claim (its lease lapsed and
+	// it was recovered, or it was flushed). The worker must drop its result.
+	ErrLeaseLost = errors.New("lease lost: the task is no longer this worker's claim")
+	// ErrNotFound: no task with that id (or prefix).
+	ErrNotFound = errors.New("task not found")
+	// ErrAmbiguous: a prefix matched more than one task.
+	ErrAmbiguous = errors.New("task id prefix is ambiguous")
+	// ErrTooLarge: an input blob is over Options.MaxBlobBytes.
+	ErrTooLarge = errors.New("task input too large")
+)
+
+// PermanentError marks an error that retrying cannot fix (a corrupt image, an
+// unknown filter, a missing file): the task is dead-lettered at once.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent wraps err so that the task is not retried.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &PermanentError{Err: err}
+}
+
+// IsPermanent reports whether err (or anything it wraps) is permanent.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
+
+// NewTask is what a producer enqueues.
+type NewTask struct {
+	ID          string   // chosen by the client so a retried enqueue is a no-op; empty: generated
+	Name        string   // human label, shown in the dashboard
+	Priority    Priority // default Normal
+	Payload     []byte   // opaque to the queue (imgq stores JSON)
+	Blob        []byte   // optional input bytes that travel with the task
+	MaxAttempts int      // 0: Options.MaxAttempts
+}
+
+// Claimed is a task a worker holds under a lease.
+type Claimed struct {
+	ID          string
+	Name        string
+	Priority    Priority
+	Payload     []byte
+	HasBlob     bool
+	Attempt     int // 1 for the first run; part of the claim's fencing token
+	MaxAttempts int
+	CreatedAt   time.Time
+	ClaimedAt   time.Time
+}
+
+// TaskInfo is the whole record of a task, as the detail view shows it.
+type TaskInfo struct {
+	ID          string
+	Name        string
+	Priority    Priority
+	Status      Status
+	Payload     []byte
+	Attempts    int
+	MaxAttempts int
+	Worker      string
+	Error       string
+	Result      []byte
+	CreatedAt   time.Time
+	StartedAt   time.Time
+	FinishedAt  time.Time
+	BlobBytes   int64
+	Fields      map[string]string // the raw hash, for anything not above
+}
+
+// Event is one entry of the Q:events stream.
+type Event struct {
+	ID       string // stream id, e.g. 1732581234567-0
+	Time     time.Time
+	Kind     string // see the Event* constants
+	Task     string
+	Name     string
+	Worker   string
+	Prev     string // for recovered: the worker that lost the task
+	Duration time.Duration
+	Error    string
+	Attempt  int
+	Count    int // for flushed/requeued batches
+}
+
+// Event kinds, as written by the scripts.
+const (
+	EventEnqueued     = "enqueued"
+	EventClaimed      = "claimed"
+	EventCompleted    = "completed"
+	EventRetried      = "retried"
+	EventFailed       = "failed" // dead-lettered
+	EventRecovered    = "recovered"
+	EventReleased     = "released"
+	EventRequeued     = "requeued"
+	EventFlushed      = "flushed"
+	EventWorkerUp     = "worker_up"
+	EventWorkerGone   = "worker_gone"
+	EventWorkerStop   = "worker_stopped"
+	EventLeaseRefused = "ack_refused"
+)
+
+// Stats is a snapshot of the queue, read in one round trip.
+type Stats struct {
+	At          time.Time // Redis TIME when read
+	PendingHigh int64
+	Pending     int64
+	PendingLow  int64
+	Processing  int64
+	Retry       int64
+	Completed   int64 // length of the (trimmed) completed list
+	Failed      int64
+	Totals      Totals
+	Workers     []WorkerStat
+	FailRate    float64 // failure injection shared through Q:config
+	Paused      bool
+}
+
+// PendingTotal is the work waiting, all priorities.
+func (s Stats) PendingTotal() int64 { return s.PendingHigh + s.Pending + s.PendingLow }
+
+// Totals are counters since the queue was created (or flushed).
+type Totals struct {
+	Enqueued, Claimed, Completed, Retried, Failed, Recovered, Requeued int64
+}
+
+// WorkerState is what the dashboard shows for a worker.
+type WorkerState string
+
+const (
+	WorkerIdle   WorkerState = "idle"
+	WorkerBusy   WorkerState = "busy"
+	WorkerPaused WorkerState = "paused"
+	WorkerGone   WorkerState = "gone"
+	WorkerStop   WorkerState = "stopped"
+)
+
+// WorkerStat is one worker as registered in Redis.
+type WorkerStat struct {
+	ID          string
+	Host        string
+	PID         int
+	Concurrency int
+	State       WorkerState
+	StartedAt   time.Time
+	LastSeen    time.Time
+	Processed   int64
+	Failed      int64
+	Busy        time.Duration // total time spent in handlers
+	Active      int64         // tasks held now
+	Current     string        // one task held now, if any
+	CurrentName string
+	CurrentFor  time.Duration // how long Current has run
+}
+
+// MeanTime is the mean handler time per finished task.
+func (w WorkerStat) MeanTime() time.Duration {
+	n := w.Processed + w.Failed
+	if n == 0 {
+		return 0
+	}
+	return w.Busy / time.Duration(n)
+}

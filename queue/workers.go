@@ -1,0 +1,110 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrIDTaken: another live process registered the same worker id.
+var ErrIDTaken = errors.New("worker id in use")
+
+// ErrWorkerGone: the worker was declared gone (it missed heartbeats); its claims
+// were handed to others and it must register again.
+var ErrWorkerGone = errors.New("worker was declared gone")
+
+// WorkerInfo identifies one worker process to the registry.
+type WorkerInfo struct {
+	ID          string // shown everywhere; a student's name in class
+	Instance    string // random per process start: tells two processes with one id apart
+	Host        string
+	PID         int
+	Concurrency int
+}
+
+// Register adds a worker to Q:workers and announces it (worker_up). It refuses an
+// id held by another live process.
+func (q *Queue) Register(ctx context.Context, w WorkerInfo) error {
+	if err := ValidateID("worker", w.ID); err != nil {
+		return err
+	}
+	k := q.keys
+	err := registerScript.Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.WorkersGone, k.Events},
+		w.ID, w.Instance, w.Host, w.PID, w.Concurrency, ms(q.opts.WorkerTimeout), q.opts.EventsMaxLen).Err()
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "ID_TAKEN") {
+			return fmt.Errorf("register %s: %w: %s", w.ID, ErrIDTaken, strings.TrimPrefix(err.Error(), "ID_TAKEN "))
+		}
+		return fmt.Errorf("register %s: %w", w.ID, err)
+	}
+	return nil
+}
+
+// Heartbeat marks the worker alive, records its state, and extends the leases of
+// the tasks it holds (held), so a long task is never taken from a live worker.
+func (q *Queue) Heartbeat(ctx context.Context, w WorkerInfo, state WorkerState, held []string) error {
+	k := q.keys
+	args := make([]any, 0, 6+len(held))
+	args = append(args, w.ID, w.Instance, ms(q.opts.Lease), k.Prefix+"task:", string(state), len(held))
+	for _, id := range held {
+		args = append(args, id)
+	}
+	res, err := heartbeatScript.Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.Leases}, args...).Text()
+	if err != nil {
+		return fmt.Errorf("heartbeat %s: %w", w.ID, err)
+	}
+	if res == "gone" {
+		return fmt.Errorf("heartbeat %s: %w", w.ID, ErrWorkerGone)
+	}
+	return nil
+}
+
+// Deregister removes a cleanly stopping worker (worker_stopped).
+func (q *Queue) Deregister(ctx context.Context, w WorkerInfo) error {
+	k := q.keys
+	err := deregisterScript.Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.WorkersGone, k.Events},
+		w.ID, w.Instance, ms(q.opts.KeepGone), q.opts.EventsMaxLen).Err()
+	if err != nil && !isNil(err) {
+		return fmt.Errorf("deregister %s: %w", w.ID, err)
+	}
+	return nil
+}
+
+// Maintenance is what one Maintain pass did.
+type Maintenance struct {
+	Gone      []string // workers declared gone
+	Recovered int      // tasks whose lease lapsed, handed back (or dead-lettered)
+	Forwarded int      // retries whose backoff ended, back in pending
+}
+
+// Maintain runs the housekeeping every worker process (and the dashboard) runs
+// about once a second: declare silent workers gone, recover lapsed leases, and
+// forward due retries. Every step is an atomic, idempotent script, so any number
+// of processes may run it at once.
+func (q *Queue) Maintain(ctx context.Context) (Maintenance, error) {
+	var m Maintenance
+	k := q.keys
+	tp := k.Prefix + "task:"
+	gone, err := reapScript.Run(ctx, q.rdb, []string{k.Workers, k.WorkersGone, k.Leases, k.Processing, k.Events},
+		ms(q.opts.WorkerTimeout), k.Prefix+"worker:", tp, q.opts.EventsMaxLen, ms(q.opts.KeepGone)).StringSlice()
+	if err != nil && !isNil(err) {
+		return m, fmt.Errorf("reap workers: %w", err)
+	}
+	m.Gone = gone
+	n, err := recoverScript.Run(ctx, q.rdb,
+		[]string{k.Leases, k.Processing, k.PendingHigh, k.Pending, k.PendingLow, k.Failed, k.Signal, k.Events, k.Stats},
+		tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap, ms(q.opts.Lease)).Int()
+	if err != nil {
+		return m, fmt.Errorf("recover leases: %w", err)
+	}
+	m.Recovered = n
+	n, err = forwardScript.Run(ctx, q.rdb,
+		[]string{k.Retry, k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events},
+		tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap).Int()
+	if err != nil {
+		return m, fmt.Errorf("forward retries: %w", err)
+	}
+	m.Forwarded = n
+	return m, nil
+}
