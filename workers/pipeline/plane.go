@@ -1,0 +1,156 @@
+package pipeline
+
+import (
+	"image"
+	"runtime"
+	"sync"
+)
+
+// plane is the fast path's working image: w*h pixels of c interleaved bytes,
+// no padding. c is 1 (grey, what a grayscale spec works on: 4x less data
+// than NRGBA) or 4 (NRGBA bytes of an opaque image, alpha always 255, so
+// filters never have to weight by alpha).
+type plane struct {
+	pix     []uint8
+	w, h, c int
+}
+
+func newPlane(w, h, c int) plane {
+	return plane{pix: make([]uint8, w*h*c), w: w, h: h, c: c}
+}
+
+func (p plane) row(y int) []uint8 {
+	n := p.w * p.c
+	return p.pix[y*n : y*n+n : y*n+n]
+}
+
+// image returns the plane as an image sharing its bytes.
+func (p plane) image() image.Image {
+	r := image.Rect(0, 0, p.w, p.h)
+	if p.c == 1 {
+		return &image.Gray{Pix: p.pix, Stride: p.w, Rect: r}
+	}
+	return &image.NRGBA{Pix: p.pix, Stride: p.w * 4, Rect: r}
+}
+
+// parallelRows splits rows 0..h into one band per available core. Bands are
+// contiguous so each goroutine streams through its own memory.
+func parallelRows(h int, fn func(y0, y1 int)) {
+	n := runtime.GOMAXPROCS(0)
+	// Below ~32 rows a band is not worth a goroutine.
+	n = min(n, h/32)
+	if n <= 1 {
+		fn(0, h)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (h + n - 1) / n
+	for y0 := 0; y0 < h; y0 += chunk {
+		y1 := min(y0+chunk, h)
+		wg.Go(func() { fn(y0, y1) })
+	}
+	wg.Wait()
+}
+
+// applyLUT maps the colour channels in place (alpha untouched).
+func (p plane) applyLUT(lut *[256]uint8) {
+	parallelRows(p.h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			row := p.row(y)
+			if p.c == 1 {
+				for i, v := range row {
+					row[i] = lut[v]
+				}
+				continue
+			}
+			for i := 0; i+3 < len(row); i += 4 {
+				row[i] = lut[row[i]]
+				row[i+1] = lut[row[i+1]]
+				row[i+2] = lut[row[i+2]]
+			}
+		}
+	})
+}
+
+// meanLuma is the rounded mean grey level (Pillow's contrast pivot).
+func (p plane) meanLuma() int {
+	var sum uint64
+	for y := 0; y < p.h; y++ {
+		row := p.row(y)
+		if p.c == 1 {
+			for _, v := range row {
+				sum += uint64(v)
+			}
+			continue
+		}
+		for i := 0; i+3 < len(row); i += 4 {
+			sum += uint64(luma(row[i], row[i+1], row[i+2]))
+		}
+	}
+	n := uint64(p.w) * uint64(p.h)
+	if n == 0 {
+		return 0
+	}
+	return int((sum + n/2) / n)
+}
+
+// toGray turns a 4-channel plane into a grey one.
+func (p plane) toGray() plane {
+	if p.c == 1 {
+		return p
+	}
+	out := newPlane(p.w, p.h, 1)
+	parallelRows(p.h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			src, dst := p.row(y), out.row(y)
+			for x := range dst {
+				s := src[x*4 : x*4+3 : x*4+3]
+				dst[x] = uint8((lumaR*uint32(s[0]) + lumaG*uint32(s[1]) + lumaB*uint32(s[2]) + 1<<15) >> 16)
+			}
+		}
+	})
+	return out
+}
+
+// sharpen is imaging's unsharp mask: clamp(2*src - blur(src)).
+func (p plane) sharpen(sigma float64) plane {
+	blurred := p.blur(sigma)
+	parallelRows(p.h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			src, dst := p.row(y), blurred.row(y)
+			for i, v := range src {
+				d := 2*int(v) - int(dst[i])
+				dst[i] = uint8(min(max(d, 0), 255))
+			}
+		}
+	})
+	return blurred
+}
+
+// edges is the 3x3 Laplacian (8*centre - 8 neighbours) with edge pixels
+// repeated beyond the border, clamped to 0..255; alpha is kept.
+func (p plane) edges() plane {
+	out := newPlane(p.w, p.h, p.c)
+	c, w := p.c, p.w
+	parallelRows(p.h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			up, mid, dn := p.row(max(y-1, 0)), p.row(y), p.row(min(y+1, p.h-1))
+			dst := out.row(y)
+			for x := 0; x < w; x++ {
+				xl, xr := max(x-1, 0)*c, min(x+1, w-1)*c
+				xm := x * c
+				for ch := 0; ch < min(c, 3); ch++ {
+					s := 9*int(mid[xm+ch]) -
+						int(up[xl+ch]) - int(up[xm+ch]) - int(up[xr+ch]) -
+						int(mid[xl+ch]) - int(mid[xm+ch]) - int(mid[xr+ch]) -
+						int(dn[xl+ch]) - int(dn[xm+ch]) - int(dn[xr+ch])
+					dst[xm+ch] = uint8(min(max(s, 0), 255))
+				}
+				if c == 4 {
+					dst[xm+3] = mid[xm+3]
+				}
+			}
+		}
+	})
+	return out
+}
