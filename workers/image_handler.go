@@ -1,0 +1,108 @@
+package workers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"sync/atomic"
+
+	"github.com/imgq/imgq/queue"
+	"github.com/imgq/imgq/workers/pipeline"
+)
+
+// Handler runs one claimed task and returns the result to store. Wrap errors
+// with queue.Permanent when retrying cannot help.
+type Handler func(ctx context.Context, t queue.Claimed) ([]byte, error)
+
+// ErrInjected is the retryable failure the dashboard's `x` key injects, for
+// teaching retries and dead letters.
+var ErrInjected = errors.New("injected failure (failure injection is on)")
+
+// ImageHandler processes image tasks with the pipeline.
+type ImageHandler struct {
+	Queue    *queue.Queue
+	Output   *os.Root // outputs can never escape this folder
+	Input    *os.Root // shared-filesystem inputs are read only from here; nil refuses them
+	Limits   pipeline.Limits
+	failRate atomic.Uint64 // shared failure-injection rate, in millionths
+}
+
+// SetFailRate sets the share of tasks (0..1) that fail on purpose.
+func (h *ImageHandler) SetFailRate(r float64) { h.failRate.Store(uint64(r * 1e6)) }
+
+// Handle is a Handler.
+func (h *ImageHandler) Handle(ctx context.Context, t queue.Claimed) ([]byte, error) {
+	job, spec, err := DecodeJob(t.Payload)
+	if err != nil {
+		return nil, err
+	}
+	in, err := h.input(ctx, t, job)
+	if err != nil {
+		return nil, err
+	}
+	if r := float64(h.failRate.Load()) / 1e6; r > 0 && rand.Float64() < r {
+		return nil, ErrInjected
+	}
+	out, res, err := pipeline.Process(ctx, in, spec, pipeline.Options{Limits: h.Limits})
+	if err != nil {
+		if errors.Is(err, pipeline.ErrBadInput) || errors.Is(err, pipeline.ErrBadSpec) {
+			return nil, queue.Permanent(fmt.Errorf("%s: %w", job.Input, err))
+		}
+		return nil, fmt.Errorf("process %s: %w", job.Input, err)
+	}
+	path, err := pipeline.WriteOutput(h.Output, pipeline.OutputName(t.ID, job.Input, res.OutFormat), out)
+	if err != nil {
+		if errors.Is(err, pipeline.ErrUnsafePath) {
+			return nil, queue.Permanent(err)
+		}
+		return nil, err
+	}
+	return json.Marshal(Result{Output: path, Width: res.Width, Height: res.Height, Bytes: res.Bytes, MS: res.Duration.Milliseconds()})
+}
+
+func (h *ImageHandler) input(ctx context.Context, t queue.Claimed, job Job) ([]byte, error) {
+	if !job.Shared {
+		b, err := h.Queue.Blob(ctx, t.ID)
+		if errors.Is(err, queue.ErrNotFound) {
+			return nil, queue.Permanent(fmt.Errorf("input of %s is missing from Redis", t.ID))
+		}
+		return b, err
+	}
+	if h.Input == nil {
+		return nil, queue.Permanent(fmt.Errorf("task %s reads %q from a shared folder, and this worker has none (--input)", t.ID, job.Input))
+	}
+	fi, err := h.Input.Stat(job.Input)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || isEscape(err) {
+			return nil, queue.Permanent(fmt.Errorf("input %q: %w", job.Input, err))
+		}
+		return nil, fmt.Errorf("input %q: %w", job.Input, err)
+	}
+	if fi.IsDir() {
+		return nil, queue.Permanent(fmt.Errorf("input %q is a directory", job.Input))
+	}
+	lim := h.Limits
+	if lim.MaxBytes <= 0 {
+		lim = pipeline.DefaultLimits()
+	}
+	if fi.Size() > lim.MaxBytes {
+		return nil, queue.Permanent(fmt.Errorf("input %q: %d bytes is over the %d byte limit: %w", job.Input, fi.Size(), lim.MaxBytes, pipeline.ErrBadInput))
+	}
+	b, err := h.Input.ReadFile(job.Input)
+	if err != nil {
+		if isEscape(err) {
+			return nil, queue.Permanent(fmt.Errorf("input %q: %w", job.Input, err))
+		}
+		return nil, fmt.Errorf("input %q: %w", job.Input, err)
+	}
+	return b, nil
+}
+
+func isEscape(err error) bool {
+	var pe *fs.PathError
+	return errors.As(err, &pe) && pe.Err != nil && pe.Err.Error() == "path escapes from parent"
+}
