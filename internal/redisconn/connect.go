@@ -1,0 +1,165 @@
+package redisconn
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Conn is a connected client and what the user should be told about it.
+type Conn struct {
+	Client   redis.UniversalClient
+	Addr     string // redacted URL, safe to print
+	Embedded *EmbeddedServer
+}
+
+// Close closes the client and stops the embedded server if there is one.
+func (c *Conn) Close() error {
+	err := c.Client.Close()
+	if c.Embedded != nil {
+		c.Embedded.Close()
+	}
+	return err
+}
+
+// Options for Connect.
+type Options struct {
+	URL         string // "" means the default, with the embedded fallback; "embedded" forces it
+	Cluster     bool   // use the cluster client (URL names one seed node)
+	EmbeddedOK  bool   // allow the embedded fallback when URL is "" and nothing answers
+	BindAll     bool   // embedded only: listen on every interface (classroom --share)
+	Password    string // embedded only: require this password
+	DialTimeout time.Duration
+}
+
+func init() {
+	// go-redis logs reconnects to stderr, which would scribble over the full-screen
+	// dashboard. imgq reports connection state itself.
+	redis.SetLogger(silent{})
+}
+
+type silent struct{}
+
+func (silent) Printf(context.Context, string, ...any) {}
+
+// Quiet sends the standard logger (used by some dependencies) nowhere.
+func Quiet() { log.SetOutput(io.Discard) }
+
+// Connect returns a client that answered PING. With no URL it tries the default
+// address and, when nothing answers there and the fallback is allowed, starts an
+// embedded Redis on 127.0.0.1:6379 (or a free port if that is taken).
+func Connect(ctx context.Context, o Options) (*Conn, error) {
+	if o.DialTimeout <= 0 {
+		o.DialTimeout = 2 * time.Second
+	}
+	raw := o.URL
+	if raw == Embedded {
+		return startEmbedded(ctx, o)
+	}
+	explicit := raw != ""
+	if !explicit {
+		raw = DefaultURL
+	}
+	ro, err := ParseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	ro.DialTimeout = o.DialTimeout
+	var c redis.UniversalClient
+	if o.Cluster {
+		c = redis.NewClusterClient(&redis.ClusterOptions{
+			Addrs: []string{ro.Addr}, Username: ro.Username, Password: ro.Password,
+			TLSConfig: ro.TLSConfig, DialTimeout: ro.DialTimeout,
+		})
+	} else {
+		c = redis.NewClient(ro)
+	}
+	pctx, cancel := context.WithTimeout(ctx, o.DialTimeout+time.Second)
+	defer cancel()
+	if err := c.Ping(pctx).Err(); err != nil {
+		_ = c.Close()
+		if !explicit && o.EmbeddedOK && isNothingThere(err) {
+			return startEmbedded(ctx, o)
+		}
+		return nil, DescribeError(Redact(raw), err)
+	}
+	return &Conn{Client: c, Addr: Redact(raw)}, nil
+}
+
+func isNothingThere(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "connection refused") || strings.Contains(s, "i/o timeout")
+}
+
+// EmbeddedServer is the in-process Redis (miniredis): zero setup, memory only.
+type EmbeddedServer struct {
+	M    *miniredis.Miniredis
+	Addr string // host:port other terminals connect to
+	stop chan struct{}
+	done chan struct{}
+}
+
+// Close stops the clock and the server.
+func (e *EmbeddedServer) Close() {
+	close(e.stop)
+	<-e.done
+	e.M.Close()
+}
+
+func startEmbedded(ctx context.Context, o Options) (*Conn, error) {
+	m := miniredis.NewMiniRedis()
+	host := "127.0.0.1"
+	if o.BindAll {
+		host = "0.0.0.0"
+	}
+	if o.Password != "" {
+		m.RequireAuth(o.Password)
+	}
+	if err := m.StartAddr(net.JoinHostPort(host, "6379")); err != nil {
+		if err := m.StartAddr(net.JoinHostPort(host, "0")); err != nil {
+			return nil, fmt.Errorf("start embedded redis: %w", err)
+		}
+	}
+	_, port, _ := net.SplitHostPort(m.Addr())
+	e := &EmbeddedServer{M: m, Addr: net.JoinHostPort("127.0.0.1", port), stop: make(chan struct{}), done: make(chan struct{})}
+	go e.clock()
+	c := redis.NewClient(&redis.Options{Addr: e.Addr, Password: o.Password})
+	if err := c.Ping(ctx).Err(); err != nil {
+		_ = c.Close()
+		e.Close()
+		return nil, fmt.Errorf("embedded redis did not answer: %w", err)
+	}
+	return &Conn{Client: c, Addr: "redis://" + e.Addr + "/0 (embedded)", Embedded: e}, nil
+}
+
+// clock makes miniredis expire keys as real time passes: by itself it only
+// expires them when told to, so leases, retention and TTLs would never lapse.
+func (e *EmbeddedServer) clock() {
+	defer close(e.done)
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case now := <-t.C:
+			e.M.FastForward(now.Sub(last))
+			last = now
+		}
+	}
+}
+
+// Hostname for join lines and worker ids.
+func Hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
