@@ -1,0 +1,118 @@
+// Package cli wires imgq's commands (cobra): the dashboard by default, and
+// enqueue, worker, stats, events, flush, requeue, demo and bench.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imgq/imgq/internal/redisconn"
+	"github.com/imgq/imgq/queue"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	redisURL      string
+	queueName     string
+	cluster       bool
+	lease         time.Duration
+	workerTimeout time.Duration
+	out           io.Writer
+	errOut        io.Writer
+}
+
+// Execute runs the command line and returns the process exit code.
+func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	g := &globals{out: stdout, errOut: stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(stderr, "imgq:", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ error }
+
+func newRoot(g *globals) *cobra.Command {
+	d := &dashFlags{}
+	root := &cobra.Command{
+		Use:   "imgq",
+		Short: "A Redis-backed image-processing task queue with a live dashboard",
+		Long: `imgq is a reliable, distributed image-processing task queue on Redis, with a
+live terminal dashboard. Run it with no command to open the dashboard (with 3
+embedded workers, and an embedded Redis when none answers at the default address).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDash(cmd.Context(), g, d)
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.redisURL, "redis", os.Getenv("REDIS_URL"),
+		`Redis URL redis://[user:password@]host:port/db or rediss:// for TLS ($REDIS_URL); "embedded" starts an in-process Redis (default redis://127.0.0.1:6379/0, or embedded when nothing answers there)`)
+	pf.StringVar(&g.queueName, "queue", queue.DefaultName, "queue name (key prefix); may carry a Redis Cluster hash tag like {img}")
+	pf.BoolVar(&g.cluster, "cluster", false, "connect with the Redis Cluster client (--redis names one node)")
+	pf.DurationVar(&g.lease, "lease", 30*time.Second, "how long a claim lasts without a heartbeat before its task is recovered")
+	pf.DurationVar(&g.workerTimeout, "worker-timeout", 10*time.Second, "a worker silent this long is reported gone and its tasks recovered")
+	d.register(root)
+
+	root.AddCommand(
+		newEnqueueCmd(g), newWorkerCmd(g), newStatsCmd(g), newEventsCmd(g), newFlushCmd(g),
+		newRequeueCmd(g), newTaskCmd(g), newFiltersCmd(g), newDemoCmd(g),
+	)
+	return root
+}
+
+// connect opens Redis per the global flags. embeddedOK allows the zero-setup
+// fallback (the dashboard and demos); plain commands talk only to a real server
+// unless --redis embedded is given, since an empty private server would be useless.
+func (g *globals) connect(ctx context.Context, embeddedOK bool, share *shareOpts) (*redisconn.Conn, *queue.Queue, error) {
+	if err := queue.ValidateName(g.queueName); err != nil {
+		return nil, nil, usageError{err}
+	}
+	o := redisconn.Options{URL: g.redisURL, Cluster: g.cluster, EmbeddedOK: embeddedOK}
+	if share != nil {
+		o.BindAll, o.Password = share.bindAll, share.password
+	}
+	conn, err := redisconn.Connect(ctx, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if conn.Embedded != nil {
+		why := "no Redis answered at " + redisconn.DefaultURL + "; started"
+		if g.redisURL == redisconn.Embedded {
+			why = "started"
+		}
+		fmt.Fprintf(g.errOut, "imgq: %s an embedded Redis at %s (data lives in memory only and ends with this process).\n", why, conn.Embedded.Addr)
+		fmt.Fprintf(g.errOut, "imgq: other terminals can join with --redis redis://%s/0\n", conn.Embedded.Addr)
+	}
+	q, err := queue.New(conn.Client, g.queueOptions())
+	if err != nil {
+		conn.Close()
+		return nil, nil, usageError{err}
+	}
+	if err := q.LoadScripts(ctx); err != nil {
+		conn.Close()
+		return nil, nil, redisconn.DescribeError(conn.Addr, err)
+	}
+	return conn, q, nil
+}
+
+func (g *globals) queueOptions() queue.Options {
+	return queue.Options{Name: g.queueName, Lease: g.lease, WorkerTimeout: g.workerTimeout}
+}

@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imgq/imgq/internal/safetext"
+	"github.com/imgq/imgq/queue"
+)
+
+func newStatsCmd(g *globals) *cobra.Command {
+	var (
+		asJSON bool
+		watch  bool
+		every  time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "stats",
+		Short: "Print queue depths, totals and workers (one Redis round trip)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			conn, q, err := g.connect(ctx, false, nil)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			if !watch {
+				s, err := q.Stats(ctx)
+				if err != nil {
+					return err
+				}
+				return printStats(g.out, s, asJSON)
+			}
+			// --watch keeps going through Redis restarts: report, back off, retry.
+			backoff := every
+			for ctx.Err() == nil {
+				s, err := q.Stats(ctx)
+				if err != nil {
+					fmt.Fprintf(g.errOut, "%s redis unavailable (%v); retrying in %s\n", time.Now().Format("15:04:05"), err, backoff)
+					sleepCtx(ctx, backoff)
+					backoff = min(backoff*2, 10*time.Second)
+					continue
+				}
+				backoff = every
+				if !asJSON {
+					fmt.Fprint(g.out, "\x1b[H\x1b[2J")
+				}
+				if err := printStats(g.out, s, asJSON); err != nil {
+					return err
+				}
+				sleepCtx(ctx, every)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.BoolVarP(&watch, "watch", "w", false, "refresh until interrupted")
+	f.DurationVar(&every, "interval", time.Second, "with --watch: refresh period")
+	return cmd
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+type statsJSON struct {
+	Queue       string         `json:"queue,omitempty"`
+	At          time.Time      `json:"at"`
+	Pending     int64          `json:"pending"`
+	PendingHigh int64          `json:"pending_high"`
+	PendingNorm int64          `json:"pending_normal"`
+	PendingLow  int64          `json:"pending_low"`
+	Processing  int64          `json:"processing"`
+	Retry       int64          `json:"retry"`
+	Completed   int64          `json:"completed"`
+	Failed      int64          `json:"failed"`
+	Totals      queue.Totals   `json:"totals"`
+	FailRate    float64        `json:"fail_rate"`
+	Workers     []workerJSON   `json:"workers"`
+	Extra       map[string]any `json:"-"`
+}
+
+type workerJSON struct {
+	ID          string    `json:"id"`
+	Host        string    `json:"host"`
+	PID         int       `json:"pid"`
+	State       string    `json:"state"`
+	Concurrency int       `json:"concurrency"`
+	Processed   int64     `json:"processed"`
+	Failed      int64     `json:"failed"`
+	BusyMS      int64     `json:"busy_ms"`
+	MeanMS      int64     `json:"mean_ms"`
+	Current     string    `json:"current,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	LastSeen    time.Time `json:"last_seen"`
+}
+
+func toJSON(s queue.Stats) statsJSON {
+	j := statsJSON{
+		At: s.At, Pending: s.PendingTotal(), PendingHigh: s.PendingHigh, PendingNorm: s.Pending,
+		PendingLow: s.PendingLow, Processing: s.Processing, Retry: s.Retry, Completed: s.Completed,
+		Failed: s.Failed, Totals: s.Totals, FailRate: s.FailRate, Workers: []workerJSON{},
+	}
+	for _, w := range s.Workers {
+		j.Workers = append(j.Workers, workerJSON{
+			ID: w.ID, Host: w.Host, PID: w.PID, State: string(w.State), Concurrency: w.Concurrency,
+			Processed: w.Processed, Failed: w.Failed, BusyMS: w.Busy.Milliseconds(),
+			MeanMS: w.MeanTime().Milliseconds(), Current: w.Current, StartedAt: w.StartedAt, LastSeen: w.LastSeen,
+		})
+	}
+	return j
+}
+
+func printStats(out io.Writer, s queue.Stats, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(toJSON(s))
+	}
+	fmt.Fprintf(out, "Queue    pending %d (high %d, normal %d, low %d)  processing %d  retry %d  completed %d  failed %d\n",
+		s.PendingTotal(), s.PendingHigh, s.Pending, s.PendingLow, s.Processing, s.Retry, s.Completed, s.Failed)
+	t := s.Totals
+	fmt.Fprintf(out, "Totals   enqueued %d  completed %d  retried %d  failed %d  recovered %d  requeued %d\n",
+		t.Enqueued, t.Completed, t.Retried, t.Failed, t.Recovered, t.Requeued)
+	if len(s.Workers) == 0 {
+		fmt.Fprintln(out, "Workers  none")
+		return nil
+	}
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WORKER\tHOST\tPID\tSTATE\tPROCESSED\tFAILED\tSUCCESS\tMEAN\tCURRENT")
+	for _, w := range s.Workers {
+		rate := "-"
+		if n := w.Processed + w.Failed; n > 0 {
+			rate = fmt.Sprintf("%.0f%%", 100*float64(w.Processed)/float64(n))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", safetext.Truncate(w.ID, 32), safetext.Truncate(w.Host, 24),
+			w.PID, w.State, w.Processed, w.Failed, rate, w.MeanTime().Round(time.Millisecond), safetext.Truncate(w.Current, 24))
+	}
+	return tw.Flush()
+}

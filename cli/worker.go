@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/imgq/imgq/queue"
+	"github.com/imgq/imgq/workers"
+	"github.com/imgq/imgq/workers/pipeline"
+)
+
+type workerFlags struct {
+	id          string
+	concurrency int
+	output      string
+	input       string
+	heartbeat   time.Duration
+	grace       time.Duration
+	verbose     bool
+}
+
+func newWorkerCmd(g *globals) *cobra.Command {
+	wf := &workerFlags{}
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run a worker process (on any machine that reaches the same Redis)",
+		Example: `  imgq worker --redis redis://:PASSWORD@192.168.1.20:6379 --id ana
+  imgq worker --concurrency 4 --output output/`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// SIGINT/SIGTERM: stop claiming, let tasks finish within --grace, hand
+			// back the rest, exit 0.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			conn, q, err := g.connect(context.WithoutCancel(ctx), false, nil)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			w, err := newImageWorker(q, wf, g)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.errOut, "worker %s: %d slot(s) on %s, queue %s, output %s\n", w.ID(), wf.concurrency, conn.Addr, q.Name(), wf.output)
+			return w.Run(ctx)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&wf.id, "id", "", "worker id shown in the dashboard (default <host>-<pid>)")
+	f.IntVarP(&wf.concurrency, "concurrency", "c", 1, "tasks run at once")
+	f.StringVarP(&wf.output, "output", "o", "output", "folder results are written to (never escaped)")
+	f.StringVar(&wf.input, "input", "images", "folder shared-filesystem inputs are read from")
+	f.DurationVar(&wf.heartbeat, "heartbeat", time.Second, "heartbeat period")
+	f.DurationVar(&wf.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, time in-flight tasks get to finish")
+	f.BoolVarP(&wf.verbose, "verbose", "v", false, "log every task to stderr")
+	return cmd
+}
+
+// newImageWorker builds a worker running the image handler, per the flags.
+func newImageWorker(q *queue.Queue, wf *workerFlags, g *globals) (*workers.Worker, error) {
+	h, err := newImageHandler(q, wf.output, wf.input)
+	if err != nil {
+		return nil, err
+	}
+	level := slog.LevelWarn
+	if wf.verbose {
+		level = slog.LevelInfo
+	}
+	return workers.New(q, workers.Config{
+		ID: wf.id, Concurrency: wf.concurrency, Heartbeat: wf.heartbeat, Grace: wf.grace,
+		Handler: h.Handle, OnFailRate: h.SetFailRate,
+		Logger: slog.New(slog.NewTextHandler(g.errOut, &slog.HandlerOptions{Level: level})),
+	})
+}
+
+func newImageHandler(q *queue.Queue, output, input string) (*workers.ImageHandler, error) {
+	if err := os.MkdirAll(output, 0o755); err != nil {
+		return nil, fmt.Errorf("output folder: %w", err)
+	}
+	out, err := os.OpenRoot(output)
+	if err != nil {
+		return nil, fmt.Errorf("output folder: %w", err)
+	}
+	h := &workers.ImageHandler{Queue: q, Output: out, Limits: pipeline.DefaultLimits()}
+	if in, err := os.OpenRoot(input); err == nil {
+		h.Input = in
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("input folder: %w", err)
+	}
+	return h, nil
+}
