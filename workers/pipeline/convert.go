@@ -111,6 +111,7 @@ func grayWithLUT(img image.Image, lut *[256]uint8) (plane, bool) {
 		return p, true
 	case *image.YCbCr:
 		p := newPlane(w, h, 1)
+		tabs := newFusedTables(lut)
 		sx, sy := chromaShifts(m.SubsampleRatio)
 		parallelRows(h, func(y0, y1 int) {
 			for y := y0; y < y1; y++ {
@@ -121,20 +122,8 @@ func grayWithLUT(img image.Image, lut *[256]uint8) (plane, bool) {
 				cx0 := m.Rect.Min.X >> sx
 				dst := p.row(y)
 				if sx == 1 && b.Min.X%2 == 0 && m.Rect.Min.X%2 == 0 {
-					// 4:2:0 / 4:2:2 fast loop: two pixels per chroma sample.
-					cbrow, crrow = cbrow[(b.Min.X>>1)-cx0:], crrow[(b.Min.X>>1)-cx0:]
-					x := 0
-					for ; x+1 < w; x += 2 {
-						cb, cr := cbrow[x>>1], crrow[x>>1]
-						r, g, bb := ycc2rgb(yrow[x], cb, cr)
-						dst[x] = gray(r, g, bb)
-						r, g, bb = ycc2rgb(yrow[x+1], cb, cr)
-						dst[x+1] = gray(r, g, bb)
-					}
-					if x < w {
-						r, g, bb := ycc2rgb(yrow[x], cbrow[x>>1], crrow[x>>1])
-						dst[x] = gray(r, g, bb)
-					}
+					c0 := (b.Min.X >> 1) - cx0
+					fusedRow420(dst, yrow, cbrow[c0:], crrow[c0:], tabs)
 					continue
 				}
 				for x := 0; x < w; x++ {
@@ -161,4 +150,44 @@ func grayWithLUT(img image.Image, lut *[256]uint8) (plane, bool) {
 		}
 	})
 	return out, true
+}
+
+// fusedTables turn "YCbCr to RGB, clamp, point-op LUT, weight for luma" into
+// three table loads per pixel: entry i of r holds lumaR*lut[clamp(i-256)],
+// indexed by Y plus the chroma offset for R (likewise g, b). 1024 entries so
+// an index masked with 1023 needs no bounds check.
+type fusedTables struct{ r, g, b [1024]uint32 }
+
+func newFusedTables(lut *[256]uint8) *fusedTables {
+	t := new(fusedTables)
+	for i := range 1024 {
+		v := uint32(lut[min(max(i-256, 0), 255)])
+		t.r[i], t.g[i], t.b[i] = lumaR*v, lumaG*v, lumaB*v
+	}
+	return t
+}
+
+// chromaOffsets are the R, G and B offsets (plus 256) that a chroma sample
+// adds to Y: the JFIF equations of color.YCbCrToRGB, rounded once.
+func chromaOffsets(cb, cr uint8) (int, int, int) {
+	cb1, cr1 := int(cb)-128, int(cr)-128
+	return 256 + (91881*cr1+1<<15)>>16, 256 + (-22554*cb1-46802*cr1+1<<15)>>16, 256 + (116130*cb1+1<<15)>>16
+}
+
+// fusedRow420 handles one row with horizontally halved chroma (4:2:0,
+// 4:2:2): the offsets are computed once per two pixels.
+func fusedRow420(dst, yrow, cbrow, crrow []uint8, t *fusedTables) {
+	w := len(dst)
+	yrow = yrow[:w]
+	cbrow, crrow = cbrow[:(w+1)/2], crrow[:(w+1)/2]
+	for cx := range cbrow {
+		dr, dg, db := chromaOffsets(cbrow[cx], crrow[cx])
+		x := 2 * cx
+		y := int(yrow[x])
+		dst[x] = uint8((t.r[(y+dr)&1023] + t.g[(y+dg)&1023] + t.b[(y+db)&1023] + 1<<15) >> 16)
+		if x+1 < w {
+			y = int(yrow[x+1])
+			dst[x+1] = uint8((t.r[(y+dr)&1023] + t.g[(y+dg)&1023] + t.b[(y+db)&1023] + 1<<15) >> 16)
+		}
+	}
 }

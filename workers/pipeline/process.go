@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+	"runtime"
 	"time"
 )
 
@@ -89,6 +90,13 @@ func Encode(img image.Image, f Format, quality int) ([]byte, error) {
 		}
 		if quality < 1 || quality > 100 {
 			return nil, fmt.Errorf("encode jpeg: quality %d not in 1..100", quality)
+		}
+		if g, ok := img.(*image.Gray); ok && g.Rect.Min == (image.Point{}) && b.Dx() > 0 && b.Dy() > 0 {
+			strips := 1
+			if b.Dx()*b.Dy() >= 1<<18 {
+				strips = runtime.GOMAXPROCS(0)
+			}
+			return encodeGrayJPEG(g, quality, strips)
 		}
 		// The JPEG encoder has fast paths for *image.Gray, *image.RGBA and
 		// *image.YCbCr only; an opaque NRGBA has the same bytes as an RGBA.
