@@ -17,7 +17,6 @@ func dctBox(x0, x1, kcos, ksin int32) (y0, y1 int32) {
 	return y0, y1
 }
 
-
 type block [blockSize]int32
 
 const blockSize = 8 * 8
@@ -248,4 +247,3 @@ func fdctRows(b *block) {
 //
 // In fdctRows, the same analysis applies, but the initial values are
 // in [-2040, 2040] instead of [-255, 255], so the bound is 2040*3.6246 < 7395.
-
