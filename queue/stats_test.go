@@ -1,0 +1,101 @@
+package queue_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/imgq/imgq/queue"
+)
+
+// countHook counts commands sent and round trips made.
+type countHook struct{ cmds, trips atomic.Int64 }
+
+func (h *countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.cmds.Add(1)
+		h.trips.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.cmds.Add(int64(len(cmds)))
+		h.trips.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+
+func TestStatsIsOneRoundTripWhateverTheQueueLength(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{})
+	for i := range 3 {
+		register(t, q, "w"+string(rune('a'+i)))
+	}
+	// 50,000 pending ids pushed directly: Stats must not read them.
+	ids := make([]any, 50000)
+	for i := range ids {
+		ids[i] = i
+	}
+	rdb.RPush(ctx, "t:pending", ids...)
+	enqueueN(t, q, 2, queue.High)
+	c := claimOne(t, q, "wa")
+
+	h := &countHook{}
+	rdb.AddHook(h)
+	s, err := q.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trips := h.trips.Load(); trips != 1 {
+		t.Fatalf("Stats made %d round trips, want 1", trips)
+	}
+	if s.Pending != 50000 || s.PendingHigh != 1 || s.Processing != 1 || s.Totals.Enqueued != 2 {
+		t.Fatalf("stats %+v", s)
+	}
+	if len(s.Workers) != 3 {
+		t.Fatalf("%d workers, want 3", len(s.Workers))
+	}
+	var wa queue.WorkerStat
+	for _, w := range s.Workers {
+		if w.ID == "wa" {
+			wa = w
+		}
+	}
+	if wa.Current != c.ID || wa.State != queue.WorkerBusy || wa.Host != "h" {
+		t.Fatalf("worker wa: %+v", wa)
+	}
+	// The script reads lists with LLEN only: check Redis ran no LRANGE for it.
+	info := rdb.Info(ctx, "commandstats").Val()
+	if containsCmd(info, "cmdstat_lrange") {
+		t.Fatalf("stats ran LRANGE:\n%s", info)
+	}
+}
+
+func containsCmd(info, name string) bool {
+	for i := 0; i+len(name) <= len(info); i++ {
+		if info[i:i+len(name)] == name {
+			return true
+		}
+	}
+	return false
+}
+
+func TestFailRateIsShared(t *testing.T) {
+	q, _, _ := newQueue(t, queue.Options{})
+	if err := q.SetFailRate(ctx, 0.2); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := q.FailRate(ctx); r != 0.2 {
+		t.Fatalf("rate %v", r)
+	}
+	if s, _ := q.Stats(ctx); s.FailRate != 0.2 {
+		t.Fatalf("stats rate %v", s.FailRate)
+	}
+	if err := q.SetFailRate(ctx, 2); err == nil {
+		t.Fatal("accepted a rate of 2")
+	}
+}
