@@ -29,7 +29,6 @@ func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 	}
 }
 
-
 func TestStatsIsOneRoundTripWhateverTheQueueLength(t *testing.T) {
 	q, rdb, _ := newQueue(t, queue.Options{})
 	for i := range 3 {
