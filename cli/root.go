@@ -73,7 +73,7 @@ embedded workers, and an embedded Redis when none answers at the default address
 
 	root.AddCommand(
 		newEnqueueCmd(g), newWorkerCmd(g), newStatsCmd(g), newEventsCmd(g), newFlushCmd(g),
-		newRequeueCmd(g), newTaskCmd(g), newFiltersCmd(g), newDemoCmd(g),
+		newRequeueCmd(g), newTaskCmd(g), newFiltersCmd(g), newDemoCmd(g), newBenchCmd(g),
 	)
 	return root
 }
