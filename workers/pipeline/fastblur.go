@@ -47,27 +47,31 @@ func (p plane) blur(sigma float64) plane {
 		return p
 	}
 	k := gaussKernel(sigma)
-	// Symmetric full-window weights: sym[0] centre, sym[i] for ±i.
-	full := make([]float64, 2*len(k)-1)
 	r := len(k) - 1
+	full := make([]float64, 2*r+1)
 	for i := -r; i <= r; i++ {
 		full[i+r] = k[abs(i)]
 	}
-	fw := fixedWeights(full)
-	sym := fw[r:]
+	sym := fixedWeights(full)[r:] // sym[0] centre, sym[t] for ±t
 
-	tmp := newPlane(p.w, p.h, p.c)
+	// The horizontal pass leaves each row as pairs of bytes in the two
+	// 32-bit lanes of a uint64 ("SWAR"): the vertical pass then does one
+	// multiply-add per two bytes. Lanes never carry into each other since a
+	// lane's sum is at most 255 * 2^14 < 2^32.
+	W := p.w * p.c
+	np := (W + 1) / 2
+	tmp := make([]uint64, np*p.h)
 	parallelRows(p.h, func(y0, y1 int) {
-		acc := make([]int32, p.w*p.c)
+		sc := newHScratch(W)
 		for y := y0; y < y1; y++ {
-			hblurRow(tmp.row(y), p.row(y), p.w, p.c, k, sym, acc)
+			hblurRow(tmp[y*np:y*np+np], p.row(y), p.w, p.c, k, sym, sc)
 		}
 	})
 	out := newPlane(p.w, p.h, p.c)
 	parallelRows(p.h, func(y0, y1 int) {
-		acc := make([]int32, p.w*p.c)
+		acc := make([]uint64, np)
 		for y := y0; y < y1; y++ {
-			vblurRow(out.row(y), tmp, y, k, sym, acc)
+			vblurRow(out.row(y), tmp, np, p.h, y, k, sym, acc)
 		}
 	})
 	return out
@@ -80,78 +84,126 @@ func abs(i int) int {
 	return i
 }
 
-// hblurRow blurs one row of w pixels of c bytes horizontally.
-func hblurRow(dst, src []uint8, w, c int, k []float64, sym []int32, acc []int32) {
+const laneRound = blurOne/2 | blurOne/2<<32
+const laneMask = 0xFF | 0xFF<<32
+
+type hScratch struct {
+	pad       []uint8
+	even, odd []uint64
+	acc       []uint64
+}
+
+func newHScratch(n int) *hScratch {
+	np := (n + 1) / 2
+	return &hScratch{pad: make([]uint8, 2*np+2), even: make([]uint64, np), odd: make([]uint64, np), acc: make([]uint64, np)}
+}
+
+// hblurRow blurs one row (w pixels of c bytes) horizontally into dst, as
+// byte pairs: dst[m] holds output bytes 2m and 2m+1 in its two lanes.
+func hblurRow(dst []uint64, src []uint8, w, c int, k []float64, sym []int32, sc *hScratch) {
 	r := len(k) - 1
-	lo, hi := r, w-r // pixels whose whole window is inside the row
-	if lo < hi {
-		n := (hi - lo) * c
-		a := acc[:n]
-		centre := src[lo*c : lo*c+n]
-		w0 := sym[0]
-		for i, v := range centre {
-			a[i] = w0 * int32(v)
+	n := len(src)
+	np := len(dst)
+	// even[m] holds source bytes 2m, 2m+1; odd[m] holds 2m+1, 2m+2. Every
+	// tap of every interior pair is then a contiguous run of one of them.
+	copy(sc.pad, src)
+	clear(sc.pad[n:])
+	even, odd, pad := sc.even[:np], sc.odd[:np], sc.pad[:2*np+2]
+	for m := range even {
+		even[m] = uint64(pad[2*m]) | uint64(pad[2*m+1])<<32
+		odd[m] = uint64(pad[2*m+1]) | uint64(pad[2*m+2])<<32
+	}
+	run := func(b, cnt int) []uint64 {
+		if b%2 == 0 {
+			return even[b/2 : b/2+cnt]
+		}
+		return odd[(b-1)/2 : (b-1)/2+cnt]
+	}
+	// Pairs mlo..mhi-1 have both bytes' whole windows inside the row.
+	mlo, mhi := (r*c+1)/2, (w-r)*c/2
+	if mlo >= mhi {
+		mlo, mhi = np, np
+	} else {
+		cnt := mhi - mlo
+		a := sc.acc[:cnt]
+		w0 := uint64(sym[0])
+		for j, v := range even[mlo:mhi] {
+			a[j] = w0 * v
 		}
 		for t := 1; t <= r; t++ {
-			wt := sym[t]
-			left := src[(lo-t)*c : (lo-t)*c+n]
-			right := src[(lo+t)*c : (lo+t)*c+n]
-			left = left[:len(a)]
-			right = right[:len(a)]
-			for i := range a {
-				a[i] += wt * (int32(left[i]) + int32(right[i]))
+			wt := uint64(sym[t])
+			d := t * c
+			left, right := run(2*mlo-d, cnt), run(2*mlo+d, cnt)
+			left, right = left[:len(a)], right[:len(a)]
+			for j := range a {
+				a[j] += wt * (left[j] + right[j])
 			}
 		}
-		d := dst[lo*c : lo*c+n]
-		for i, v := range a {
-			d[i] = uint8((v + blurOne/2) >> blurShift)
+		out := dst[mlo:mhi]
+		for j, v := range a {
+			out[j] = ((v + laneRound) >> blurShift) & laneMask
 		}
-	} else {
-		lo, hi = w, w
 	}
-	// Border pixels: renormalise over the part of the window inside.
-	for x := 0; x < w; x++ {
-		if x == lo {
-			x = hi
-			if x >= w {
+	for m := 0; m < np; m++ {
+		if m == mlo {
+			m = mhi
+			if m >= np {
 				break
 			}
 		}
-		x0, x1 := max(x-r, 0), min(x+r, w-1)
-		var wsum float64
-		for ix := x0; ix <= x1; ix++ {
-			wsum += k[abs(x-ix)]
+		v := uint64(hblurByte(src, 2*m, c, w, k, sym))
+		if 2*m+1 < n {
+			v |= uint64(hblurByte(src, 2*m+1, c, w, k, sym)) << 32
 		}
-		for ch := 0; ch < c; ch++ {
-			var s float64
-			for ix := x0; ix <= x1; ix++ {
-				s += k[abs(x-ix)] * float64(src[ix*c+ch])
-			}
-			dst[x*c+ch] = clamp8(s / wsum)
-		}
+		dst[m] = v
 	}
 }
 
-// vblurRow computes output row y from the rows of src around it.
-func vblurRow(dst []uint8, src plane, y int, k []float64, sym []int32, acc []int32) {
+// hblurByte is one output byte: the fixed-point kernel if the window fits,
+// else weights renormalised over the part inside (like imaging).
+func hblurByte(src []uint8, i, c, w int, k []float64, sym []int32) uint8 {
 	r := len(k) - 1
-	a := acc[:len(dst)]
-	if y-r >= 0 && y+r < src.h {
-		w0 := sym[0]
-		for i, v := range src.row(y) {
-			a[i] = w0 * int32(v)
+	x := i / c
+	if x-r >= 0 && x+r < w {
+		a := sym[0] * int32(src[i])
+		for t := 1; t <= r; t++ {
+			a += sym[t] * (int32(src[i-t*c]) + int32(src[i+t*c]))
+		}
+		return uint8((a + blurOne/2) >> blurShift)
+	}
+	ch := i % c
+	x0, x1 := max(x-r, 0), min(x+r, w-1)
+	var s, wsum float64
+	for ix := x0; ix <= x1; ix++ {
+		wt := k[abs(x-ix)]
+		wsum += wt
+		s += wt * float64(src[ix*c+ch])
+	}
+	return clamp8(s / wsum)
+}
+
+// vblurRow computes output row y from the byte-pair rows of tmp (np pairs
+// per row, h rows) around it.
+func vblurRow(dst []uint8, tmp []uint64, np, h, y int, k []float64, sym []int32, acc []uint64) {
+	r := len(k) - 1
+	a := acc[:np]
+	row := func(y int) []uint64 { return tmp[y*np : y*np+np : y*np+np] }
+	if y-r >= 0 && y+r < h {
+		w0 := uint64(sym[0])
+		for i, v := range row(y) {
+			a[i] = w0 * v
 		}
 		for t := 1; t <= r; t++ {
-			wt := sym[t]
-			up, dn := src.row(y-t), src.row(y+t)
+			wt := uint64(sym[t])
+			up, dn := row(y-t), row(y+t)
 			up, dn = up[:len(a)], dn[:len(a)]
 			for i := range a {
-				a[i] += wt * (int32(up[i]) + int32(dn[i]))
+				a[i] += wt * (up[i] + dn[i])
 			}
 		}
 	} else {
 		// Near the top or bottom: renormalised weights for the rows inside.
-		y0, y1 := max(y-r, 0), min(y+r, src.h-1)
+		y0, y1 := max(y-r, 0), min(y+r, h-1)
 		ws := make([]float64, 0, y1-y0+1)
 		for iy := y0; iy <= y1; iy++ {
 			ws = append(ws, k[abs(y-iy)])
@@ -159,14 +211,19 @@ func vblurRow(dst []uint8, src plane, y int, k []float64, sym []int32, acc []int
 		fw := fixedWeights(ws)
 		clear(a)
 		for j, iy := 0, y0; iy <= y1; j, iy = j+1, iy+1 {
-			wt := fw[j]
-			row := src.row(iy)[:len(a)]
+			wt := uint64(fw[j])
+			src := row(iy)[:len(a)]
 			for i := range a {
-				a[i] += wt * int32(row[i])
+				a[i] += wt * src[i]
 			}
 		}
 	}
+	n := len(dst)
 	for i, v := range a {
-		dst[i] = uint8((v + blurOne/2) >> blurShift)
+		v = ((v + laneRound) >> blurShift) & laneMask
+		dst[2*i] = uint8(v)
+		if 2*i+1 < n {
+			dst[2*i+1] = uint8(v >> 32)
+		}
 	}
 }
