@@ -24,6 +24,7 @@ type workerFlags struct {
 	input       string
 	heartbeat   time.Duration
 	grace       time.Duration
+	delay       time.Duration
 	verbose     bool
 }
 
@@ -60,6 +61,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	f.StringVar(&wf.input, "input", "images", "folder shared-filesystem inputs are read from")
 	f.DurationVar(&wf.heartbeat, "heartbeat", time.Second, "heartbeat period")
 	f.DurationVar(&wf.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, time in-flight tasks get to finish")
+	f.DurationVar(&wf.delay, "delay", 0, "extra time each task takes (slows work down so a class can watch it, or kill a worker mid-task)")
 	f.BoolVarP(&wf.verbose, "verbose", "v", false, "log every task to stderr")
 	return cmd
 }
@@ -75,7 +77,7 @@ func newImageWorker(q *queue.Queue, wf *workerFlags, g *globals) (*workers.Worke
 		level = slog.LevelInfo
 	}
 	return workers.New(q, workers.Config{
-		ID: wf.id, Concurrency: wf.concurrency, Heartbeat: wf.heartbeat, Grace: wf.grace,
+		ID: wf.id, Concurrency: wf.concurrency, Heartbeat: wf.heartbeat, Grace: wf.grace, Delay: wf.delay,
 		Handler: h.Handle, OnFailRate: h.SetFailRate,
 		Logger: slog.New(slog.NewTextHandler(g.errOut, &slog.HandlerOptions{Level: level})),
 	})

@@ -21,6 +21,7 @@ type Config struct {
 	Concurrency int           // 1: tasks run at once
 	Heartbeat   time.Duration // 1s: heartbeat and housekeeping period
 	Grace       time.Duration // 10s: on stop, time in-flight tasks get to finish
+	Delay       time.Duration // 0: extra time each task takes, to make work visible in class
 	Handler     Handler
 	// OnFailRate, when set, receives the shared failure-injection rate read from
 	// Redis at each heartbeat.
@@ -222,6 +223,13 @@ func (w *Worker) run(ctx, taskCtx context.Context, t queue.Claimed) {
 // safeHandle turns a handler panic into a permanent failure of that task
 // instead of a crash of every task in the process.
 func (w *Worker) safeHandle(ctx context.Context, t queue.Claimed) (res []byte, err error) {
+	if w.cfg.Delay > 0 {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(w.cfg.Delay):
+		}
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = queue.Permanent(fmt.Errorf("handler panic: %v", r))
