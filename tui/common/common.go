@@ -1,0 +1,38 @@
+// Package common holds what every dashboard component shares: the styles built
+// from one palette, the key bindings, the language table, the clock and the size
+// of the screen. It is injected into each component (soft-serve's pattern), so
+// no component reaches for a global.
+package common
+
+import (
+	"context"
+	"time"
+)
+
+// Common is passed by value to every component; its pointer fields are shared.
+type Common struct {
+	Ctx    context.Context
+	Styles *Styles
+	Keys   *KeyMap
+	Lang   *Lang
+	// Now is the dashboard's clock. Tests fix it so views are reproducible.
+	Now func() time.Time
+	// Loc is the zone times are shown in (UTC in tests).
+	Loc *time.Location
+}
+
+// New builds the shared state for language lang ("en" or "es").
+func New(ctx context.Context, lang string) Common {
+	l := NewLang(lang)
+	return Common{
+		Ctx:    ctx,
+		Styles: DefaultStyles(),
+		Keys:   DefaultKeyMap(l),
+		Lang:   l,
+		Now:    time.Now,
+		Loc:    time.Local,
+	}
+}
+
+// T translates a label; see i18n.go.
+func (c Common) T(key string) string { return c.Lang.T(key) }

@@ -1,0 +1,196 @@
+package common
+
+import (
+	"image/color"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/lipgloss/v2"
+	"github.com/imgq/imgq/queue"
+)
+
+// Palette is every colour the dashboard uses. Chosen for a dark terminal and a
+// projector: no pair of meanings relies on red/green alone (states also differ
+// by word and symbol), and the muted grey stays readable on a washed-out beam.
+type Palette struct {
+	Fg, Muted, Subtle, Faint color.Color
+	Accent, Accent2          color.Color
+	Blue, Cyan, Green        color.Color
+	Yellow, Orange, Red      color.Color
+	Magenta, BarBg, SelBg    color.Color
+}
+
+// DefaultPalette is the dashboard's palette.
+func DefaultPalette() Palette {
+	return Palette{
+		Fg:      lipgloss.Color("#E4E4EC"),
+		Muted:   lipgloss.Color("#9A9AB0"),
+		Subtle:  lipgloss.Color("#6C6C84"),
+		Faint:   lipgloss.Color("#3A3A4C"),
+		Accent:  lipgloss.Color("#A48BFF"),
+		Accent2: lipgloss.Color("#62D6FF"),
+		Blue:    lipgloss.Color("#6AA9FF"),
+		Cyan:    lipgloss.Color("#4FD6C8"),
+		Green:   lipgloss.Color("#6BE38A"),
+		Yellow:  lipgloss.Color("#FFD166"),
+		Orange:  lipgloss.Color("#FF9F5A"),
+		Red:     lipgloss.Color("#FF6B7A"),
+		Magenta: lipgloss.Color("#E58BF0"),
+		BarBg:   lipgloss.Color("#34344A"),
+		SelBg:   lipgloss.Color("#2E2B4A"),
+	}
+}
+
+// Styles is the one semantic style sheet (crush's pattern): views name what a
+// piece of text is, never how it looks.
+type Styles struct {
+	Pal Palette
+
+	Title       lipgloss.Style // "imgq" in the header
+	Label       lipgloss.Style // "throughput", "drain"
+	Value       lipgloss.Style // the numbers next to labels
+	Text        lipgloss.Style
+	Muted       lipgloss.Style
+	Subtle      lipgloss.Style
+	Bold        lipgloss.Style
+	OK          lipgloss.Style
+	Warn        lipgloss.Style
+	Error       lipgloss.Style
+	Notice      lipgloss.Style // status line after an action
+	PaneTitle   lipgloss.Style
+	PaneFocused lipgloss.Style // the title of the pane that has focus
+	PaneRule    lipgloss.Style
+	ColHeader   lipgloss.Style
+	Selected    lipgloss.Style
+	BarEmpty    lipgloss.Style
+	Spark       lipgloss.Style
+	Banner      lipgloss.Style // the classroom join line
+	BannerKey   lipgloss.Style
+	Prompt      lipgloss.Style
+	Confirm     lipgloss.Style
+	MonCmd      lipgloss.Style // the command word of a MONITOR line
+	MonMeta     lipgloss.Style // its timestamp and client
+	Help        help.Styles
+
+	queue  map[string]lipgloss.Style
+	kinds  map[string]lipgloss.Style
+	states map[queue.WorkerState]lipgloss.Style
+}
+
+// DefaultStyles builds the style sheet from DefaultPalette.
+func DefaultStyles() *Styles { return NewStyles(DefaultPalette()) }
+
+// NewStyles builds the style sheet from a palette.
+func NewStyles(p Palette) *Styles {
+	base := lipgloss.NewStyle()
+	fg := func(c color.Color) lipgloss.Style { return base.Foreground(c) }
+	s := &Styles{
+		Pal:         p,
+		Title:       base.Bold(true).Foreground(p.Accent),
+		Label:       fg(p.Muted),
+		Value:       base.Bold(true).Foreground(p.Fg),
+		Text:        fg(p.Fg),
+		Muted:       fg(p.Muted),
+		Subtle:      fg(p.Subtle),
+		Bold:        base.Bold(true),
+		OK:          fg(p.Green),
+		Warn:        fg(p.Yellow),
+		Error:       fg(p.Red),
+		Notice:      base.Bold(true).Foreground(p.Accent2),
+		PaneTitle:   base.Bold(true).Foreground(p.Muted),
+		PaneFocused: base.Bold(true).Foreground(p.Accent),
+		PaneRule:    fg(p.Faint),
+		ColHeader:   fg(p.Subtle),
+		Selected:    base.Background(p.SelBg).Bold(true),
+		BarEmpty:    fg(p.BarBg),
+		Spark:       fg(p.Accent2),
+		Banner:      base.Bold(true).Foreground(lipgloss.Color("#101018")).Background(p.Yellow),
+		BannerKey:   base.Bold(true).Foreground(p.Yellow),
+		Prompt:      base.Bold(true).Foreground(p.Accent),
+		Confirm:     base.Bold(true).Foreground(p.Red),
+		MonCmd:      base.Bold(true).Foreground(p.Yellow),
+		MonMeta:     fg(p.Subtle),
+	}
+	s.Help = help.Styles{
+		ShortKey:       base.Bold(true).Foreground(p.Accent),
+		ShortDesc:      fg(p.Muted),
+		ShortSeparator: fg(p.Faint),
+		Ellipsis:       fg(p.Subtle),
+		FullKey:        base.Bold(true).Foreground(p.Accent),
+		FullDesc:       fg(p.Fg),
+		FullSeparator:  fg(p.Faint),
+	}
+	s.queue = map[string]lipgloss.Style{
+		"high":       fg(p.Orange),
+		"normal":     fg(p.Blue),
+		"low":        fg(p.Subtle),
+		"pending":    fg(p.Blue),
+		"processing": fg(p.Cyan),
+		"retry":      fg(p.Yellow),
+		"completed":  fg(p.Green),
+		"failed":     fg(p.Red),
+	}
+	s.kinds = map[string]lipgloss.Style{
+		queue.EventEnqueued:     fg(p.Blue),
+		queue.EventClaimed:      fg(p.Cyan),
+		queue.EventCompleted:    fg(p.Green),
+		queue.EventRetried:      fg(p.Yellow),
+		queue.EventFailed:       base.Bold(true).Foreground(p.Red),
+		queue.EventRecovered:    base.Bold(true).Foreground(p.Orange),
+		queue.EventReleased:     fg(p.Muted),
+		queue.EventRequeued:     fg(p.Magenta),
+		queue.EventFlushed:      base.Bold(true).Foreground(p.Red),
+		queue.EventWorkerUp:     fg(p.Accent),
+		queue.EventWorkerGone:   base.Bold(true).Foreground(p.Orange),
+		queue.EventWorkerStop:   fg(p.Muted),
+		queue.EventLeaseRefused: fg(p.Red),
+	}
+	s.states = map[queue.WorkerState]lipgloss.Style{
+		queue.WorkerIdle:   fg(p.Muted),
+		queue.WorkerBusy:   base.Bold(true).Foreground(p.Green),
+		queue.WorkerPaused: fg(p.Yellow),
+		queue.WorkerGone:   base.Bold(true).Foreground(p.Red),
+		queue.WorkerStop:   fg(p.Subtle),
+	}
+	return s
+}
+
+// Queue is the colour of one queue row ("pending", "failed", ...).
+func (s *Styles) Queue(name string) lipgloss.Style {
+	if st, ok := s.queue[name]; ok {
+		return st
+	}
+	return s.Text
+}
+
+// Kind is the colour of an event kind; unknown kinds (a newer writer) are plain.
+func (s *Styles) Kind(kind string) lipgloss.Style {
+	if st, ok := s.kinds[kind]; ok {
+		return st
+	}
+	return s.Text
+}
+
+// State is the colour of a worker state.
+func (s *Styles) State(st queue.WorkerState) lipgloss.Style {
+	if v, ok := s.states[st]; ok {
+		return v
+	}
+	return s.Muted
+}
+
+// StateIcon is a symbol per state, so states differ by shape, not only colour.
+func StateIcon(st queue.WorkerState) string {
+	switch st {
+	case queue.WorkerBusy:
+		return "●"
+	case queue.WorkerIdle:
+		return "○"
+	case queue.WorkerPaused:
+		return "‖"
+	case queue.WorkerGone:
+		return "✕"
+	case queue.WorkerStop:
+		return "■"
+	}
+	return "?"
+}

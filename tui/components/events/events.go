@@ -1,0 +1,213 @@
+// Package events draws the queue's event stream, newest last, or, in MONITOR
+// mode, every command the Redis server runs. Scrolling up stops following so a
+// teacher can point at a line while new ones keep arriving underneath.
+package events
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/imgq/imgq/queue"
+	"github.com/imgq/imgq/tui/common"
+)
+
+// Keep is how many events (and MONITOR lines) the pane holds for scrolling back.
+const Keep = 1000
+
+// buffer is a bounded list with a follow/paused scroll position.
+type buffer[T any] struct {
+	items   []T
+	follow  bool
+	off     int   // first line shown when not following
+	unseen  int   // arrived while not following
+	skipped int64 // went past within one batch, never on screen
+}
+
+func (b *buffer[T]) add(items []T, visible int) {
+	if len(items) == 0 {
+		return
+	}
+	if b.follow && len(items) > visible {
+		b.skipped += int64(len(items) - visible)
+	}
+	if !b.follow {
+		b.unseen += len(items)
+	}
+	b.items = append(b.items, items...)
+	if over := len(b.items) - Keep; over > 0 {
+		b.items = append(b.items[:0:0], b.items[over:]...)
+		b.off = max(b.off-over, 0)
+	}
+}
+
+func (b *buffer[T]) scroll(delta, visible int) {
+	n := len(b.items)
+	start := b.off
+	if b.follow {
+		start = max(n-visible, 0)
+	}
+	start += delta
+	if start >= n-visible {
+		b.follow, b.unseen, b.off = true, 0, 0
+		return
+	}
+	b.follow, b.off = false, max(start, 0)
+}
+
+func (b *buffer[T]) window(visible int) []T {
+	n := len(b.items)
+	start := max(n-visible, 0)
+	if !b.follow {
+		start = min(b.off, start)
+	}
+	return b.items[start:min(start+visible, n)]
+}
+
+// Model is the events pane.
+type Model struct {
+	c       common.Common
+	w, h    int
+	focused bool
+	monitor bool
+	events  buffer[queue.Event]
+	mon     buffer[string]
+	monNote string // starting, refused, closed: shown instead of or above lines
+	own     ownFilter
+}
+
+// New returns the pane following the newest events. prefix is the queue's key
+// prefix, used to recognise the dashboard's own polling in MONITOR.
+func New(c common.Common, prefix string) Model {
+	m := Model{c: c, own: ownFilter{prefix: prefix, hide: true}}
+	m.events.follow, m.mon.follow = true, true
+	return m
+}
+
+// SetSize sets the rectangle the pane fills.
+func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
+
+// SetFocused marks the pane as the one keys scroll.
+func (m *Model) SetFocused(f bool) { m.focused = f }
+
+// Add appends events (oldest first).
+func (m *Model) Add(evs []queue.Event) { m.events.add(evs, m.visible()) }
+
+// Events returns the events held, oldest first.
+func (m Model) Events() []queue.Event { return m.events.items }
+
+// Following reports whether the events view follows the newest line.
+func (m Model) Following() bool {
+	if m.monitor {
+		return m.mon.follow
+	}
+	return m.events.follow
+}
+
+// SetMonitor switches between events and the MONITOR feed. Switching on starts
+// from an empty feed with note shown until lines arrive.
+func (m *Model) SetMonitor(on bool, note string) {
+	m.monitor = on
+	if on {
+		m.mon = buffer[string]{follow: true}
+		m.own.inScript = false
+	}
+	m.monNote = note
+}
+
+// Monitor reports whether the pane shows the MONITOR feed.
+func (m Model) Monitor() bool { return m.monitor }
+
+// SetMonitorNote shows a status (refused, ended) in the MONITOR pane.
+func (m *Model) SetMonitorNote(note string) { m.monNote = note }
+
+// AddMonitor appends raw MONITOR lines, dropping the dashboard's own polling
+// when that filter is on. skipped counts lines the feed dropped under load.
+func (m *Model) AddMonitor(lines []string, skipped int64) {
+	kept := lines[:0:0]
+	for _, l := range lines {
+		if !m.own.drop(l) {
+			kept = append(kept, l)
+		}
+	}
+	m.mon.skipped += skipped
+	m.mon.add(kept, m.visible())
+	if len(kept) > 0 {
+		m.monNote = ""
+	}
+}
+
+// HideOwn reports whether the dashboard's own reads are hidden from MONITOR.
+func (m Model) HideOwn() bool { return m.own.hide }
+
+func (m Model) visible() int { return max(m.h-1, 1) }
+
+// Update handles scrolling (when focused) and, in MONITOR mode, the filter key.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return m, nil
+	}
+	keys := m.c.Keys
+	if m.monitor && key.Matches(k, keys.OwnReads) {
+		m.own.hide = !m.own.hide
+		return m, nil
+	}
+	if !m.focused {
+		return m, nil
+	}
+	v := m.visible()
+	scroll := func(d int) {
+		if m.monitor {
+			m.mon.scroll(d, v)
+		} else {
+			m.events.scroll(d, v)
+		}
+	}
+	switch {
+	case key.Matches(k, keys.Up):
+		scroll(-1)
+	case key.Matches(k, keys.Down):
+		scroll(1)
+	case key.Matches(k, keys.PageUp):
+		scroll(-max(v-1, 1))
+	case key.Matches(k, keys.PageDown):
+		scroll(max(v-1, 1))
+	case key.Matches(k, keys.Top):
+		scroll(-Keep * 2)
+	case key.Matches(k, keys.Bottom):
+		scroll(Keep * 2)
+	}
+	return m, nil
+}
+
+// View renders the pane.
+func (m Model) View() string {
+	if m.monitor {
+		return m.monitorView()
+	}
+	c := m.c
+	lines := []string{c.PaneTitle(c.T("Events"), m.note(&m.events.follow, m.events.unseen, m.events.skipped), m.focused, m.w)}
+	if len(m.events.items) == 0 {
+		lines = append(lines, c.Styles.Muted.Render("   "+c.T("no events yet")))
+	}
+	for _, e := range m.events.window(m.visible()) {
+		lines = append(lines, m.eventLine(e))
+	}
+	return common.Block(lines, m.w, m.h)
+}
+
+func (m Model) note(follow *bool, unseen int, skipped int64) string {
+	c := m.c
+	var parts []string
+	if *follow {
+		parts = append(parts, c.T("following"))
+	} else {
+		parts = append(parts, c.Styles.Warn.Render(fmt.Sprintf(c.T("paused, %d new"), unseen))+c.Styles.Muted.Render(" (G)"))
+	}
+	if skipped > 0 {
+		parts = append(parts, fmt.Sprintf(c.T("%d not kept"), skipped))
+	}
+	return strings.Join(parts, " · ")
+}

@@ -1,0 +1,133 @@
+// Package header draws the dashboard's top two lines: what is being watched
+// (queue, Redis, version, connection) and how it is going (throughput, time to
+// drain, workers, failure injection).
+package header
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/imgq/imgq/tui/common"
+	"github.com/imgq/imgq/tui/metrics"
+)
+
+// Conn is the connection state shown in the header.
+type Conn int
+
+const (
+	Connecting Conn = iota
+	Connected
+	Disconnected
+)
+
+// Info is what the header shows; the root model fills it each refresh.
+type Info struct {
+	Queue     string
+	Addr      string // already redacted by the caller
+	Embedded  bool
+	Version   string
+	Conn      Conn
+	RetryAt   time.Time // when Disconnected: the next attempt
+	Started   time.Time
+	PoolSize  int // embedded workers; -1 when there is no pool
+	PoolPause bool
+}
+
+// Model is the header.
+type Model struct {
+	c     common.Common
+	w     int
+	info  Info
+	track *metrics.Tracker
+}
+
+// New returns a header.
+func New(c common.Common, t *metrics.Tracker) Model { return Model{c: c, track: t} }
+
+// SetSize sets the width; the header is always two lines.
+func (m *Model) SetSize(w, _ int) { m.w = w }
+
+// SetInfo replaces what is shown.
+func (m *Model) SetInfo(i Info) { m.info = i }
+
+// Height is the number of lines View returns.
+func (m Model) Height() int { return 2 }
+
+// View renders the two lines.
+func (m Model) View() string {
+	st, c, i := m.c.Styles, m.c, m.info
+	sep := st.Subtle.Render(" · ")
+	lv := func(label, value string) string { return st.Label.Render(label+" ") + st.Value.Render(value) }
+
+	addr := common.Clean(i.Addr)
+	if i.Embedded {
+		addr += " (" + c.T("embedded") + ")"
+	}
+	if v := common.Clean(i.Version); v != "" {
+		addr += " v" + v
+	}
+	var conn string
+	switch i.Conn {
+	case Connected:
+		conn = st.OK.Render("● " + c.T("connected"))
+	case Connecting:
+		conn = st.Warn.Render("◌ " + c.T("connecting"))
+	default:
+		left := max(i.RetryAt.Sub(c.Now()), 0).Round(time.Second)
+		conn = st.Error.Render("✕ " + fmt.Sprintf(c.T("disconnected, retrying in %s"), common.Duration(max(left, time.Second))))
+	}
+	line1 := []string{
+		st.Title.Render("imgq") + " " + st.Value.Render(common.Clean(i.Queue)),
+		st.Text.Render(addr),
+		conn,
+		lv(c.T("uptime"), common.Duration(c.Now().Sub(i.Started))),
+	}
+
+	s := m.track.Last
+	drain := "∞"
+	if d, ok := m.track.Drain(); ok {
+		drain = common.Duration(d)
+	}
+	if s.PendingTotal()+s.Retry+s.Processing == 0 {
+		drain = "-"
+	}
+	alive := 0
+	for _, w := range s.Workers {
+		if w.State != "gone" && w.State != "stopped" {
+			alive++
+		}
+	}
+	workers := fmt.Sprint(alive)
+	if i.PoolSize >= 0 {
+		workers += fmt.Sprintf(" (%d %s)", i.PoolSize, c.T("embedded"))
+	}
+	fail := st.Muted.Render(c.T("off"))
+	if s.FailRate > 0 {
+		fail = st.Error.Bold(true).Render(common.Percent(s.FailRate))
+	}
+	line2 := []string{
+		lv(c.T("throughput"), common.Rate(m.track.Throughput())) + " " +
+			st.Spark.Render(common.Sparkline(m.track.ThroughputSeries().Buckets(c.Now(), 12))),
+		lv(c.T("drain"), drain),
+		lv(c.T("workers"), workers),
+		st.Label.Render(c.T("fail injection")+" ") + fail,
+	}
+	if i.PoolPause || s.Paused {
+		line2 = append(line2, st.Warn.Bold(true).Render("‖ "+c.T("paused")))
+	}
+	return fit(line1, sep, m.w) + "\n" + fit(line2, sep, m.w)
+}
+
+// fit joins parts with sep, dropping parts from the end until the line fits
+// (the most important facts come first).
+func fit(parts []string, sep string, w int) string {
+	for n := len(parts); n > 0; n-- {
+		s := " " + strings.Join(parts[:n], sep)
+		if ansi.StringWidth(s) <= w || n == 1 {
+			return common.Fit(s, w)
+		}
+	}
+	return common.Fit("", w)
+}

@@ -1,0 +1,223 @@
+// Package workers draws every worker registered in Redis, embedded or remote.
+// With a few workers it is a table with every column; with a classroom of 30 or
+// more it switches to compact cells in as many columns as fit, pages when even
+// that overflows, sorts by a key the teacher cycles, and offers a leaderboard.
+package workers
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/imgq/imgq/queue"
+	"github.com/imgq/imgq/tui/common"
+	"github.com/imgq/imgq/tui/metrics"
+)
+
+// Sort orders the workers.
+type Sort int
+
+const (
+	ByStart   Sort = iota // registration order, as Redis returns them
+	ByBusiest             // tasks/s now, then tasks done
+	BySlowest             // mean time per task
+	ByNewest              // most recently started first
+	numSorts
+)
+
+func (s Sort) label() string {
+	return [...]string{"start order", "busiest", "slowest", "newest first"}[s]
+}
+
+// Model is the workers pane.
+type Model struct {
+	c       common.Common
+	w, h    int
+	focused bool
+	track   *metrics.Tracker
+	rows    []queue.WorkerStat // sorted
+	sort    Sort
+	board   bool
+	off     int // first item shown
+}
+
+// New returns the pane.
+func New(c common.Common, t *metrics.Tracker) Model { return Model{c: c, track: t} }
+
+// SetSize sets the rectangle the pane fills.
+func (m *Model) SetSize(w, h int) { m.w, m.h = w, h; m.clamp() }
+
+// SetFocused marks the pane as the one keys scroll.
+func (m *Model) SetFocused(f bool) { m.focused = f }
+
+// Refresh takes the workers of the newest snapshot.
+func (m *Model) Refresh() {
+	m.rows = slices.Clone(m.track.Last.Workers)
+	m.sortRows()
+	m.clamp()
+}
+
+// Sort is the current order.
+func (m Model) Sort() Sort { return m.sort }
+
+// Leaderboard reports whether the leaderboard is shown.
+func (m Model) Leaderboard() bool { return m.board }
+
+// Update handles the pane's keys: sort and leaderboard always, scrolling when
+// focused.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return m, nil
+	}
+	keys := m.c.Keys
+	per := m.perLine()
+	page := max(m.bodyRows()-1, 1) * per
+	switch {
+	case key.Matches(k, keys.Sort):
+		m.sort = (m.sort + 1) % numSorts
+		m.sortRows()
+		m.off = 0
+	case key.Matches(k, keys.Leaderboard):
+		m.board = !m.board
+		m.sortRows()
+		m.off = 0
+	case !m.focused:
+	case key.Matches(k, keys.Up):
+		m.off -= per
+	case key.Matches(k, keys.Down):
+		m.off += per
+	case key.Matches(k, keys.PageUp):
+		m.off -= page
+	case key.Matches(k, keys.PageDown):
+		m.off += page
+	case key.Matches(k, keys.Top):
+		m.off = 0
+	case key.Matches(k, keys.Bottom):
+		m.off = len(m.rows)
+	}
+	m.clamp()
+	return m, nil
+}
+
+func (m *Model) sortRows() {
+	rate := func(w queue.WorkerStat) float64 { r, _, _ := m.track.Worker(w.ID); return r }
+	var f func(a, b queue.WorkerStat) int
+	switch m.sort {
+	case ByBusiest:
+		f = func(a, b queue.WorkerStat) int {
+			return cmp.Or(cmp.Compare(rate(b), rate(a)), cmp.Compare(b.Processed, a.Processed))
+		}
+	case BySlowest:
+		f = func(a, b queue.WorkerStat) int { return cmp.Compare(b.MeanTime(), a.MeanTime()) }
+	case ByNewest:
+		f = func(a, b queue.WorkerStat) int { return b.StartedAt.Compare(a.StartedAt) }
+	default:
+		f = func(a, b queue.WorkerStat) int { return a.StartedAt.Compare(b.StartedAt) }
+	}
+	if m.board {
+		f = func(a, b queue.WorkerStat) int { return cmp.Compare(b.Processed, a.Processed) }
+	}
+	slices.SortStableFunc(m.rows, func(a, b queue.WorkerStat) int {
+		return cmp.Or(f(a, b), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// layout decides how the workers fit: one per line with every column, or
+// compact cells in cols columns.
+func (m Model) layout() (cols int, table bool) {
+	if m.board {
+		if len(m.rows) <= m.bodyRows() {
+			return 1, false
+		}
+		return max(m.w/44, 1), false
+	}
+	if len(m.rows) <= m.bodyRows()-1 || m.w < 2*cellMin {
+		return 1, true
+	}
+	return max(m.w/cellMin, 1), false
+}
+
+func (m Model) perLine() int { c, _ := m.layout(); return c }
+
+func (m Model) bodyRows() int { return max(m.h-1, 0) }
+
+// capacity is how many workers one screen of the pane shows.
+func (m Model) capacity() int {
+	cols, table := m.layout()
+	rows := m.bodyRows()
+	if table {
+		rows-- // column header
+	}
+	return max(rows, 0) * cols
+}
+
+func (m *Model) clamp() {
+	n, capa := len(m.rows), m.capacity()
+	if n <= capa || capa <= 0 {
+		m.off = 0
+		return
+	}
+	per := m.perLine()
+	maxOff := ((n - capa + per - 1) / per) * per
+	m.off = min(max(m.off, 0), maxOff)
+	m.off -= m.off % per
+}
+
+// View renders the pane.
+func (m Model) View() string {
+	c := m.c
+	busy, gone := 0, 0
+	for _, w := range m.rows {
+		switch w.State {
+		case queue.WorkerBusy:
+			busy++
+		case queue.WorkerGone:
+			gone++
+		}
+	}
+	title := c.T("Workers")
+	if m.board {
+		title = c.T("Leaderboard")
+	}
+	note := fmt.Sprintf("%d · %d %s", len(m.rows), busy, c.T("busy"))
+	if gone > 0 {
+		note += fmt.Sprintf(" · %d %s", gone, c.T("gone"))
+	}
+	if !m.board {
+		note += " · " + c.T("sort") + ": " + c.T(m.sort.label())
+	}
+	if capa := m.capacity(); len(m.rows) > capa && capa > 0 {
+		note += fmt.Sprintf(" · %d–%d/%d", m.off+1, min(m.off+capa, len(m.rows)), len(m.rows))
+	}
+	lines := []string{c.PaneTitle(title, note, m.focused, m.w)}
+	switch {
+	case len(m.rows) == 0:
+		lines = append(lines, "", c.Styles.Muted.Render("   "+c.T("no workers yet")+" — "+c.T("start one with: imgq worker")))
+	case m.board:
+		lines = append(lines, m.boardView()...)
+	default:
+		if _, table := m.layout(); table {
+			lines = append(lines, m.tableView()...)
+		} else {
+			lines = append(lines, m.gridView()...)
+		}
+	}
+	return common.Block(lines, m.w, m.h)
+}
+
+// visible returns the workers on screen, laid out column-major in cols
+// columns of rows lines (reading down the first column, then the next, like a
+// class list).
+func (m Model) visible(cols, rows int) [][]queue.WorkerStat {
+	out := make([][]queue.WorkerStat, rows)
+	end := min(m.off+cols*rows, len(m.rows))
+	for i := m.off; i < end; i++ {
+		j := i - m.off
+		r := j % rows
+		out[r] = append(out[r], m.rows[i])
+	}
+	return out
+}

@@ -1,0 +1,204 @@
+package tui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/imgq/imgq/tui/common"
+	"github.com/imgq/imgq/tui/components/detail"
+	"github.com/imgq/imgq/tui/components/events"
+	"github.com/imgq/imgq/tui/components/failed"
+	"github.com/imgq/imgq/tui/components/footer"
+	"github.com/imgq/imgq/tui/components/header"
+	"github.com/imgq/imgq/tui/components/queues"
+	"github.com/imgq/imgq/tui/components/workers"
+	"github.com/imgq/imgq/tui/metrics"
+)
+
+// view is what fills the body of the screen.
+type view int
+
+const (
+	viewMain view = iota
+	viewFailed
+	viewDetail
+	viewHelp
+	viewJoin
+)
+
+// pane is a focusable pane of the main view.
+type pane int
+
+const (
+	paneWorkers pane = iota
+	paneEvents
+	numPanes
+)
+
+// Model is the root model. It is used through a pointer: components are values
+// inside it, and commands only ever return messages.
+type Model struct {
+	ctx   context.Context
+	opts  Options
+	c     common.Common
+	track *metrics.Tracker
+
+	header  header.Model
+	queues  queues.Model
+	workers workers.Model
+	events  events.Model
+	failed  failed.Model
+	detail  detail.Model
+	footer  footer.Model
+
+	w, h    int
+	view    view
+	back    view // where esc returns to from the detail
+	focus   pane
+	started time.Time
+
+	// refresh
+	conn     header.Conn
+	backoff  time.Duration
+	retryAt  time.Time
+	version  string
+	needInfo bool // ask the server version at the next successful refresh
+
+	// events stream
+	after     string
+	evBackoff time.Duration
+
+	// MONITOR
+	mon         monitorState
+	openMonitor func(context.Context) (<-chan string, error)
+
+	confirm string // the action waiting for y/n ("flush")
+}
+
+func newModel(ctx context.Context, opts Options, now func() time.Time) *Model {
+	if opts.Interval <= 0 {
+		opts.Interval = 250 * time.Millisecond
+	}
+	c := common.New(ctx, opts.Lang)
+	c.Now = now
+	t := metrics.New()
+	prefix := ""
+	if opts.Queue != nil {
+		prefix = opts.Queue.Keys().Prefix
+	}
+	m := &Model{
+		ctx: ctx, opts: opts, c: c, track: t,
+		header:   header.New(c, t),
+		queues:   queues.New(c, t),
+		workers:  workers.New(c, t),
+		events:   events.New(c, prefix),
+		failed:   failed.New(c),
+		detail:   detail.New(c),
+		footer:   footer.New(c),
+		started:  now(),
+		needInfo: true,
+		w:        80, h: 24,
+	}
+	m.mon.wg = &sync.WaitGroup{}
+	m.openMonitor = opts.Monitor
+	if m.openMonitor == nil && opts.Queue != nil {
+		m.openMonitor = dialMonitor(opts.Queue.Client(), m.mon.wg)
+	}
+	m.setFocus(paneWorkers)
+	m.layout()
+	return m
+}
+
+// Init starts the three loops: stats refresh, event stream, and the clock.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(
+		fetchStats(m.ctx, m.opts.Queue),
+		readEvents(m.ctx, m.opts.Queue, ""),
+		clockTick(),
+	)
+}
+
+func (m *Model) setFocus(p pane) {
+	m.focus = p
+	m.workers.SetFocused(p == paneWorkers)
+	m.events.SetFocused(p == paneEvents)
+}
+
+// wide is the layout with queues and events side by side over the workers.
+func (m *Model) wide() bool { return m.w >= 110 }
+
+func (m *Model) bannerRows() int {
+	if m.opts.JoinLine == "" {
+		return 0
+	}
+	return 1
+}
+
+// layout gives every component its rectangle. The workers pane gets what its
+// rows need (up to a limit), the events pane the rest: with three workers the
+// stream is the show; with thirty, the class is.
+func (m *Model) layout() {
+	w, h := m.w, m.h
+	m.header.SetSize(w, 2)
+	m.footer.SetSize(w, 1)
+	body := max(h-2-1-m.bannerRows(), 4)
+	m.failed.SetSize(w, body)
+	m.detail.SetSize(w, body)
+
+	need := m.workersNeed()
+	if m.wide() {
+		qw := min(max(w*2/5, 50), 70)
+		top := 9
+		wh := max(min(max(need, 5), body-top), 3)
+		top = body - wh
+		m.queues.SetSize(qw, top)
+		m.events.SetSize(w-qw-1, top)
+		m.workers.SetSize(w, wh)
+		return
+	}
+	qh := queues.Rows(body / 3)
+	rest := body - qh
+	wh := min(max(need, 3), max(rest-6, 3))
+	m.queues.SetSize(w, qh)
+	m.workers.SetSize(w, wh)
+	m.events.SetSize(w, max(rest-wh, 1))
+}
+
+// workersNeed is how many lines the workers pane would use to show every worker.
+func (m *Model) workersNeed() int {
+	n := len(m.track.Last.Workers)
+	if n == 0 {
+		return 3
+	}
+	if m.workers.Leaderboard() {
+		return n + 1
+	}
+	// Table: title, column header, one line each. Beyond the screen the grid
+	// takes over; ask for as much as the screen allows and let it page.
+	return n + 2
+}
+
+func (m *Model) stopMonitor() {
+	if m.mon.cancel != nil {
+		m.mon.cancel()
+		m.mon.cancel = nil
+	}
+	m.mon.on = false
+}
+
+func (m *Model) headerInfo() header.Info {
+	i := header.Info{
+		Addr: m.opts.RedisAddr, Embedded: m.opts.Embedded, Version: m.version,
+		Conn: m.conn, RetryAt: m.retryAt, Started: m.started, PoolSize: -1,
+	}
+	if m.opts.Queue != nil {
+		i.Queue = m.opts.Queue.Name()
+	}
+	if m.opts.Workers != nil {
+		i.PoolSize = m.opts.Workers.Size()
+		i.PoolPause = m.opts.Workers.Paused()
+	}
+	return i
+}

@@ -1,0 +1,57 @@
+// Package tui is imgq's live dashboard: a Bubble Tea program that shows the
+// queue, its workers and its events, and lets a teacher (or an operator) act on
+// them with one key. Components live in tui/components, shared styles, keys and
+// labels in tui/common, and the rates in tui/metrics; this package wires them
+// together and owns every piece of I/O, always inside a tea.Cmd.
+package tui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/imgq/imgq/queue"
+)
+
+// Options configure the dashboard. main.go fills them.
+type Options struct {
+	Queue     *queue.Queue                                     // stats, events, flush, requeue, task lookup, failed list, fail rate
+	Workers   WorkerPool                                       // embedded workers; nil with --workers 0 (watch only)
+	Enqueue   func(ctx context.Context, n int) (int, error)    // enqueue n sample tasks; returns how many
+	Monitor   func(ctx context.Context) (<-chan string, error) // MONITOR lines; nil: the dashboard dials Redis itself
+	RedisAddr string                                           // already redacted: never contains a password
+	Embedded  bool                                             // the in-process miniredis: memory only
+	Interval  time.Duration                                    // refresh period, default 250ms
+	Lang      string                                           // "en" (default) or "es"
+	JoinLine  string                                           // classroom: the line students type; "" hides it
+}
+
+// WorkerPool is the set of workers running inside this process.
+type WorkerPool interface {
+	Size() int
+	Scale(n int) error // set the number of embedded workers
+	SetPaused(paused bool)
+	Paused() bool
+}
+
+// New returns the root model (for tests; Run is what main calls).
+func New(ctx context.Context, opts Options) tea.Model { return newModel(ctx, opts, time.Now) }
+
+// Run runs the dashboard until q or ctrl+c (or ctx ends). When it returns, every
+// goroutine it started has been told to stop and the embedded workers may be
+// shut down.
+func Run(ctx context.Context, opts Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	m := newModel(ctx, opts, time.Now)
+	p := tea.NewProgram(m, tea.WithContext(ctx))
+	_, err := p.Run()
+	cancel()
+	m.stopMonitor()
+	m.mon.wait()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil // the caller cancelled: a normal way to stop
+	}
+	return err
+}

@@ -1,0 +1,412 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/imgq/imgq/tui/components/failed"
+	"github.com/imgq/imgq/tui/components/header"
+)
+
+// courseBatch is the course's distributed demo: 15 tasks.
+const courseBatch = 15
+
+// failRate is the failure injection the x key switches on (the course's 20%).
+const failRate = 0.2
+
+// maxBackoff caps the wait between reconnection attempts.
+const maxBackoff = 8 * time.Second
+
+// Update is the only place state changes. It never does I/O: it returns
+// commands that do.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	m.header.SetInfo(m.headerInfo())
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.layout()
+		return nil
+	case tea.KeyPressMsg:
+		return m.onKey(msg)
+	case tea.PasteMsg:
+		if m.footer.Prompting() {
+			m.footer = m.footer.UpdateInput(msg)
+		}
+		return nil
+	case fetchMsg:
+		return fetchStats(m.ctx, m.opts.Queue)
+	case statsMsg:
+		return m.onStats(msg)
+	case versionMsg:
+		if msg.err == nil {
+			m.version = msg.version
+		}
+		return nil
+	case clockMsg:
+		return clockTick()
+	case eventsMsg:
+		return m.onEvents(msg)
+	case eventsRetryMsg:
+		return readEvents(m.ctx, m.opts.Queue, m.after)
+	case actionMsg:
+		if msg.err != nil {
+			m.footer.SetStatus(msg.err.Error(), true)
+		} else if msg.text != "" {
+			m.footer.SetStatus(msg.text, false)
+		}
+		if m.view == viewFailed {
+			return fetchFailed(m.ctx, m.opts.Queue)
+		}
+		return nil
+	case failedListMsg:
+		m.failed.SetTasks(msg.tasks, m.track.Last.Failed, msg.err)
+		return nil
+	case failed.RequeueMsg:
+		return m.requeue(msg.IDs)
+	case failed.OpenMsg:
+		return m.openDetail(msg.ID)
+	case taskMsg:
+		m.detail.SetTask(msg.task, msg.err)
+		return nil
+	case monitorStartedMsg:
+		return m.onMonitorStarted(msg)
+	case monitorLinesMsg:
+		if msg.gen != m.mon.gen || !m.mon.on {
+			return nil // a feed already switched off
+		}
+		m.events.AddMonitor(msg.lines, 0)
+		if msg.closed {
+			m.events.SetMonitorNote(m.c.T("MONITOR ended: the connection closed (press m twice to restart)"))
+			return nil
+		}
+		return waitMonitor(m.mon.lines, msg.gen)
+	}
+	return nil
+}
+
+func (m *Model) onStats(msg statsMsg) tea.Cmd {
+	now := m.c.Now()
+	if msg.err != nil {
+		if errors.Is(msg.err, context.Canceled) {
+			return nil // shutting down
+		}
+		m.conn = header.Disconnected
+		m.backoff = min(max(m.backoff*2, 500*time.Millisecond), maxBackoff)
+		m.retryAt = now.Add(m.backoff)
+		m.needInfo = true
+		return scheduleFetch(m.backoff)
+	}
+	m.conn, m.backoff = header.Connected, 0
+	prevFailed := m.track.Last.Failed
+	m.track.Observe(msg.stats)
+	m.workers.Refresh()
+	m.layout() // the workers pane grows with the class
+	cmds := []tea.Cmd{scheduleFetch(m.opts.Interval)}
+	if m.needInfo {
+		m.needInfo = false
+		cmds = append(cmds, fetchVersion(m.ctx, m.opts.Queue))
+	}
+	if m.view == viewFailed && msg.stats.Failed != prevFailed {
+		cmds = append(cmds, fetchFailed(m.ctx, m.opts.Queue))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
+	if msg.err != nil {
+		if errors.Is(msg.err, context.Canceled) || m.ctx.Err() != nil {
+			return nil
+		}
+		m.evBackoff = min(max(m.evBackoff*2, 500*time.Millisecond), maxBackoff)
+		if msg.after != "" {
+			m.after = msg.after
+		}
+		return retryEvents(m.evBackoff)
+	}
+	m.evBackoff = 0
+	m.after = msg.after
+	m.events.Add(msg.events)
+	return readEvents(m.ctx, m.opts.Queue, m.after)
+}
+
+// onKey routes a key: the prompt and a pending question take every key first,
+// then global keys, then the current view.
+func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := m.c.Keys
+	if k.String() == "ctrl+c" {
+		return m.quit()
+	}
+	if m.footer.Prompting() {
+		switch k.String() {
+		case "enter":
+			if id := m.footer.ClosePrompt(); id != "" {
+				m.back = m.view
+				if m.back == viewDetail || m.back == viewHelp || m.back == viewJoin {
+					m.back = viewMain
+				}
+				return m.openDetail(id)
+			}
+		case "esc":
+			m.footer.ClosePrompt()
+		default:
+			m.footer = m.footer.UpdateInput(k)
+		}
+		return nil
+	}
+	if m.footer.Asking() {
+		m.footer.Answered()
+		what := m.confirm
+		m.confirm = ""
+		if key.Matches(k, keys.Yes) && what == "flush" {
+			return m.flush()
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(k, keys.Quit):
+		return m.quit()
+	case key.Matches(k, keys.Help):
+		if m.view == viewHelp {
+			m.view = viewMain
+		} else {
+			m.view = viewHelp
+		}
+		return nil
+	case key.Matches(k, keys.Find):
+		m.footer.OpenPrompt()
+		return nil
+	}
+	switch m.view {
+	case viewHelp, viewJoin:
+		m.view = viewMain // any key closes them
+		return nil
+	case viewFailed:
+		if key.Matches(k, keys.Back) {
+			m.view = viewMain
+			return nil
+		}
+		var cmd tea.Cmd
+		m.failed, cmd = m.failed.Update(k)
+		return cmd
+	case viewDetail:
+		if key.Matches(k, keys.Back) {
+			m.view = m.back
+			return nil
+		}
+		var cmd tea.Cmd
+		m.detail, cmd = m.detail.Update(k)
+		return cmd
+	}
+	return m.mainKey(k)
+}
+
+func (m *Model) mainKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := m.c.Keys
+	switch {
+	case key.Matches(k, keys.Enqueue):
+		return m.enqueue(1)
+	case key.Matches(k, keys.Batch):
+		return m.enqueue(courseBatch)
+	case key.Matches(k, keys.Flush):
+		name := ""
+		if m.opts.Queue != nil {
+			name = m.opts.Queue.Name()
+		}
+		m.confirm = "flush"
+		m.footer.Ask(fmt.Sprintf(m.c.T("Flush queue %s? Every task and counter is deleted. y/n"), name))
+		return nil
+	case key.Matches(k, keys.ScaleUp):
+		return m.scale(1)
+	case key.Matches(k, keys.ScaleDown):
+		return m.scale(-1)
+	case key.Matches(k, keys.Pause):
+		return m.pause()
+	case key.Matches(k, keys.FailInject):
+		return m.toggleFail()
+	case key.Matches(k, keys.Requeue):
+		return m.requeue(nil)
+	case key.Matches(k, keys.Monitor):
+		return m.toggleMonitor()
+	case key.Matches(k, keys.Failed):
+		m.view = viewFailed
+		return fetchFailed(m.ctx, m.opts.Queue)
+	case key.Matches(k, keys.Join):
+		if m.opts.JoinLine != "" {
+			m.view = viewJoin
+		}
+		return nil
+	case key.Matches(k, keys.Focus):
+		m.setFocus((m.focus + 1) % numPanes)
+		return nil
+	case key.Matches(k, keys.FocusBack):
+		m.setFocus((m.focus + numPanes - 1) % numPanes)
+		return nil
+	case key.Matches(k, keys.Sort, keys.Leaderboard):
+		m.workers, _ = m.workers.Update(k)
+		m.layout()
+		return nil
+	case key.Matches(k, keys.OwnReads):
+		m.events, _ = m.events.Update(k)
+		return nil
+	}
+	var cmd tea.Cmd
+	if m.focus == paneWorkers {
+		m.workers, cmd = m.workers.Update(k)
+	} else {
+		m.events, cmd = m.events.Update(k)
+	}
+	return cmd
+}
+
+func (m *Model) quit() tea.Cmd {
+	m.stopMonitor()
+	return tea.Quit
+}
+
+func (m *Model) enqueue(n int) tea.Cmd {
+	if m.opts.Enqueue == nil {
+		m.footer.SetStatus(m.c.T("enqueue is not available"), true)
+		return nil
+	}
+	enq, t := m.opts.Enqueue, m.c.T("enqueued %d tasks")
+	return action(m.ctx, func(ctx context.Context) (string, error) {
+		got, err := enq(ctx, n)
+		if err != nil {
+			return "", fmt.Errorf("enqueue: %w", err)
+		}
+		return fmt.Sprintf(t, got), nil
+	})
+}
+
+func (m *Model) flush() tea.Cmd {
+	q, t := m.opts.Queue, m.c.T("flushed %s (%d keys)")
+	if q == nil {
+		return nil
+	}
+	return action(m.ctx, func(ctx context.Context) (string, error) {
+		n, err := q.Flush(ctx)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf(t, q.Name(), n), nil
+	})
+}
+
+func (m *Model) scale(delta int) tea.Cmd {
+	pool := m.opts.Workers
+	if pool == nil {
+		m.footer.SetStatus(m.c.T("no embedded workers (--workers 0)"), true)
+		return nil
+	}
+	t := m.c.T("workers: %d")
+	// Scale may wait for a worker to finish its task: never on the UI goroutine.
+	return action(m.ctx, func(context.Context) (string, error) {
+		n := max(pool.Size()+delta, 0)
+		if err := pool.Scale(n); err != nil {
+			return "", fmt.Errorf("scale: %w", err)
+		}
+		return fmt.Sprintf(t, n), nil
+	})
+}
+
+func (m *Model) pause() tea.Cmd {
+	pool := m.opts.Workers
+	if pool == nil {
+		m.footer.SetStatus(m.c.T("no embedded workers (--workers 0)"), true)
+		return nil
+	}
+	resumed, paused := m.c.T("workers resumed"), m.c.T("workers paused")
+	return action(m.ctx, func(context.Context) (string, error) {
+		p := !pool.Paused()
+		pool.SetPaused(p)
+		if p {
+			return paused, nil
+		}
+		return resumed, nil
+	})
+}
+
+func (m *Model) toggleFail() tea.Cmd {
+	q := m.opts.Queue
+	if q == nil {
+		return nil
+	}
+	rate := failRate
+	text := m.c.T("failure injection on: 20% of tasks fail")
+	if m.track.Last.FailRate > 0 {
+		rate, text = 0, m.c.T("failure injection off")
+	}
+	return action(m.ctx, func(ctx context.Context) (string, error) {
+		return text, q.SetFailRate(ctx, rate)
+	})
+}
+
+func (m *Model) requeue(ids []string) tea.Cmd {
+	q, t := m.opts.Queue, m.c.T("requeued %d tasks")
+	if q == nil {
+		return nil
+	}
+	return action(m.ctx, func(ctx context.Context) (string, error) {
+		var n int
+		var err error
+		if ids == nil {
+			n, err = q.RequeueAll(ctx)
+		} else {
+			n, err = q.Requeue(ctx, ids...)
+		}
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf(t, n), nil
+	})
+}
+
+func (m *Model) openDetail(id string) tea.Cmd {
+	if m.view != viewDetail {
+		m.back = m.view
+	}
+	m.view = viewDetail
+	m.detail.SetLoading(id)
+	return fetchTask(m.ctx, m.opts.Queue, id)
+}
+
+func (m *Model) toggleMonitor() tea.Cmd {
+	if m.mon.on {
+		m.stopMonitor()
+		m.events.SetMonitor(false, "")
+		return nil
+	}
+	m.mon.on = true
+	m.mon.gen++
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.mon.cancel = cancel
+	m.events.SetMonitor(true, m.c.T("starting MONITOR…"))
+	m.setFocus(paneEvents)
+	return startMonitor(ctx, m.openMonitor, m.mon.gen)
+}
+
+func (m *Model) onMonitorStarted(msg monitorStartedMsg) tea.Cmd {
+	if msg.gen != m.mon.gen || !m.mon.on {
+		return nil
+	}
+	if msg.err != nil {
+		note := fmt.Sprintf(m.c.T("MONITOR is not available: %s"), msg.err.Error())
+		if m.opts.Embedded {
+			note = m.c.T("the embedded Redis does not support MONITOR; run with --redis redis://… to see commands")
+		}
+		m.events.SetMonitorNote(note)
+		return nil
+	}
+	m.mon.lines = msg.lines
+	m.events.SetMonitorNote(m.c.T("MONITOR: every command the Redis server runs"))
+	return waitMonitor(msg.lines, msg.gen)
+}

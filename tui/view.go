@@ -1,0 +1,163 @@
+package tui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/imgq/imgq/tui/common"
+)
+
+// View renders the screen. It only reads state.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	// No mouse mode: with it on, a student could not select and copy the join
+	// line from the terminal.
+	v.WindowTitle = "imgq"
+	if m.opts.Queue != nil {
+		v.WindowTitle = "imgq · " + common.Clean(m.opts.Queue.Name())
+	}
+	return v
+}
+
+func (m *Model) render() string {
+	parts := []string{m.header.View()}
+	if b := m.banner(); b != "" {
+		parts = append(parts, b)
+	}
+	body := max(m.h-2-1-m.bannerRows(), 4)
+	switch m.view {
+	case viewFailed:
+		parts = append(parts, m.failed.View())
+	case viewDetail:
+		parts = append(parts, m.detail.View())
+	case viewHelp:
+		parts = append(parts, m.helpView(body))
+	case viewJoin:
+		parts = append(parts, m.joinView(body))
+	default:
+		parts = append(parts, m.mainView())
+	}
+	k := m.c.Keys
+	parts = append(parts, m.footer.View(m.helpKeys(), k.Help, k.Quit))
+	return strings.Join(parts, "\n")
+}
+
+func (m *Model) mainView() string {
+	if m.wide() {
+		sep := m.c.Styles.PaneRule.Render(strings.TrimSuffix(strings.Repeat("│\n", lipgloss.Height(m.queues.View())), "\n"))
+		top := lipgloss.JoinHorizontal(lipgloss.Top, m.queues.View(), sep, m.events.View())
+		return top + "\n" + m.workers.View()
+	}
+	return m.queues.View() + "\n" + m.workers.View() + "\n" + m.events.View()
+}
+
+// banner is the classroom join line, on every screen while it is set.
+func (m *Model) banner() string {
+	if m.opts.JoinLine == "" {
+		return ""
+	}
+	st := m.c.Styles
+	label := st.Banner.Render(" " + strings.ToUpper(m.c.T("join")) + " ")
+	line := " " + label + " " + st.BannerKey.Render(common.Clean(m.opts.JoinLine))
+	if ansi.StringWidth(line) > m.w {
+		line = " " + label + " " + st.BannerKey.Render(common.Clean(m.opts.JoinLine))
+	}
+	return common.Fit(line, m.w)
+}
+
+// joinView shows the join line as large as the screen allows: wrapped at
+// word boundaries, centred, with room around it, for the back row to read.
+func (m *Model) joinView(h int) string {
+	st := m.c.Styles
+	text := common.Clean(m.opts.JoinLine)
+	wrapped := ansi.Wrap(text, max(m.w-8, 20), " ")
+	var lines []string
+	lines = append(lines, m.c.PaneTitle(m.c.T("Join the queue"), "", true, m.w), "")
+	for _, l := range strings.Split(wrapped, "\n") {
+		lines = append(lines, lipgloss.PlaceHorizontal(m.w, lipgloss.Center, st.Banner.Render("  "+l+"  ")))
+	}
+	lines = append(lines, "", lipgloss.PlaceHorizontal(m.w, lipgloss.Center, st.Muted.Render(m.c.T("press any key to go back"))))
+	pad := max((h-len(lines))/3, 0)
+	return common.Block(append(make([]string, pad), lines...), m.w, h)
+}
+
+// keyMap adapts a list of bindings to help.KeyMap.
+type keyMap struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (k keyMap) ShortHelp() []key.Binding  { return k.short }
+func (k keyMap) FullHelp() [][]key.Binding { return k.full }
+
+func (m *Model) helpKeys() keyMap {
+	k := m.c.Keys
+	switch m.view {
+	case viewFailed:
+		return keyMap{short: m.failed.ShortHelp()}
+	case viewDetail:
+		return keyMap{short: m.detail.ShortHelp()}
+	case viewHelp, viewJoin:
+		return keyMap{short: []key.Binding{k.Back}}
+	}
+	short := []key.Binding{k.Enqueue, k.Batch, k.Flush, k.FailInject, k.Monitor, k.Failed, k.Find,
+		k.ScaleUp, k.ScaleDown, k.Pause, k.Requeue, k.Leaderboard, k.Sort, k.Focus}
+	if m.opts.JoinLine != "" {
+		short = append(short, k.Join)
+	}
+	return keyMap{short: short, full: m.fullHelp()}
+}
+
+func (m *Model) fullHelp() [][]key.Binding {
+	k := m.c.Keys
+	views := []key.Binding{k.Monitor, k.OwnReads, k.Failed, k.Find, k.Leaderboard, k.Sort}
+	if m.opts.JoinLine != "" {
+		views = append(views, k.Join)
+	}
+	return [][]key.Binding{
+		{k.Enqueue, k.Batch, k.Flush, k.FailInject, k.Requeue},
+		{k.ScaleUp, k.ScaleDown, k.Pause},
+		views,
+		{k.Focus, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Enter, k.Back, k.Help, k.Quit},
+	}
+}
+
+// helpView is the full help, grouped in columns, wrapped to the width.
+func (m *Model) helpView(h int) string {
+	titles := []string{"Queue", "Workers", "Views", "Navigate", "Help"}
+	groups := m.fullHelp()
+	hm := m.footer.Help
+	hm.SetWidth(0)
+	var cols []string
+	for i, g := range groups {
+		title := m.c.Styles.PaneFocused.Render(m.c.T(titles[i]))
+		cols = append(cols, lipgloss.JoinVertical(lipgloss.Left, title, hm.FullHelpView([][]key.Binding{g}))+"   ")
+	}
+	// Lay columns out left to right, starting a new row when one would overflow.
+	var rows []string
+	var row []string
+	width := 0
+	for _, c := range cols {
+		cw := lipgloss.Width(c)
+		if width+cw > m.w-2 && len(row) > 0 {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, width = nil, 0
+		}
+		row = append(row, c)
+		width += cw
+	}
+	rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	lines := []string{m.c.PaneTitle(m.c.T("Help"), "", true, m.w)}
+	for _, r := range rows {
+		for _, l := range strings.Split(r, "\n") {
+			lines = append(lines, "  "+l)
+		}
+		lines = append(lines, "")
+	}
+	return common.Block(lines, m.w, h)
+}
