@@ -1,0 +1,317 @@
+// Command queuebench runs imgq and hibiken/asynq side by side on the same
+// redis-server in the same run: no-op throughput with the same number of handler
+// slots, and pickup latency of idle workers. It prints each repetition, the
+// medians, and the ratio imgq/asynq measured rep by rep (machines here are noisy;
+// ratios from one run hold where absolute numbers drift).
+//
+//	cd bench && go run ./cmd/queuebench              # starts its own redis-server
+//	cd bench && go run ./cmd/queuebench -json -reps 5
+//
+// It lives in its own module so that asynq never enters imgq's go.mod.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/imgq/imgq/cli"
+)
+
+type report struct {
+	Machine      cli.Machine            `json:"machine"`
+	AsynqVersion string                 `json:"asynq_version"`
+	Concurrency  int                    `json:"concurrency"`
+	Tasks        int                    `json:"tasks"`
+	Imgq         []cli.ThroughputResult `json:"imgq"`
+	Asynq        []cli.ThroughputResult `json:"asynq"`
+	Ratios       []float64              `json:"ratios"`
+	ImgqMedian   float64                `json:"imgq_median_tasks_per_sec"`
+	AsynqMedian  float64                `json:"asynq_median_tasks_per_sec"`
+	RatioMedian  float64                `json:"ratio_median"`
+	ImgqPickup   cli.LatencyResult      `json:"imgq_pickup"`
+	AsynqPickup  cli.LatencyResult      `json:"asynq_pickup"`
+	RawLPushLPop string                 `json:"raw_redis_benchmark,omitempty"`
+}
+
+const asynqVersion = "v0.26.0" // keep in step with go.mod
+
+func main() {
+	var (
+		url          = flag.String("redis", "", "Redis URL (default: start a private redis-server on a free loopback port)")
+		tasks        = flag.Int("tasks", 20000, "imgq no-op tasks per repetition")
+		asynqTasks   = flag.Int("asynq-tasks", 10000, "asynq no-op tasks per repetition (it is slower; fewer keep the run short)")
+		conc         = flag.Int("concurrency", 50, "handler slots for both queues")
+		reps         = flag.Int("reps", 3, "repetitions; medians and the median ratio are reported")
+		samples      = flag.Int("samples", 1000, "imgq pickup latency samples")
+		asynqSamples = flag.Int("asynq-samples", 20, "asynq pickup latency samples (each waits for its poll, ~0.5 s)")
+		raw          = flag.Bool("raw", true, "also run redis-benchmark -c 50 (LPUSH/LPOP) for the raw ceiling")
+		asJSON       = flag.Bool("json", false, "print JSON")
+	)
+	flag.Parse()
+	slog.SetDefault(slog.New(slog.DiscardHandler))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, *url, *tasks, *asynqTasks, *conc, *reps, *samples, *asynqSamples, *raw, *asJSON); err != nil {
+		fmt.Fprintln(os.Stderr, "queuebench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, url string, tasks, asynqTasks, conc, reps, samples, asynqSamples int, raw, asJSON bool) error {
+	if url == "" {
+		srv, err := cli.StartBenchRedis(ctx)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		url = srv.URL()
+		fmt.Fprintf(os.Stderr, "queuebench: started redis-server at %s\n", srv.Addr)
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return err
+	}
+	opt.PoolSize = conc + 32
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		return err
+	}
+	pid := redisPID(ctx, rdb)
+	rep := report{Machine: cli.DescribeMachine(ctx, rdb), AsynqVersion: asynqVersion, Concurrency: conc, Tasks: tasks}
+	aopt := asynq.RedisClientOpt{Addr: opt.Addr, Password: opt.Password, DB: opt.DB, PoolSize: conc + 32}
+	var it, at []float64
+	for i := range reps {
+		r, err := cli.ImgqThroughput(ctx, rdb, cli.ThroughputOptions{Queue: "qbench", Tasks: tasks, Workers: 1,
+			Concurrency: conc, Progress: os.Stderr, RedisPID: pid})
+		if err != nil {
+			return fmt.Errorf("imgq rep %d: %w", i+1, err)
+		}
+		a, err := asynqThroughput(ctx, aopt, rdb, asynqTasks, conc, pid)
+		if err != nil {
+			return fmt.Errorf("asynq rep %d: %w", i+1, err)
+		}
+		rep.Imgq = append(rep.Imgq, r)
+		rep.Asynq = append(rep.Asynq, a)
+		rep.Ratios = append(rep.Ratios, r.TasksPerSec/a.TasksPerSec)
+		it = append(it, r.TasksPerSec)
+		at = append(at, a.TasksPerSec)
+	}
+	rep.ImgqMedian, rep.AsynqMedian, rep.RatioMedian = cli.Median(it), cli.Median(at), cli.Median(rep.Ratios)
+	if samples > 0 {
+		if rep.ImgqPickup, err = cli.ImgqPickup(ctx, rdb, cli.PickupOptions{Queue: "qbench", Samples: samples,
+			Workers: 1, Concurrency: conc, Progress: os.Stderr}); err != nil {
+			return err
+		}
+	}
+	if asynqSamples > 0 {
+		if rep.AsynqPickup, err = asynqPickup(ctx, aopt, asynqSamples, conc); err != nil {
+			return err
+		}
+	}
+	if raw {
+		rep.RawLPushLPop = rawBenchmark(opt.Addr, conc)
+	}
+	if asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printReport(os.Stdout, rep)
+	return nil
+}
+
+func printReport(w io.Writer, r report) {
+	m := r.Machine
+	fmt.Fprintf(w, "machine: %d CPUs (%s), redis %s, %s, asynq %s, %s\n", m.CPUs, m.CPUModel, m.RedisVersion, m.GoVersion, r.AsynqVersion, m.Date)
+	fmt.Fprintf(w, "no-op tasks, %d handler slots each (imgq: 1 worker × %d; asynq: Concurrency %d), same redis-server\n\n", r.Concurrency, r.Concurrency, r.Concurrency)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "REP\tIMGQ TASKS/S\tASYNQ TASKS/S\tRATIO\tREDIS CPU imgq/asynq")
+	for i := range r.Imgq {
+		fmt.Fprintf(tw, "%d\t%.0f\t%.0f\t%.1f×\t%.2f / %.2f cores\n", i+1, r.Imgq[i].TasksPerSec, r.Asynq[i].TasksPerSec, r.Ratios[i], r.Imgq[i].RedisCPU, r.Asynq[i].RedisCPU)
+	}
+	fmt.Fprintf(tw, "median\t%.0f\t%.0f\t%.1f×\t(target ≥ 10×)\n", r.ImgqMedian, r.AsynqMedian, r.RatioMedian)
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PICKUP (idle workers)\tSAMPLES\tP50 ms\tP90 ms\tP99 ms\tMAX ms")
+	for _, x := range []struct {
+		n string
+		l cli.LatencyResult
+	}{{"imgq", r.ImgqPickup}, {"asynq", r.AsynqPickup}} {
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f\n", x.n, x.l.Samples, x.l.P50MS, x.l.P90MS, x.l.P99MS, x.l.MaxMS)
+	}
+	tw.Flush()
+	if r.RawLPushLPop != "" {
+		fmt.Fprintf(w, "\nraw ceiling, redis-benchmark -c %d (unpipelined):\n%s\n", r.Concurrency, r.RawLPushLPop)
+	}
+}
+
+// asynqThroughput enqueues n no-op tasks, then starts an asynq server with conc
+// slots and times it until every task is processed and gone from the queue.
+func asynqThroughput(ctx context.Context, opt asynq.RedisClientOpt, rdb *redis.Client, n, conc, pid int) (cli.ThroughputResult, error) {
+	res := cli.ThroughputResult{Tasks: n, Workers: 1, Concurrency: conc}
+	insp := asynq.NewInspector(opt)
+	defer insp.Close()
+	_ = insp.DeleteQueue("default", true)
+	if err := fillAsynq(ctx, opt, n, conc); err != nil {
+		return res, err
+	}
+	var done atomic.Int64
+	srv := asynq.NewServer(opt, asynq.Config{Concurrency: conc, LogLevel: asynq.ErrorLevel,
+		Queues: map[string]int{"default": 1}})
+	mux := asynq.NewServeMux()
+	mux.HandleFunc("noop", func(context.Context, *asynq.Task) error { done.Add(1); return nil })
+	bar := cli.NewProgress(os.Stderr, fmt.Sprintf("asynq %d no-op", conc), int64(n))
+	cpu0, _ := cli.ProcCPU(os.Getpid())
+	rcpu0, _ := cli.ProcCPU(pid)
+	start := time.Now()
+	if err := srv.Start(mux); err != nil {
+		return res, err
+	}
+	defer srv.Shutdown()
+	deadline := time.Now().Add(5 * time.Minute)
+	for done.Load() < int64(n) {
+		bar.Set(done.Load())
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return res, fmt.Errorf("asynq processed %d of %d", done.Load(), n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	// Handlers ran; wait until the last acknowledgements reached Redis.
+	for {
+		info, err := insp.GetQueueInfo("default")
+		if err != nil {
+			return res, err
+		}
+		if info.Pending == 0 && info.Active == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	cpu1, _ := cli.ProcCPU(os.Getpid())
+	rcpu1, _ := cli.ProcCPU(pid)
+	bar.Done()
+	res.Seconds = elapsed.Seconds()
+	res.TasksPerSec = float64(n) / elapsed.Seconds()
+	res.ClientCPU = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
+	if pid > 0 {
+		res.RedisCPU = (rcpu1 - rcpu0).Seconds() / elapsed.Seconds()
+	}
+	return res, nil
+}
+
+// fillAsynq enqueues n tasks with conc goroutines (asynq has no batch enqueue).
+func fillAsynq(ctx context.Context, opt asynq.RedisClientOpt, n, conc int) error {
+	c := asynq.NewClient(opt)
+	defer c.Close()
+	var next atomic.Int64
+	errc := make(chan error, conc)
+	for range conc {
+		go func() {
+			for next.Add(1) <= int64(n) {
+				if _, err := c.EnqueueContext(ctx, asynq.NewTask("noop", nil)); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	var first error
+	for range conc {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// asynqPickup enqueues one task at a time to an idle asynq server (default
+// settings: it polls an empty queue every TaskCheckInterval, 1 s).
+func asynqPickup(ctx context.Context, opt asynq.RedisClientOpt, samples, conc int) (cli.LatencyResult, error) {
+	started := make(chan time.Time, 1)
+	srv := asynq.NewServer(opt, asynq.Config{Concurrency: conc, LogLevel: asynq.ErrorLevel,
+		Queues: map[string]int{"pickup": 1}})
+	mux := asynq.NewServeMux()
+	mux.HandleFunc("ping", func(context.Context, *asynq.Task) error { started <- time.Now(); return nil })
+	if err := srv.Start(mux); err != nil {
+		return cli.LatencyResult{}, err
+	}
+	defer srv.Shutdown()
+	c := asynq.NewClient(opt)
+	defer c.Close()
+	time.Sleep(200 * time.Millisecond)
+	bar := cli.NewProgress(os.Stderr, "asynq pickup latency", int64(samples))
+	var lat []time.Duration
+	for i := range samples {
+		t0 := time.Now()
+		if _, err := c.EnqueueContext(ctx, asynq.NewTask("ping", nil), asynq.Queue("pickup")); err != nil {
+			return cli.Summarize(lat), err
+		}
+		select {
+		case t1 := <-started:
+			lat = append(lat, t1.Sub(t0))
+		case <-time.After(10 * time.Second):
+			return cli.Summarize(lat), errors.New("asynq did not start a task within 10s")
+		case <-ctx.Done():
+			return cli.Summarize(lat), ctx.Err()
+		}
+		bar.Set(int64(i + 1))
+		time.Sleep(2 * time.Millisecond)
+	}
+	bar.Done()
+	return cli.Summarize(lat), nil
+}
+
+// rawBenchmark runs redis-benchmark for the server's raw list ceiling, if installed.
+func rawBenchmark(addr string, clients int) string {
+	host, port, _ := strings.Cut(addr, ":")
+	out, err := exec.Command("redis-benchmark", "-h", host, "-p", port, "-c", fmt.Sprint(clients),
+		"-n", "100000", "-q", "-t", "lpush,lpop").Output()
+	if err != nil {
+		return ""
+	}
+	var lines []string
+	for _, l := range strings.Split(string(out), "\r") {
+		for _, s := range strings.Split(l, "\n") {
+			if strings.Contains(s, "requests per second") {
+				lines = append(lines, strings.TrimSpace(s))
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func redisPID(ctx context.Context, rdb *redis.Client) int {
+	info, err := rdb.Info(ctx, "server").Result()
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
+			var pid int
+			fmt.Sscan(v, &pid)
+			if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+				return pid
+			}
+		}
+	}
+	return 0
+}
