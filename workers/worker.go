@@ -116,8 +116,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	var handlers sync.WaitGroup
 	ackDone := make(chan struct{})
 	go func() { defer close(ackDone); w.ackLoop() }()
-	hbDone := make(chan struct{})
+	// One beat before the first claim: it picks up the shared failure-injection
+	// rate and recovers what dead workers left, before this one takes work.
 	hbCtx, stopHB := context.WithCancel(context.WithoutCancel(ctx))
+	w.beat(hbCtx)
+	hbDone := make(chan struct{})
 	go func() { defer close(hbDone); w.heartbeatLoop(hbCtx) }()
 
 	w.fetchLoop(ctx, taskCtx, &handlers)
@@ -310,12 +313,12 @@ func (w *Worker) heartbeatLoop(ctx context.Context) {
 	t := time.NewTicker(w.cfg.Heartbeat)
 	defer t.Stop()
 	for {
-		w.beat(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		w.beat(ctx)
 	}
 }
 
