@@ -147,10 +147,10 @@ func (m *Model) layout() {
 	m.failed.SetSize(w, body)
 	m.detail.SetSize(w, body)
 
-	need := m.workersNeed()
 	if m.wide() {
 		qw := min(max(w*2/5, 50), 70)
 		top := 9
+		need := workers.Need(len(m.track.Last.Workers), w, body-top, m.workers.Leaderboard())
 		wh := max(min(max(need, 5), body-top), 3)
 		top = body - wh
 		m.queues.SetSize(qw, top)
@@ -160,24 +160,11 @@ func (m *Model) layout() {
 	}
 	qh := queues.Rows(body / 3)
 	rest := body - qh
+	need := workers.Need(len(m.track.Last.Workers), w, rest-6, m.workers.Leaderboard())
 	wh := min(max(need, 3), max(rest-6, 3))
 	m.queues.SetSize(w, qh)
 	m.workers.SetSize(w, wh)
 	m.events.SetSize(w, max(rest-wh, 1))
-}
-
-// workersNeed is how many lines the workers pane would use to show every worker.
-func (m *Model) workersNeed() int {
-	n := len(m.track.Last.Workers)
-	if n == 0 {
-		return 3
-	}
-	if m.workers.Leaderboard() {
-		return n + 1
-	}
-	// Table: title, column header, one line each. Beyond the screen the grid
-	// takes over; ask for as much as the screen allows and let it page.
-	return n + 2
 }
 
 func (m *Model) stopMonitor() {

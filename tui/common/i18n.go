@@ -62,7 +62,7 @@ var spanish = map[string]string{
 	"slowest": "más lentos", "newest first": "más nuevos",
 	// events
 	"Events": "Eventos", "following": "en vivo", "paused, %d new": "en pausa, %d nuevos",
-	"%d not kept": "%d descartados", "no events yet": "aún no hay eventos",
+	"%d skipped": "%d omitidos", "no events yet": "aún no hay eventos",
 	"recovered from %s": "recuperada de %s", "attempt %d": "intento %d",
 	"enqueued": "encolada", "claimed": "tomada", "retried": "reintentada",
 	"recovered": "recuperada", "released": "liberada", "requeued": "reencolada",

@@ -22,23 +22,23 @@ type buffer[T any] struct {
 	follow  bool
 	off     int   // first line shown when not following
 	unseen  int   // arrived while not following
-	skipped int64 // went past within one batch, never on screen
+	skipped int64 // dropped to keep the newest Keep
 }
 
-func (b *buffer[T]) add(items []T, visible int) {
+func (b *buffer[T]) add(items []T) {
 	if len(items) == 0 {
 		return
-	}
-	if b.follow && len(items) > visible {
-		b.skipped += int64(len(items) - visible)
 	}
 	if !b.follow {
 		b.unseen += len(items)
 	}
 	b.items = append(b.items, items...)
 	if over := len(b.items) - Keep; over > 0 {
+		// Under a burst only the newest Keep stay; the rest are counted so the
+		// screen says how much it did not show.
 		b.items = append(b.items[:0:0], b.items[over:]...)
 		b.off = max(b.off-over, 0)
+		b.skipped += int64(over)
 	}
 }
 
@@ -92,7 +92,7 @@ func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
 func (m *Model) SetFocused(f bool) { m.focused = f }
 
 // Add appends events (oldest first).
-func (m *Model) Add(evs []queue.Event) { m.events.add(evs, m.visible()) }
+func (m *Model) Add(evs []queue.Event) { m.events.add(evs) }
 
 // Events returns the events held, oldest first.
 func (m Model) Events() []queue.Event { return m.events.items }
@@ -132,7 +132,7 @@ func (m *Model) AddMonitor(lines []string, skipped int64) {
 		}
 	}
 	m.mon.skipped += skipped
-	m.mon.add(kept, m.visible())
+	m.mon.add(kept)
 	if len(kept) > 0 {
 		m.monNote = ""
 	}
@@ -207,7 +207,7 @@ func (m Model) note(follow *bool, unseen int, skipped int64) string {
 		parts = append(parts, c.Styles.Warn.Render(fmt.Sprintf(c.T("paused, %d new"), unseen))+c.Styles.Muted.Render(" (G)"))
 	}
 	if skipped > 0 {
-		parts = append(parts, fmt.Sprintf(c.T("%d not kept"), skipped))
+		parts = append(parts, c.Styles.Warn.Render(fmt.Sprintf(c.T("%d skipped"), skipped)))
 	}
 	return strings.Join(parts, " · ")
 }

@@ -21,32 +21,30 @@ func (m Model) eventLine(e queue.Event) string {
 	ks := st.Kind(e.Kind)
 	task := common.Clean(e.Task)
 	worker := common.Clean(e.Worker)
+	// What is special about this event first, the task's name last: on a
+	// narrow pane the error must not be the part that is cut.
 	var det []string
-	if n := common.Clean(e.Name); n != "" {
-		det = append(det, st.Text.Render(n))
-	}
-	switch e.Kind {
-	case queue.EventCompleted:
-		det = append(det, st.OK.Render(common.Duration(e.Duration)))
-	case queue.EventClaimed:
-		if e.Attempt > 1 {
-			det = append(det, st.Warn.Render(fmt.Sprintf(c.T("attempt %d"), e.Attempt)))
-		}
-	case queue.EventRetried, queue.EventFailed:
-		if e.Attempt > 0 {
-			det = append(det, st.Warn.Render(fmt.Sprintf(c.T("attempt %d"), e.Attempt)))
-		}
-	case queue.EventFlushed:
-		det = append(det, fmt.Sprintf(c.T("%d keys"), e.Count))
-	}
 	if e.Prev != "" {
 		det = append(det, st.Kind(queue.EventRecovered).Render(fmt.Sprintf(c.T("recovered from %s"), common.Clean(e.Prev))))
 	}
 	if e.Error != "" {
 		det = append(det, st.Error.Render(common.Clean(e.Error)))
 	}
+	switch e.Kind {
+	case queue.EventCompleted:
+		det = append(det, st.OK.Render(common.Duration(e.Duration)))
+	case queue.EventClaimed, queue.EventRetried, queue.EventFailed:
+		if e.Attempt > 1 || (e.Attempt > 0 && e.Kind != queue.EventClaimed) {
+			det = append(det, st.Warn.Render(fmt.Sprintf(c.T("attempt %d"), e.Attempt)))
+		}
+	case queue.EventFlushed:
+		det = append(det, fmt.Sprintf(c.T("%d keys"), e.Count))
+	}
+	if n := common.Clean(e.Name); n != "" {
+		det = append(det, st.Muted.Render(n))
+	}
 	line := " " + st.Subtle.Render(c.Clock(e.Time)) + " " +
-		ks.Render(common.Fit(c.T(common.Clean(e.Kind)), 12)) + " " +
+		ks.Render(common.Fit(c.T(common.Clean(e.Kind)), 11)) + " " +
 		common.Fit(st.Text.Render(task), taskW) + " " +
 		common.Fit(st.Muted.Render(worker), workerW) + " " +
 		strings.Join(det, "  ")

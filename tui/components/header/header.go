@@ -114,6 +114,10 @@ func (m Model) View() string {
 		lv(c.T("workers"), workers),
 		st.Label.Render(c.T("fail injection")+" ") + fail,
 	}
+	if s.FailRate > 0 {
+		// On, it explains the red in every pane: it must not be the part cut off.
+		line2 = append(line2[:1], append([]string{line2[3]}, line2[1:3]...)...)
+	}
 	if i.PoolPause || s.Paused {
 		line2 = append(line2, st.Warn.Bold(true).Render("‖ "+c.T("paused")))
 	}

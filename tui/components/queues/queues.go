@@ -5,6 +5,7 @@ package queues
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/imgq/imgq/tui/common"
 	"github.com/imgq/imgq/tui/metrics"
@@ -52,9 +53,18 @@ func (m Model) View() string {
 		top = math.Max(top, float64(cur[r]))
 	}
 
+	// With room to spare (a wide screen with few workers) each sparkline grows
+	// to two or three rows: a chart the back of the class can read.
+	rowH := 1
+	if len(rows) == 7 {
+		rowH = min(max((m.h-2)/7, 1), 3)
+	}
 	labelW, countW := 16, 7
 	rest := max(m.w-labelW-countW-4, 4)
 	barW := rest * 2 / 5
+	if rowH > 1 {
+		barW = rest / 4 // the chart is the point of a tall pane
+	}
 	sparkW := rest - barW
 	note := c.T("last minute") + " →"
 	lines := []string{c.PaneTitle(c.T("Queues"), note, false, m.w)}
@@ -68,14 +78,18 @@ func (m Model) View() string {
 		}
 		qs := st.Queue(r)
 		full, empty := common.Bar(float64(cur[r]), top, barW)
-		spark := m.track.Depth(r).Buckets(c.Now(), sparkW)
-		line := " " + qs.Render(common.Fit(label, labelW)) +
-			st.Value.Render(common.FitLeft(common.Count(cur[r]), countW)) + " " +
-			qs.Render(full) + st.BarEmpty.Render(empty) + " " +
-			qs.Faint(true).Render(common.Sparkline(spark))
-		lines = append(lines, line)
+		spark := common.SparkRows(m.track.Depth(r).Buckets(c.Now(), sparkW), rowH)
+		for k, sp := range spark {
+			head := strings.Repeat(" ", 1+labelW+countW+1+barW)
+			if k == len(spark)-1 {
+				head = " " + qs.Render(common.Fit(label, labelW)) +
+					st.Value.Render(common.FitLeft(common.Count(cur[r]), countW)) + " " +
+					qs.Render(full) + st.BarEmpty.Render(empty)
+			}
+			lines = append(lines, head+" "+qs.Faint(true).Render(sp))
+		}
 	}
-	if m.h >= 9 {
+	if m.h >= 2+7*rowH {
 		t := s.Totals
 		lines = append(lines, st.Subtle.Render(fmt.Sprintf(" Σ %s %s · %s %s · %s %s",
 			c.T("enqueued"), common.Count(t.Enqueued), c.T("retried"), common.Count(t.Retried),

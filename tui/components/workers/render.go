@@ -54,13 +54,13 @@ func columns() []column {
 		{title: "done", w: 6, right: true, cell: func(m Model, w queue.WorkerStat) string {
 			return m.c.Styles.Value.Render(common.Count(w.Processed))
 		}},
-		{title: "fail", w: 5, right: true, prio: 1, cell: func(m Model, w queue.WorkerStat) string {
+		{title: "fail", w: 6, right: true, prio: 1, cell: func(m Model, w queue.WorkerStat) string {
 			if w.Failed == 0 {
 				return m.c.Styles.Subtle.Render("0")
 			}
 			return m.c.Styles.Error.Render(common.Count(w.Failed))
 		}},
-		{title: "tasks/s", w: 7, right: true, cell: func(m Model, w queue.WorkerStat) string {
+		{title: "tasks/s", w: 8, right: true, cell: func(m Model, w queue.WorkerStat) string {
 			r, _, _ := m.track.Worker(w.ID)
 			return m.c.Styles.Text.Render(common.Rate(r))
 		}},
@@ -165,7 +165,7 @@ func (m Model) gridView() []string {
 	cw := m.w / cols
 	st := m.c.Styles
 	var lines []string
-	for _, line := range m.visible(cols, m.bodyRows()) {
+	for _, line := range m.visible(cols, m.gridRows(cols)) {
 		var b strings.Builder
 		for _, w := range line {
 			r, u, h := m.track.Worker(w.ID)
@@ -206,7 +206,7 @@ func (m Model) boardView() []string {
 		rank[w.ID] = i + 1
 	}
 	var lines []string
-	for _, line := range m.visible(cols, m.bodyRows()) {
+	for _, line := range m.visible(cols, m.gridRows(cols)) {
 		var b strings.Builder
 		for _, w := range line {
 			r, _, _ := m.track.Worker(w.ID)
@@ -234,4 +234,11 @@ func shortID(id string) string {
 		return string(r[:13])
 	}
 	return id
+}
+
+// gridRows balances the columns: 32 workers in two columns are 16 and 16, not
+// 22 and 10.
+func (m Model) gridRows(cols int) int {
+	left := len(m.rows) - m.off
+	return max(min(m.bodyRows(), (left+cols-1)/cols), 1)
 }

@@ -142,6 +142,25 @@ func (m Model) layout() (cols int, table bool) {
 
 func (m Model) perLine() int { c, _ := m.layout(); return c }
 
+// Need is how many lines the pane would use to show all n workers in a pane
+// w wide when at most avail lines are free: a table when it fits, else the
+// compact grid.
+func Need(n, w, avail int, board bool) int {
+	switch {
+	case n == 0:
+		return 3
+	case board && n+1 <= avail:
+		return n + 1
+	case board:
+		cols := max(w/44, 1)
+		return (n+cols-1)/cols + 1
+	case n+2 <= avail || w < 2*cellMin:
+		return n + 2
+	}
+	cols := max(w/cellMin, 1)
+	return (n+cols-1)/cols + 1
+}
+
 func (m Model) bodyRows() int { return max(m.h-1, 0) }
 
 // capacity is how many workers one screen of the pane shows.
