@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -106,7 +107,7 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 		Embedded:  conn.Embedded != nil,
 		Interval:  d.interval,
 		Lang:      d.lang,
-		JoinLine:  joinLine(g, conn, share),
+		JoinLine:  joinLine(g, conn, share, d.share),
 	}
 	if pool != nil {
 		opts.Workers = pool
@@ -141,6 +142,55 @@ func monitorFunc(conn *redisconn.Conn) func(ctx context.Context) (<-chan string,
 	}
 }
 
-func joinLine(g *globals, conn *redisconn.Conn, share *shareOpts) string {
-	return ""
+// joinLine is what students type to join, shown large in classroom mode. With
+// the embedded Redis it carries the password generated for this run (that is
+// its purpose: it is shown to the room, and dies with the process). For a real
+// Redis it never shows that server's password: the teacher hands it out.
+func joinLine(g *globals, conn *redisconn.Conn, share *shareOpts, shareFlag bool) string {
+	if !shareFlag {
+		return ""
+	}
+	ip := lanIP()
+	if conn.Embedded != nil && share != nil {
+		_, port, _ := net.SplitHostPort(conn.Embedded.Addr)
+		return fmt.Sprintf("imgq worker --redis redis://:%s@%s/0 --queue %s --id YOUR_NAME   ·   redis-cli -h %s -p %s -a %s",
+			share.password, net.JoinHostPort(ip, port), g.queueName, ip, port, share.password)
+	}
+	o, err := redisconn.ParseURL(childURL(g, conn))
+	if err != nil {
+		return ""
+	}
+	host, port, _ := net.SplitHostPort(o.Addr)
+	if h := net.ParseIP(host); h != nil && h.IsLoopback() {
+		host = ip
+	}
+	auth, cliAuth := "", ""
+	if o.Password != "" {
+		auth, cliAuth = ":PASSWORD@", " -a PASSWORD"
+	}
+	return fmt.Sprintf("imgq worker --redis redis://%s%s/%d --queue %s --id YOUR_NAME   ·   redis-cli -h %s -p %s%s",
+		auth, net.JoinHostPort(host, port), o.DB, g.queueName, host, port, cliAuth)
+}
+
+// lanIP is this machine's first non-loopback IPv4 address, the one students on
+// the same network can reach; 127.0.0.1 when there is none.
+func lanIP() string {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return "127.0.0.1"
+	}
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				if v4 := n.IP.To4(); v4 != nil && !v4.IsLinkLocalUnicast() {
+					return v4.String()
+				}
+			}
+		}
+	}
+	return "127.0.0.1"
 }

@@ -137,7 +137,7 @@ func startEmbedded(ctx context.Context, o Options) (*Conn, error) {
 		e.Close()
 		return nil, fmt.Errorf("embedded redis did not answer: %w", err)
 	}
-	return &Conn{Client: c, Addr: "redis://" + e.Addr + "/0 (embedded)", Embedded: e}, nil
+	return &Conn{Client: c, Addr: "redis://" + e.Addr + "/0", Embedded: e}, nil
 }
 
 // clock makes miniredis expire keys as real time passes: by itself it only
