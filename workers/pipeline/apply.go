@@ -97,7 +97,11 @@ func apply(ctx context.Context, img image.Image, spec Spec, maxPixels int64) (im
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		p = p.step(st)
+		q := p.step(st)
+		if len(q.pix) == 0 || len(p.pix) == 0 || &q.pix[0] != &p.pix[0] {
+			putBytes(p.pix) // p is ours (never the caller's image) and now garbage
+		}
+		p = q
 	}
 	return p.image(), nil
 }

@@ -60,7 +60,8 @@ func (p plane) blur(sigma float64) plane {
 	// lane's sum is at most 255 * 2^14 < 2^32.
 	W := p.w * p.c
 	np := (W + 1) / 2
-	tmp := make([]uint64, np*p.h)
+	tmp := getWords(np * p.h)
+	defer putWords(tmp)
 	parallelRows(p.h, func(y0, y1 int) {
 		sc := newHScratch(W)
 		for y := y0; y < y1; y++ {

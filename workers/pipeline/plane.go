@@ -15,8 +15,9 @@ type plane struct {
 	w, h, c int
 }
 
+// newPlane's bytes are not cleared (see pool.go): the caller writes them all.
 func newPlane(w, h, c int) plane {
-	return plane{pix: make([]uint8, w*h*c), w: w, h: h, c: c}
+	return plane{pix: getBytes(w * h * c), w: w, h: h, c: c}
 }
 
 func (p plane) row(y int) []uint8 {
