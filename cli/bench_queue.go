@@ -66,7 +66,7 @@ func ImgqThroughput(ctx context.Context, rdb redis.UniversalClient, o Throughput
 	noop := func(context.Context, queue.Claimed) ([]byte, error) { return nil, nil }
 	var wg sync.WaitGroup
 	bar := NewProgress(o.Progress, fmt.Sprintf("imgq %d×%d no-op", o.Workers, o.Concurrency), int64(o.Tasks))
-	cpu0, _ := ProcCPU(os.Getpid())
+	cpu0 := SelfCPU()
 	var rcpu0 time.Duration
 	if o.RedisPID > 0 {
 		rcpu0, _ = ProcCPU(o.RedisPID)
@@ -82,7 +82,7 @@ func ImgqThroughput(ctx context.Context, rdb redis.UniversalClient, o Throughput
 	}
 	done, err := waitCounter(ctx, rdb, q.Keys().Stats, "completed", int64(o.Tasks), bar)
 	elapsed := time.Since(start)
-	cpu1, _ := ProcCPU(os.Getpid())
+	cpu1 := SelfCPU()
 	bar.Done()
 	if o.RedisPID > 0 {
 		rcpu1, _ := ProcCPU(o.RedisPID)

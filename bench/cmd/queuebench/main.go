@@ -7,7 +7,9 @@
 //	cd bench && go run ./cmd/queuebench              # starts its own redis-server
 //	cd bench && go run ./cmd/queuebench -json -reps 5
 //
-// It lives in its own module so that asynq never enters imgq's go.mod.
+// It lives in its own module so that asynq never enters imgq's go.mod. The imgq
+// side is measured by the very code of `imgq bench queue` (built from the parent
+// module and run against the same server), so the two commands cannot disagree.
 package main
 
 import (
@@ -28,24 +30,23 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/imgq/imgq/cli"
 )
 
 type report struct {
-	Machine      cli.Machine            `json:"machine"`
-	AsynqVersion string                 `json:"asynq_version"`
-	Concurrency  int                    `json:"concurrency"`
-	Tasks        int                    `json:"tasks"`
-	Imgq         []cli.ThroughputResult `json:"imgq"`
-	Asynq        []cli.ThroughputResult `json:"asynq"`
-	Ratios       []float64              `json:"ratios"`
-	ImgqMedian   float64                `json:"imgq_median_tasks_per_sec"`
-	AsynqMedian  float64                `json:"asynq_median_tasks_per_sec"`
-	RatioMedian  float64                `json:"ratio_median"`
-	ImgqPickup   cli.LatencyResult      `json:"imgq_pickup"`
-	AsynqPickup  cli.LatencyResult      `json:"asynq_pickup"`
-	RawLPushLPop string                 `json:"raw_redis_benchmark,omitempty"`
+	Machine      machine            `json:"machine"`
+	AsynqVersion string             `json:"asynq_version"`
+	Concurrency  int                `json:"concurrency"`
+	Tasks        int                `json:"tasks"`
+	AsynqTasks   int                `json:"asynq_tasks"`
+	Imgq         []throughputResult `json:"imgq"`
+	Asynq        []throughputResult `json:"asynq"`
+	Ratios       []float64          `json:"ratios"`
+	ImgqMedian   float64            `json:"imgq_median_tasks_per_sec"`
+	AsynqMedian  float64            `json:"asynq_median_tasks_per_sec"`
+	RatioMedian  float64            `json:"ratio_median"`
+	ImgqPickup   latencyResult      `json:"imgq_pickup"`
+	AsynqPickup  latencyResult      `json:"asynq_pickup"`
+	RawLPushLPop string             `json:"raw_redis_benchmark,omitempty"`
 }
 
 const asynqVersion = "v0.26.0" // keep in step with go.mod
@@ -73,8 +74,13 @@ func main() {
 }
 
 func run(ctx context.Context, url string, tasks, asynqTasks, conc, reps, samples, asynqSamples int, raw, asJSON bool) error {
+	imgq, cleanup, err := buildImgq(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	if url == "" {
-		srv, err := cli.StartBenchRedis(ctx)
+		srv, err := startRedis(ctx)
 		if err != nil {
 			return err
 		}
@@ -93,16 +99,20 @@ func run(ctx context.Context, url string, tasks, asynqTasks, conc, reps, samples
 		return err
 	}
 	pid := redisPID(ctx, rdb)
-	rep := report{Machine: cli.DescribeMachine(ctx, rdb), AsynqVersion: asynqVersion, Concurrency: conc, Tasks: tasks}
+	rep := report{Machine: describeMachine(ctx, rdb), AsynqVersion: asynqVersion, Concurrency: conc, Tasks: tasks, AsynqTasks: asynqTasks}
 	aopt := asynq.RedisClientOpt{Addr: opt.Addr, Password: opt.Password, DB: opt.DB, PoolSize: conc + 32}
 	var it, at []float64
 	for i := range reps {
-		r, err := cli.ImgqThroughput(ctx, rdb, cli.ThroughputOptions{Queue: "qbench", Tasks: tasks, Workers: 1,
-			Concurrency: conc, Progress: os.Stderr, RedisPID: pid})
-		if err != nil {
+		var q imgqQueueReport
+		if err := runImgq(ctx, imgq, url, &q, "--tasks", fmt.Sprint(tasks), "--concurrency", fmt.Sprint(conc),
+			"--reps", "1", "--samples", "0", "--recovery-runs", "0"); err != nil {
 			return fmt.Errorf("imgq rep %d: %w", i+1, err)
 		}
-		a, err := asynqThroughput(ctx, aopt, rdb, asynqTasks, conc, pid)
+		if len(q.Throughput) != 1 {
+			return fmt.Errorf("imgq rep %d: no throughput in its report", i+1)
+		}
+		r := q.Throughput[0]
+		a, err := asynqThroughput(ctx, aopt, asynqTasks, conc, pid)
 		if err != nil {
 			return fmt.Errorf("asynq rep %d: %w", i+1, err)
 		}
@@ -112,12 +122,14 @@ func run(ctx context.Context, url string, tasks, asynqTasks, conc, reps, samples
 		it = append(it, r.TasksPerSec)
 		at = append(at, a.TasksPerSec)
 	}
-	rep.ImgqMedian, rep.AsynqMedian, rep.RatioMedian = cli.Median(it), cli.Median(at), cli.Median(rep.Ratios)
+	rep.ImgqMedian, rep.AsynqMedian, rep.RatioMedian = median(it), median(at), median(rep.Ratios)
 	if samples > 0 {
-		if rep.ImgqPickup, err = cli.ImgqPickup(ctx, rdb, cli.PickupOptions{Queue: "qbench", Samples: samples,
-			Workers: 1, Concurrency: conc, Progress: os.Stderr}); err != nil {
-			return err
+		var q imgqQueueReport
+		if err := runImgq(ctx, imgq, url, &q, "--reps", "0", "--samples", fmt.Sprint(samples),
+			"--concurrency", fmt.Sprint(conc), "--recovery-runs", "0"); err != nil {
+			return fmt.Errorf("imgq pickup: %w", err)
 		}
+		rep.ImgqPickup = q.Pickup
 	}
 	if asynqSamples > 0 {
 		if rep.AsynqPickup, err = asynqPickup(ctx, aopt, asynqSamples, conc); err != nil {
@@ -139,7 +151,7 @@ func run(ctx context.Context, url string, tasks, asynqTasks, conc, reps, samples
 func printReport(w io.Writer, r report) {
 	m := r.Machine
 	fmt.Fprintf(w, "machine: %d CPUs (%s), redis %s, %s, asynq %s, %s\n", m.CPUs, m.CPUModel, m.RedisVersion, m.GoVersion, r.AsynqVersion, m.Date)
-	fmt.Fprintf(w, "no-op tasks, %d handler slots each (imgq: 1 worker × %d; asynq: Concurrency %d), same redis-server\n\n", r.Concurrency, r.Concurrency, r.Concurrency)
+	fmt.Fprintf(w, "no-op tasks (imgq %d, asynq %d per rep), %d handler slots each (imgq: 1 worker × %d; asynq: Concurrency %d), same redis-server\n\n", r.Tasks, r.AsynqTasks, r.Concurrency, r.Concurrency, r.Concurrency)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "REP\tIMGQ TASKS/S\tASYNQ TASKS/S\tRATIO\tREDIS CPU imgq/asynq")
 	for i := range r.Imgq {
@@ -152,7 +164,7 @@ func printReport(w io.Writer, r report) {
 	fmt.Fprintln(tw, "PICKUP (idle workers)\tSAMPLES\tP50 ms\tP90 ms\tP99 ms\tMAX ms")
 	for _, x := range []struct {
 		n string
-		l cli.LatencyResult
+		l latencyResult
 	}{{"imgq", r.ImgqPickup}, {"asynq", r.AsynqPickup}} {
 		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f\n", x.n, x.l.Samples, x.l.P50MS, x.l.P90MS, x.l.P99MS, x.l.MaxMS)
 	}
@@ -164,8 +176,8 @@ func printReport(w io.Writer, r report) {
 
 // asynqThroughput enqueues n no-op tasks, then starts an asynq server with conc
 // slots and times it until every task is processed and gone from the queue.
-func asynqThroughput(ctx context.Context, opt asynq.RedisClientOpt, rdb *redis.Client, n, conc, pid int) (cli.ThroughputResult, error) {
-	res := cli.ThroughputResult{Tasks: n, Workers: 1, Concurrency: conc}
+func asynqThroughput(ctx context.Context, opt asynq.RedisClientOpt, n, conc, pid int) (throughputResult, error) {
+	res := throughputResult{Tasks: n, Workers: 1, Concurrency: conc}
 	insp := asynq.NewInspector(opt)
 	defer insp.Close()
 	_ = insp.DeleteQueue("default", true)
@@ -177,9 +189,9 @@ func asynqThroughput(ctx context.Context, opt asynq.RedisClientOpt, rdb *redis.C
 		Queues: map[string]int{"default": 1}})
 	mux := asynq.NewServeMux()
 	mux.HandleFunc("noop", func(context.Context, *asynq.Task) error { done.Add(1); return nil })
-	bar := cli.NewProgress(os.Stderr, fmt.Sprintf("asynq %d no-op", conc), int64(n))
-	cpu0, _ := cli.ProcCPU(os.Getpid())
-	rcpu0, _ := cli.ProcCPU(pid)
+	bar := newProgress(os.Stderr, fmt.Sprintf("asynq %d no-op", conc), int64(n))
+	cpu0 := selfCPU()
+	rcpu0, _ := procCPU(pid)
 	start := time.Now()
 	if err := srv.Start(mux); err != nil {
 		return res, err
@@ -205,8 +217,8 @@ func asynqThroughput(ctx context.Context, opt asynq.RedisClientOpt, rdb *redis.C
 		time.Sleep(time.Millisecond)
 	}
 	elapsed := time.Since(start)
-	cpu1, _ := cli.ProcCPU(os.Getpid())
-	rcpu1, _ := cli.ProcCPU(pid)
+	cpu1 := selfCPU()
+	rcpu1, _ := procCPU(pid)
 	bar.Done()
 	res.Seconds = elapsed.Seconds()
 	res.TasksPerSec = float64(n) / elapsed.Seconds()
@@ -245,39 +257,39 @@ func fillAsynq(ctx context.Context, opt asynq.RedisClientOpt, n, conc int) error
 
 // asynqPickup enqueues one task at a time to an idle asynq server (default
 // settings: it polls an empty queue every TaskCheckInterval, 1 s).
-func asynqPickup(ctx context.Context, opt asynq.RedisClientOpt, samples, conc int) (cli.LatencyResult, error) {
+func asynqPickup(ctx context.Context, opt asynq.RedisClientOpt, samples, conc int) (latencyResult, error) {
 	started := make(chan time.Time, 1)
 	srv := asynq.NewServer(opt, asynq.Config{Concurrency: conc, LogLevel: asynq.ErrorLevel,
 		Queues: map[string]int{"pickup": 1}})
 	mux := asynq.NewServeMux()
 	mux.HandleFunc("ping", func(context.Context, *asynq.Task) error { started <- time.Now(); return nil })
 	if err := srv.Start(mux); err != nil {
-		return cli.LatencyResult{}, err
+		return latencyResult{}, err
 	}
 	defer srv.Shutdown()
 	c := asynq.NewClient(opt)
 	defer c.Close()
 	time.Sleep(200 * time.Millisecond)
-	bar := cli.NewProgress(os.Stderr, "asynq pickup latency", int64(samples))
+	bar := newProgress(os.Stderr, "asynq pickup latency", int64(samples))
 	var lat []time.Duration
 	for i := range samples {
 		t0 := time.Now()
 		if _, err := c.EnqueueContext(ctx, asynq.NewTask("ping", nil), asynq.Queue("pickup")); err != nil {
-			return cli.Summarize(lat), err
+			return summarize(lat), err
 		}
 		select {
 		case t1 := <-started:
 			lat = append(lat, t1.Sub(t0))
 		case <-time.After(10 * time.Second):
-			return cli.Summarize(lat), errors.New("asynq did not start a task within 10s")
+			return summarize(lat), errors.New("asynq did not start a task within 10s")
 		case <-ctx.Done():
-			return cli.Summarize(lat), ctx.Err()
+			return summarize(lat), ctx.Err()
 		}
 		bar.Set(int64(i + 1))
 		time.Sleep(2 * time.Millisecond)
 	}
 	bar.Done()
-	return cli.Summarize(lat), nil
+	return summarize(lat), nil
 }
 
 // rawBenchmark runs redis-benchmark for the server's raw list ceiling, if installed.
