@@ -5,6 +5,7 @@ package header
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -75,13 +76,15 @@ func (m Model) View() string {
 	case Connecting:
 		conn = st.Warn.Render("◌ " + c.T("connecting"))
 	default:
-		left := max(i.RetryAt.Sub(c.Now()), 0).Round(time.Second)
-		conn = st.Error.Render("✕ " + fmt.Sprintf(c.T("disconnected, retrying in %s"), common.Duration(max(left, time.Second))))
+		secs := max(int(math.Ceil(i.RetryAt.Sub(c.Now()).Seconds())), 1)
+		conn = st.Error.Bold(true).Render("✕ " + fmt.Sprintf(c.T("disconnected, retrying in %s"), fmt.Sprintf("%ds", secs)))
 	}
+	// The connection state comes before the address: when the line is too
+	// narrow, the address is what gets dropped.
 	line1 := []string{
 		st.Title.Render("imgq") + " " + st.Value.Render(common.Clean(i.Queue)),
-		st.Text.Render(addr),
 		conn,
+		st.Text.Render(addr),
 		lv(c.T("uptime"), common.Duration(c.Now().Sub(i.Started))),
 	}
 
@@ -107,19 +110,21 @@ func (m Model) View() string {
 	if s.FailRate > 0 {
 		fail = st.Error.Bold(true).Render(common.Percent(s.FailRate))
 	}
-	line2 := []string{
-		lv(c.T("throughput"), common.Rate(m.track.Throughput())) + " " +
-			st.Spark.Render(common.Sparkline(m.track.ThroughputSeries().Buckets(c.Now(), 12))),
-		lv(c.T("drain"), drain),
-		lv(c.T("workers"), workers),
-		st.Label.Render(c.T("fail injection")+" ") + fail,
-	}
+	// Facts in order of importance: when the line is too narrow the last ones
+	// go. Failure injection and pause, when on, explain everything else on the
+	// screen, so they come right after the throughput.
+	line2 := []string{lv(c.T("throughput"), common.Rate(m.track.Throughput())) + " " +
+		st.Spark.Render(common.Sparkline(m.track.ThroughputSeries().Buckets(c.Now(), 12)))}
+	failPart := st.Label.Render(c.T("fail injection")+" ") + fail
 	if s.FailRate > 0 {
-		// On, it explains the red in every pane: it must not be the part cut off.
-		line2 = append(line2[:1], append([]string{line2[3]}, line2[1:3]...)...)
+		line2 = append(line2, failPart)
 	}
 	if i.PoolPause || s.Paused {
 		line2 = append(line2, st.Warn.Bold(true).Render("‖ "+c.T("paused")))
+	}
+	line2 = append(line2, lv(c.T("drain"), drain), lv(c.T("workers"), workers))
+	if s.FailRate == 0 {
+		line2 = append(line2, failPart)
 	}
 	return fit(line1, sep, m.w) + "\n" + fit(line2, sep, m.w)
 }
