@@ -75,3 +75,15 @@ func TestApplyHonoursContext(t *testing.T) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
 }
+
+// Degenerate images must not panic anywhere.
+func TestApplyEmptyImage(t *testing.T) {
+	for _, img := range []image.Image{image.NewNRGBA(image.Rect(0, 0, 0, 0)), image.NewGray(image.Rect(0, 0, 5, 0)), &image.YCbCr{SubsampleRatio: image.YCbCrSubsampleRatio420}} {
+		for _, f := range Filters() {
+			spec := MustParse(f.Example)
+			if _, err := Apply(context.Background(), img, spec); err != nil {
+				t.Errorf("%T %s: %v", img, f.Example, err)
+			}
+		}
+	}
+}

@@ -143,3 +143,18 @@ func TestTransparentInput(t *testing.T) {
 		t.Errorf("got %v, want grey 180 at alpha 128", c)
 	}
 }
+
+// OutputSize (used to refuse huge results up front) must agree with what
+// imaging actually makes, including its rounding on extreme aspect ratios.
+func TestOutputSizeMatchesImaging(t *testing.T) {
+	for _, sz := range [][2]int{{1000, 3}, {3, 1000}, {17, 13}, {640, 480}, {1, 1}} {
+		img := image.NewNRGBA(image.Rect(0, 0, sz[0], sz[1]))
+		for _, spec := range []string{"resize:100x0", "resize:0x7", "fit:100x100", "fit:5x600", "fit:1x1", "thumbnail:9x4"} {
+			out := mustReference(t, img, spec)
+			w, h := MustParse(spec).OutputSize(sz[0], sz[1])
+			if b := out.Bounds(); b.Dx() != w || b.Dy() != h {
+				t.Errorf("%v %s: imaging made %dx%d, OutputSize says %dx%d", sz, spec, b.Dx(), b.Dy(), w, h)
+			}
+		}
+	}
+}

@@ -1,9 +1,16 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"testing"
 )
+
+var fuzzSpecs = []Spec{
+	MustParse("brightness:1.8,blur:2,grayscale"),
+	MustParse("contrast:1.3,sharpen:1,edges,invert"),
+	MustParse("fit:7x5"),
+}
 
 func FuzzParseSpec(f *testing.F) {
 	for _, s := range []string{"", "brightness:1.8,blur:2,grayscale", "resize:0x600", " Fit : 10X10 ", "blurr:2", "blur:1e400", "contrast:-0"} {
@@ -54,6 +61,17 @@ func FuzzInspect(f *testing.F) {
 		}
 		if b := img.Bounds(); b.Dx() != info.Width || b.Dy() != info.Height {
 			t.Fatalf("decoded %v, header said %dx%d", b, info.Width, info.Height)
+		}
+		// Whatever the decoder made (YCbCr of any subsampling, grey, CMYK,
+		// paletted, 16-bit, transparent), the fast path must cope.
+		for _, spec := range fuzzSpecs {
+			out, err := Apply(context.Background(), img, spec)
+			if err != nil {
+				t.Fatalf("Apply %s: %v", spec, err)
+			}
+			if w, h := spec.OutputSize(info.Width, info.Height); out.Bounds().Dx() != w || out.Bounds().Dy() != h {
+				t.Fatalf("Apply %s gave %v, want %dx%d", spec, out.Bounds(), w, h)
+			}
 		}
 	})
 }
