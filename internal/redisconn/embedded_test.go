@@ -3,6 +3,7 @@ package redisconn_test
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
 	"time"
 
@@ -98,4 +99,29 @@ func TestEmbeddedRequiresPasswordWhenShared(t *testing.T) {
 		t.Fatal(err)
 	}
 	c2.Close()
+}
+
+// Without --share the embedded server listens on loopback only; with it, on
+// every interface, and only with the password.
+func TestEmbeddedListensBeyondLoopbackOnlyWhenShared(t *testing.T) {
+	ctx := context.Background()
+	private, err := redisconn.Connect(ctx, redisconn.Options{URL: redisconn.Embedded})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer private.Close()
+	if host, _, _ := net.SplitHostPort(private.Embedded.M.Addr()); host != "127.0.0.1" {
+		t.Fatalf("private embedded server listens on %s", private.Embedded.M.Addr())
+	}
+	shared, err := redisconn.Connect(ctx, redisconn.Options{URL: redisconn.Embedded, BindAll: true, Password: "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shared.Close()
+	if host, _, _ := net.SplitHostPort(shared.Embedded.M.Addr()); !net.ParseIP(host).IsUnspecified() {
+		t.Fatalf("shared embedded server listens on %s, want every interface", shared.Embedded.M.Addr())
+	}
+	if _, err := redisconn.Connect(ctx, redisconn.Options{URL: "redis://" + shared.Embedded.Addr + "/0"}); !errors.Is(err, redisconn.ErrAuth) {
+		t.Fatalf("shared server without the password: %v", err)
+	}
 }
