@@ -85,6 +85,26 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 			return err
 		}
 	}
+	// A watch-only dashboard still does the housekeeping every worker does
+	// (declare silent workers gone, recover lapsed leases, forward retries), so
+	// a room whose workers all died still sees its tasks come back.
+	housekeeping := make(chan struct{})
+	go func() {
+		defer close(housekeeping)
+		if pool != nil {
+			return // the embedded workers do it
+		}
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_, _ = q.Maintain(ctx)
+			}
+		}
+	}()
 	spec := pipeline.MustParse(workers.CourseFilters)
 	seed := time.Now().UnixNano()
 	opts := tui.Options{
@@ -115,6 +135,7 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 	err = tui.Run(ctx, opts)
 	// Quit: embedded workers stop claiming, finish or hand back their tasks.
 	cancel()
+	<-housekeeping
 	if pool != nil {
 		pool.Wait()
 	}

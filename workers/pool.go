@@ -59,6 +59,7 @@ func (p *Pool) Scale(n int) error {
 	}
 	for len(p.workers) < n {
 		p.next++
+		n := p.next
 		cfg := p.base
 		cfg.ID = fmt.Sprintf("%s-w%d", p.prefix, p.next)
 		if cfg.Concurrency <= 0 {
@@ -74,9 +75,22 @@ func (p *Pool) Scale(n int) error {
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
-			if err := w.Run(ctx); err != nil {
-				cfg.Logger.Warn("embedded worker ended", "worker", cfg.ID, "err", err)
-				p.remove(w)
+			cur := w
+			err := w.Run(ctx)
+			if errors.Is(err, queue.ErrIDTaken) {
+				// Another dashboard on this host already runs host-wN: take an id
+				// with our pid in it instead.
+				if w2, err2 := New(p.q, withID(cfg, fmt.Sprintf("%s-%d-w%d", p.prefix, os.Getpid(), n))); err2 == nil {
+					p.replace(w, w2)
+					cur = w2
+					err = w2.Run(ctx)
+				}
+			}
+			if err != nil {
+				if cfg.Logger != nil {
+					cfg.Logger.Warn("embedded worker ended", "worker", cfg.ID, "err", err)
+				}
+				p.remove(cur)
 			}
 		}()
 	}
@@ -86,6 +100,23 @@ func (p *Pool) Scale(n int) error {
 		last.cancel()
 	}
 	return nil
+}
+
+func withID(c Config, id string) Config {
+	c.ID = id
+	return c
+}
+
+// replace swaps a worker that could not start for its successor, keeping its slot.
+func (p *Pool) replace(old, w *Worker) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, pw := range p.workers {
+		if pw.w == old {
+			w.SetPaused(p.paused)
+			pw.w = w
+		}
+	}
 }
 
 func (p *Pool) remove(w *Worker) {

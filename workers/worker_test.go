@@ -237,3 +237,38 @@ func TestDecodeJob(t *testing.T) {
 		t.Fatalf("bad spec: %v", err)
 	}
 }
+
+// Two dashboards on one host: the second pool's workers cannot take host-w1..
+// (live ids are refused) and fall back to ids with the pid.
+func TestTwoPoolsOnOneHostGetDistinctIDs(t *testing.T) {
+	q := newQueue(t, queue.Options{})
+	handler := func(ctx context.Context, _ queue.Claimed) ([]byte, error) { return nil, nil }
+	ctx, cancel := context.WithCancel(context.Background())
+	a := workers.NewPool(ctx, q, workers.Config{Handler: handler})
+	b := workers.NewPool(ctx, q, workers.Config{Handler: handler})
+	_ = a.Scale(2)
+	waitStats(t, q, "2 workers", func(s queue.Stats) bool { return len(s.Workers) == 2 })
+	_ = b.Scale(2)
+	s := waitStats(t, q, "4 live workers", func(s queue.Stats) bool {
+		live := 0
+		for _, w := range s.Workers {
+			if w.State == queue.WorkerIdle {
+				live++
+			}
+		}
+		return live == 4
+	})
+	ids := map[string]bool{}
+	for _, w := range s.Workers {
+		ids[w.ID] = true
+	}
+	if len(ids) != 4 {
+		t.Fatalf("ids %v", ids)
+	}
+	if a.Size() != 2 || b.Size() != 2 {
+		t.Fatalf("sizes %d %d", a.Size(), b.Size())
+	}
+	cancel()
+	a.Wait()
+	b.Wait()
+}
