@@ -121,7 +121,7 @@ func Decode(data []byte, lim Limits) (image.Image, Info, error) {
 	}
 	var img image.Image
 	if info.Format == FormatJPEG {
-		img, err = jpeg.Decode(bytes.NewReader(data))
+		img, err = decodeJPEG(data)
 	} else {
 		img, err = png.Decode(bytes.NewReader(data))
 	}
@@ -168,4 +168,25 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// decodeJPEG uses the fast decoder (jpegdec.go) for the files it handles
+// and image/jpeg for the rest. Both give identical images.
+func decodeJPEG(data []byte) (img image.Image, err error) {
+	img, err = safeDecodeJPEGFast(data)
+	if err == nil {
+		return img, nil
+	}
+	return jpeg.Decode(bytes.NewReader(data))
+}
+
+// safeDecodeJPEGFast turns a panic (a bug, since the input is checked
+// throughout, but this is untrusted data) into a fallback, not a crash.
+func safeDecodeJPEGFast(data []byte) (img image.Image, err error) {
+	defer func() {
+		if recover() != nil {
+			img, err = nil, errUseStdlib
+		}
+	}()
+	return decodeJPEGFast(data)
 }

@@ -1,0 +1,492 @@
+package pipeline
+
+// A JPEG decoder for the common case, baseline (or extended sequential)
+// Huffman JPEGs with one component or YCbCr 4:4:4, 4:2:2, 4:4:0 or 4:2:0,
+// which returns exactly what image/jpeg returns (same image type, layout and
+// bytes: same IDCT, same rounding; FuzzDecodeJPEG checks this on every input
+// it accepts) but decodes the entropy-coded data much faster:
+//   - the whole file is in memory, so bits are read from a []byte eight
+//     bytes at a time (0xFF stuffing checked per word) into a 64-bit buffer,
+//     instead of byte by byte through an io.Reader;
+//   - Huffman codes of up to 9 bits are decoded with one table lookup;
+//   - dequantisation is folded into coefficient decoding.
+//
+// Anything else (progressive, CMYK, RGB, Adobe, unusual sampling, several
+// scans, restart-marker damage, corrupt data) returns errUseStdlib and the
+// caller falls back to image/jpeg, which keeps its exact error messages and
+// its leniency with damaged files.
+
+import (
+	"encoding/binary"
+	"errors"
+	"image"
+)
+
+var errUseStdlib = errors.New("jpeg: not handled by the fast decoder")
+
+const hufLookBits = 9
+
+type jhuff struct {
+	defined bool
+	lut     [1 << hufLookBits]uint16 // symbol<<8 | length, 0 = longer code
+	vals    [256]uint8
+	maxCode [17]int32 // per length 1..16; -1 if none
+	valPtr  [17]int32 // index in vals of the first code of that length, minus that code
+}
+
+type jcomp struct {
+	id, tq uint8
+	h, v   int
+}
+
+type jdec struct {
+	data     []byte
+	pos      int
+	width    int
+	height   int
+	nComp    int
+	comp     [3]jcomp
+	baseline bool
+	quant    [4][blockSize]int32 // zig-zag order
+	huff     [2][4]jhuff         // [class][table]
+	ri       int
+	img1     *image.Gray
+	img3     *image.YCbCr
+
+	// Bit reader: n valid bits at the bottom of acc. fake counts zero bits
+	// fed in past a marker or the end of data; using any of them means
+	// the data was short, which image/jpeg treats as an error.
+	acc  uint64
+	n    uint
+	fake uint
+}
+
+// decodeJPEGFast returns errUseStdlib for anything it does not handle
+// exactly like image/jpeg. It never panics on any input (fuzzed), but the
+// caller still recovers, as this is untrusted data.
+func decodeJPEGFast(data []byte) (img image.Image, err error) {
+	d := &jdec{data: data}
+	return d.decode()
+}
+
+func (d *jdec) u16(at int) int { return int(d.data[at])<<8 | int(d.data[at+1]) }
+
+func (d *jdec) decode() (image.Image, error) {
+	if len(d.data) < 2 || d.data[0] != 0xFF || d.data[1] != 0xD8 {
+		return nil, errUseStdlib
+	}
+	d.pos = 2
+	scans := 0
+	for {
+		// Find the next marker, skipping extraneous bytes as image/jpeg does.
+		if d.pos+2 > len(d.data) {
+			return nil, errUseStdlib
+		}
+		for d.data[d.pos] != 0xFF {
+			d.pos++
+			if d.pos+2 > len(d.data) {
+				return nil, errUseStdlib
+			}
+		}
+		marker := d.data[d.pos+1]
+		d.pos += 2
+		if marker == 0 {
+			continue
+		}
+		for marker == 0xFF {
+			if d.pos >= len(d.data) {
+				return nil, errUseStdlib
+			}
+			marker = d.data[d.pos]
+			d.pos++
+		}
+		if marker == 0xD9 { // EOI
+			break
+		}
+		if marker >= 0xD0 && marker <= 0xD7 { // stray RST, ignored
+			continue
+		}
+		if d.pos+2 > len(d.data) {
+			return nil, errUseStdlib
+		}
+		n := d.u16(d.pos) - 2
+		d.pos += 2
+		if n < 0 || d.pos+n > len(d.data) {
+			return nil, errUseStdlib
+		}
+		seg := d.data[d.pos : d.pos+n]
+		var err error
+		switch {
+		case marker == 0xC0 || marker == 0xC1:
+			d.baseline = marker == 0xC0
+			err = d.sof(seg)
+		case marker == 0xC4:
+			err = d.dht(seg)
+		case marker == 0xDB:
+			err = d.dqt(seg)
+		case marker == 0xDD:
+			if n != 2 {
+				return nil, errUseStdlib
+			}
+			d.ri = d.u16(d.pos)
+		case marker == 0xDA:
+			if scans++; scans > 1 {
+				return nil, errUseStdlib
+			}
+			d.pos += n
+			if err := d.sos(seg); err != nil {
+				return nil, err
+			}
+			continue // d.pos is past the entropy-coded data
+		case marker == 0xEE: // APP14 (Adobe) can mean RGB or CMYK
+			return nil, errUseStdlib
+		case marker >= 0xE0 && marker <= 0xEF, marker == 0xFE:
+			// APPn, COM: skipped
+		default:
+			return nil, errUseStdlib
+		}
+		if err != nil {
+			return nil, err
+		}
+		d.pos += n
+	}
+	if d.img1 != nil {
+		return d.img1, nil
+	}
+	if d.img3 != nil {
+		return d.img3, nil
+	}
+	return nil, errUseStdlib
+}
+
+func (d *jdec) sof(seg []byte) error {
+	if d.nComp != 0 || len(seg) < 6 || seg[0] != 8 {
+		return errUseStdlib
+	}
+	d.height = int(seg[1])<<8 | int(seg[2])
+	d.width = int(seg[3])<<8 | int(seg[4])
+	nc := int(seg[5])
+	if (nc != 1 && nc != 3) || len(seg) != 6+3*nc || d.width == 0 || d.height == 0 {
+		return errUseStdlib
+	}
+	d.nComp = nc
+	for i := range nc {
+		c := &d.comp[i]
+		c.id, c.tq = seg[6+3*i], seg[8+3*i]
+		c.h, c.v = int(seg[7+3*i]>>4), int(seg[7+3*i]&15)
+		for j := range i {
+			if d.comp[j].id == c.id {
+				return errUseStdlib
+			}
+		}
+		if c.tq > 3 || c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 || c.h == 3 || c.v == 3 {
+			return errUseStdlib
+		}
+		if nc == 1 {
+			c.h, c.v = 1, 1
+		}
+	}
+	if nc == 3 {
+		// image/jpeg turns components named R, G, B into an RGBA image.
+		if d.comp[0].id == 'R' && d.comp[1].id == 'G' && d.comp[2].id == 'B' {
+			return errUseStdlib
+		}
+		y := d.comp[0]
+		if y.h > 2 || y.v > 2 || d.comp[1].h != 1 || d.comp[1].v != 1 || d.comp[2].h != 1 || d.comp[2].v != 1 {
+			return errUseStdlib
+		}
+	}
+	return nil
+}
+
+func (d *jdec) dqt(seg []byte) error {
+	for len(seg) > 0 {
+		pq, tq := seg[0]>>4, seg[0]&15
+		seg = seg[1:]
+		if tq > 3 {
+			return errUseStdlib
+		}
+		switch pq {
+		case 0:
+			if len(seg) < blockSize {
+				return errUseStdlib
+			}
+			for i := range blockSize {
+				d.quant[tq][i] = int32(seg[i])
+			}
+			seg = seg[blockSize:]
+		case 1:
+			if len(seg) < 2*blockSize {
+				return errUseStdlib
+			}
+			for i := range blockSize {
+				d.quant[tq][i] = int32(seg[2*i])<<8 | int32(seg[2*i+1])
+			}
+			seg = seg[2*blockSize:]
+		default:
+			return errUseStdlib
+		}
+	}
+	return nil
+}
+
+func (d *jdec) dht(seg []byte) error {
+	for len(seg) > 0 {
+		if len(seg) < 17 {
+			return errUseStdlib
+		}
+		tc, th := seg[0]>>4, seg[0]&15
+		if tc > 1 || th > 3 || (d.baseline && th > 1) {
+			return errUseStdlib
+		}
+		var counts [17]int
+		total := 0
+		for i := 1; i <= 16; i++ {
+			counts[i] = int(seg[i])
+			total += counts[i]
+		}
+		if total == 0 || total > 256 || len(seg) < 17+total {
+			return errUseStdlib
+		}
+		h := &d.huff[tc][th]
+		*h = jhuff{defined: true}
+		copy(h.vals[:], seg[17:17+total])
+		seg = seg[17+total:]
+		// Canonical codes; an over-full table (which image/jpeg would
+		// decode in its own way) is left to image/jpeg.
+		code, k := int32(0), int32(0)
+		for l := 1; l <= 16; l++ {
+			h.valPtr[l] = k - code
+			h.maxCode[l] = -1
+			if counts[l] > 0 {
+				for range counts[l] {
+					if code >= 1<<l {
+						return errUseStdlib // over-full
+					}
+					if l <= hufLookBits {
+						shift := hufLookBits - l
+						base := int(code) << shift
+						for x := range 1 << shift {
+							h.lut[base+x] = uint16(h.vals[k])<<8 | uint16(l)
+						}
+					}
+					code++
+					k++
+				}
+				h.maxCode[l] = code - 1
+			}
+			code <<= 1
+		}
+	}
+	return nil
+}
+
+// refill tops the bit buffer up to at least 57 bits.
+func (d *jdec) refill() {
+	// Fast path: eight bytes without any 0xFF.
+	if d.pos+8 <= len(d.data) && d.fake == 0 {
+		w := binary.BigEndian.Uint64(d.data[d.pos:])
+		if x := ^w; (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
+			k := (64 - d.n) / 8 // whole bytes that fit
+			if k == 8 {
+				d.acc = w
+			} else {
+				d.acc = d.acc<<(8*k) | w>>(64-8*k)
+			}
+			d.n += 8 * k
+			d.pos += int(k)
+			return
+		}
+	}
+	for d.n <= 56 {
+		var b byte
+		if d.fake == 0 && d.pos < len(d.data) {
+			b = d.data[d.pos]
+			if b == 0xFF {
+				if d.pos+1 < len(d.data) && d.data[d.pos+1] == 0x00 {
+					d.pos += 2
+				} else {
+					d.fake += 8 // a marker: the segment ends here
+					b = 0
+				}
+			} else {
+				d.pos++
+			}
+		} else {
+			d.fake += 8
+		}
+		d.acc = d.acc<<8 | uint64(b)
+		d.n += 8
+	}
+}
+
+// decodeSym decodes one Huffman symbol; the caller ensured n >= 16.
+func (d *jdec) decodeSym(h *jhuff) (uint8, bool) {
+	look := (d.acc >> (d.n - hufLookBits)) & (1<<hufLookBits - 1)
+	if v := h.lut[look]; v != 0 {
+		d.n -= uint(v & 0xFF)
+		return uint8(v >> 8), true
+	}
+	// Longer codes: extend one bit at a time from the lookup width.
+	code := int32(d.acc >> (d.n - hufLookBits) & (1<<hufLookBits - 1))
+	for l := hufLookBits + 1; l <= 16; l++ {
+		code = code<<1 | int32(d.acc>>(d.n-uint(l))&1)
+		if code <= h.maxCode[l] {
+			d.n -= uint(l)
+			return h.vals[(h.valPtr[l]+code)&255], true
+		}
+	}
+	return 0, false
+}
+
+// extend reads s extra bits (s <= 16; the caller ensured n >= s) and
+// sign-extends them as in section F.2.2.1.
+func (d *jdec) extend(s uint8) int32 {
+	if s == 0 {
+		return 0
+	}
+	d.n -= uint(s)
+	x := int32(d.acc>>d.n) & (1<<s - 1)
+	if x < 1<<(s-1) {
+		x += -1<<s + 1
+	}
+	return x
+}
+
+func (d *jdec) sos(seg []byte) error {
+	if d.nComp == 0 || len(seg) < 1 {
+		return errUseStdlib
+	}
+	ns := int(seg[0])
+	if ns != d.nComp || len(seg) != 4+2*ns {
+		return errUseStdlib
+	}
+	var td, ta [3]uint8
+	for i := range ns {
+		if seg[1+2*i] != d.comp[i].id {
+			return errUseStdlib // only the frame's order, all components
+		}
+		td[i], ta[i] = seg[2+2*i]>>4, seg[2+2*i]&15
+		if td[i] > 3 || ta[i] > 3 || !d.huff[0][td[i]].defined || !d.huff[1][ta[i]].defined {
+			return errUseStdlib
+		}
+	}
+	h0, v0 := d.comp[0].h, d.comp[0].v
+	mxx := (d.width + 8*h0 - 1) / (8 * h0)
+	myy := (d.height + 8*v0 - 1) / (8 * v0)
+	// The same buffers as image/jpeg's makeImg, so the result is identical.
+	var planes [3][]uint8
+	var strides [3]int
+	if d.nComp == 1 {
+		m := image.NewGray(image.Rect(0, 0, 8*mxx, 8*myy))
+		d.img1 = m.SubImage(image.Rect(0, 0, d.width, d.height)).(*image.Gray)
+		planes[0], strides[0] = m.Pix, m.Stride
+	} else {
+		ratio := map[int]image.YCbCrSubsampleRatio{0x11: image.YCbCrSubsampleRatio444, 0x12: image.YCbCrSubsampleRatio440,
+			0x21: image.YCbCrSubsampleRatio422, 0x22: image.YCbCrSubsampleRatio420}[h0<<4|v0]
+		m := image.NewYCbCr(image.Rect(0, 0, 8*h0*mxx, 8*v0*myy), ratio)
+		d.img3 = m.SubImage(image.Rect(0, 0, d.width, d.height)).(*image.YCbCr)
+		planes = [3][]uint8{m.Y, m.Cb, m.Cr}
+		strides = [3]int{m.YStride, m.CStride, m.CStride}
+	}
+
+	var dc [3]int32
+	var b block
+	mcu, rst := 0, byte(0xD0)
+	for my := range myy {
+		for mx := range mxx {
+			for ci := range d.nComp {
+				c := &d.comp[ci]
+				q := &d.quant[c.tq]
+				dcT, acT := &d.huff[0][td[ci]], &d.huff[1][ta[ci]]
+				for j := range c.h * c.v {
+					bx, by := c.h*mx+j%c.h, c.v*my+j/c.h
+					b = block{}
+					if d.n < 32 {
+						d.refill()
+					}
+					s, ok := d.decodeSym(dcT)
+					if !ok || s > 16 {
+						return errUseStdlib
+					}
+					if d.n < 16 {
+						d.refill()
+					}
+					dc[ci] += d.extend(s)
+					b[0] = dc[ci] * q[0]
+					for zig := 1; zig < blockSize; zig++ {
+						if d.n < 32 {
+							d.refill()
+						}
+						sym, ok := d.decodeSym(acT)
+						if !ok {
+							return errUseStdlib
+						}
+						r, s := int(sym>>4), sym&15
+						if s == 0 {
+							if r == 15 {
+								zig += 15
+								continue
+							}
+							if r != 0 {
+								return errUseStdlib // EOB run: progressive-only
+							}
+							break
+						}
+						zig += r
+						if zig >= blockSize {
+							break // as image/jpeg: a run past the end ends the block
+						}
+						b[unzig[zig]] = d.extend(s) * q[zig]
+					}
+					if d.fake > d.n {
+						return errUseStdlib // read past the end of the data
+					}
+					idct(&b)
+					storeBlock(planes[ci][8*(by*strides[ci]+bx):], strides[ci], &b)
+				}
+			}
+			mcu++
+			if d.ri > 0 && mcu%d.ri == 0 && mcu < mxx*myy {
+				if err := d.restart(rst); err != nil {
+					return err
+				}
+				rst = 0xD0 + (rst-0xD0+1)%8
+				dc = [3]int32{}
+			}
+		}
+	}
+	if d.n-d.fake >= 8 {
+		return errUseStdlib // unread whole bytes: leave odd files to image/jpeg
+	}
+	d.acc, d.n, d.fake = 0, 0, 0
+	return nil
+}
+
+// restart expects the marker RSTn right after the segment's last byte.
+func (d *jdec) restart(want byte) error {
+	if d.n-d.fake >= 8 || d.pos+2 > len(d.data) || d.data[d.pos] != 0xFF || d.data[d.pos+1] != want {
+		return errUseStdlib
+	}
+	d.pos += 2
+	d.acc, d.n, d.fake = 0, 0, 0
+	return nil
+}
+
+// storeBlock level-shifts, clamps and writes an IDCT output block.
+func storeBlock(dst []uint8, stride int, b *block) {
+	for y := range 8 {
+		row := dst[y*stride : y*stride+8 : y*stride+8]
+		src := b[y*8 : y*8+8 : y*8+8]
+		for x, c := range src {
+			if c < -128 {
+				c = 0
+			} else if c > 127 {
+				c = 255
+			} else {
+				c += 128
+			}
+			row[x] = uint8(c)
+		}
+	}
+}
