@@ -171,3 +171,20 @@ func TestFastJPEGDecoderTakesCommonFiles(t *testing.T) {
 		}
 	}
 }
+
+// The DC-only shortcut must give exactly what the IDCT and storeBlock give.
+func TestDCOnlyBlocks(t *testing.T) {
+	for v := int32(-dcOnlyMax); v <= dcOnlyMax; v++ {
+		var b block
+		b[0] = v
+		idct(&b)
+		var want [64]uint8
+		storeBlock(want[:], 8, &b)
+		got := clampShift(v)
+		for i, w := range want {
+			if w != got {
+				t.Fatalf("dc %d: pixel %d is %d, shortcut gives %d", v, i, w, got)
+			}
+		}
+	}
+}
