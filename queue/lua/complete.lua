@@ -5,6 +5,11 @@
 -- ARGV: 1 id, 2 worker, 3 attempt, 4 result, 5 busy ms, 6 completed keep,
 --       7 retention ms, 8 events maxlen, 9 task key prefix, 10 blob key prefix
 local h = redis.call('HMGET', KEYS[1], 'status', 'worker', 'attempts', 'name')
+if h[1] == 'completed' and h[2] == ARGV[2] and h[3] == ARGV[3] then
+  -- This very ack already ran: go-redis resent it because the reply was lost (a
+  -- cut connection, CLIENT KILL). Acknowledge again; do not report a lost lease.
+  return 1
+end
 if h[1] ~= 'processing' or h[2] ~= ARGV[2] or h[3] ~= ARGV[3] then
   redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[8], '*', 'kind', 'ack_refused',
     'task', ARGV[1], 'worker', ARGV[2], 'error', 'lease lost (now ' .. tostring(h[1]) .. ' by ' .. tostring(h[2]) .. ')')
