@@ -40,6 +40,10 @@ func (q *Queue) ReadEvents(ctx context.Context, after string, count int64, block
 // LastEvents returns the newest n events, oldest first (the history a new viewer
 // starts from).
 func (q *Queue) LastEvents(ctx context.Context, n int64) ([]Event, error) {
+	if n <= 0 {
+		// XREVRANGE ... COUNT 0 replies nil, which go-redis reports as an error.
+		return nil, nil
+	}
 	res, err := q.rdb.XRevRangeN(ctx, q.keys.Events, "+", "-", n).Result()
 	if err != nil {
 		return nil, fmt.Errorf("last events: %w", err)
