@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -59,7 +60,7 @@ func (q *Queue) Enqueue(ctx context.Context, t NewTask) (id string, created bool
 	keys, args := q.enqueueArgs(t)
 	n, err := enqueueScript.Run(ctx, q.rdb, keys, args...).Int()
 	if err != nil {
-		return t.ID, false, fmt.Errorf("enqueue %s: %w", t.ID, err)
+		return t.ID, false, fmt.Errorf("enqueue %s: %w", t.ID, explainOOM(err))
 	}
 	return t.ID, n == 1, nil
 }
@@ -96,10 +97,19 @@ func (q *Queue) EnqueueBatch(ctx context.Context, ts []NewTask) ([]string, error
 	if err != nil {
 		for i, c := range cmds {
 			if c.Err() != nil {
-				return ids, fmt.Errorf("enqueue %s: %w", ids[i], c.Err())
+				return ids, fmt.Errorf("enqueue %s: %w", ids[i], explainOOM(c.Err()))
 			}
 		}
 		return ids, fmt.Errorf("enqueue batch: %w", err)
 	}
 	return ids, nil
+}
+
+// explainOOM turns Redis' "OOM command not allowed" into a sentence that says
+// what happened and what to do: the task was not enqueued.
+func explainOOM(err error) error {
+	if err != nil && strings.HasPrefix(err.Error(), "OOM ") {
+		return fmt.Errorf("Redis is out of memory (maxmemory reached and the policy evicts nothing), so the task was not enqueued; free memory or raise maxmemory: %w", err)
+	}
+	return err
 }
