@@ -104,7 +104,7 @@ func TestViewDetail(t *testing.T) {
 	m.openDetail("task-1a2b")
 	m.Update(taskMsg{task: queue.TaskInfo{
 		ID: "task-1a2b3c4d00000001", Name: "cat.jpg", Priority: queue.Normal, Status: queue.StatusCompleted,
-		Payload: []byte(`{"image_path":"images/cat.jpg","filters":["brightness:1.8","blur:2","grayscale"]}`),
+		Payload:  []byte(`{"image_path":"images/cat.jpg","filters":["brightness:1.8","blur:2","grayscale"]}`),
 		Attempts: 1, MaxAttempts: 3, Worker: "w-1", Result: []byte(`{"output":"output/cat.jpg","ms":212}`),
 		CreatedAt: t0.Add(-40 * 1e9), StartedAt: t0.Add(-39 * 1e9), FinishedAt: t0.Add(-38 * 1e9),
 		Fields: map[string]string{"lease_token": "7"},

@@ -110,7 +110,9 @@ func rateOver(pts []Point) float64 {
 	if dt <= 0 {
 		return 0
 	}
-	return math.Max(last.V-first.V, 0) / dt
+	// Over less than a second, two samples 50 ms apart would turn one task
+	// into "20 tasks/s": divide by at least a second.
+	return math.Max(last.V-first.V, 0) / math.Max(dt, 1)
 }
 
 // Depth names, in the order the queues pane shows them.

@@ -92,6 +92,7 @@ func (m Model) monitorLine(raw string) string {
 		}
 	}
 	cmd, args, _ := strings.Cut(rest, " ")
+	cmd = strings.Trim(cmd, `"`)
 	cmdSt := st.MonCmd
 	if strings.Contains(client, "lua") {
 		cmdSt = st.Kind(queue.EventClaimed) // commands run inside a script
