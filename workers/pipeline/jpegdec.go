@@ -29,6 +29,10 @@ const hufLookBits = 9
 type jhuff struct {
 	defined bool
 	lut     [1 << hufLookBits]uint16 // symbol<<8 | length, 0 = longer code
+	// fastAC: for AC tables, lookaheads whose code and extra bits both fit
+	// in hufLookBits: value<<16 | run<<8 | code length<<4 | code+extra
+	// length; 0 = not fast.
+	fastAC [1 << hufLookBits]int32
 	vals    [256]uint8
 	maxCode [17]int32 // per length 1..16; -1 if none
 	valPtr  [17]int32 // index in vals of the first code of that length, minus that code
@@ -277,8 +281,28 @@ func (d *jdec) dht(seg []byte) error {
 			}
 			code <<= 1
 		}
+		if tc == 1 {
+			h.buildFastAC()
+		}
 	}
 	return nil
+}
+
+func (h *jhuff) buildFastAC() {
+	for look := range h.lut {
+		v := h.lut[look]
+		l, sym := int(v&0xFF), v>>8
+		run, size := int(sym>>4), int(sym&15)
+		if l == 0 || size == 0 || l+size > hufLookBits {
+			continue
+		}
+		// The size bits that follow the code inside the lookahead.
+		x := int32(look>>(hufLookBits-l-size)) & (1<<size - 1)
+		if x < 1<<(size-1) {
+			x += -1<<size + 1
+		}
+		h.fastAC[look] = x<<16 | int32(run)<<8 | int32(l)<<4 | int32(l+size)
+	}
 }
 
 // refill tops the bit buffer up to at least 57 bits.
@@ -418,6 +442,18 @@ func (d *jdec) sos(seg []byte) error {
 					for zig := 1; zig < blockSize; zig++ {
 						if d.n < 32 {
 							d.refill()
+						}
+						if f := acT.fastAC[(d.acc>>(d.n-hufLookBits))&(1<<hufLookBits-1)]; f != 0 {
+							zig += int(f>>8) & 0xFF
+							if zig >= blockSize {
+								// Like image/jpeg: the block ends before the extra bits.
+								d.n -= uint(f>>4) & 0xF
+								break
+							}
+							d.n -= uint(f) & 0xF
+							b[unzig[zig]] = (f >> 16) * q[zig]
+							ac = true
+							continue
 						}
 						sym, ok := d.decodeSym(acT)
 						if !ok {
