@@ -32,7 +32,7 @@ type jhuff struct {
 	// fastAC: for AC tables, lookaheads whose code and extra bits both fit
 	// in hufLookBits: value<<16 | run<<8 | code length<<4 | code+extra
 	// length; 0 = not fast.
-	fastAC [1 << hufLookBits]int32
+	fastAC  [1 << hufLookBits]int32
 	vals    [256]uint8
 	maxCode [17]int32 // per length 1..16; -1 if none
 	valPtr  [17]int32 // index in vals of the first code of that length, minus that code
