@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/imgq/imgq/internal/safetext"
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
@@ -78,7 +79,7 @@ func newEnqueueCmd(g *globals) *cobra.Command {
 				return err
 			}
 			for i, id := range ids {
-				fmt.Fprintf(g.out, "%s\t%s\t%s\n", id, tasks[i].Name, spec)
+				fmt.Fprintf(g.out, "%s\t%s\t%s\n", id, safetext.Truncate(tasks[i].Name, 80), spec)
 			}
 			fmt.Fprintf(g.errOut, "enqueued %d task(s) on %s (%s priority)\n", len(ids), q.Keys().PendingFor(prio), prio)
 			return nil

@@ -68,7 +68,7 @@ func newEventsCmd(g *globals) *cobra.Command {
 // FormatEvent renders one event as a line of text, safe for a terminal.
 func FormatEvent(e queue.Event) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %-14s", e.Time.Format("15:04:05.000"), e.Kind)
+	fmt.Fprintf(&b, "%s %-14s", e.Time.Format("15:04:05.000"), safetext.Truncate(e.Kind, 20))
 	if e.Task != "" {
 		fmt.Fprintf(&b, " %s", safetext.Truncate(e.Task, 40))
 	}

@@ -145,7 +145,7 @@ func printStats(out io.Writer, s queue.Stats, asJSON bool) error {
 			rate = fmt.Sprintf("%.0f%%", 100*float64(w.Processed)/float64(n))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", safetext.Truncate(w.ID, 32), safetext.Truncate(w.Host, 24),
-			w.PID, w.State, w.Processed, w.Failed, rate, w.MeanTime().Round(time.Millisecond), safetext.Truncate(w.Current, 24))
+			w.PID, safetext.Truncate(string(w.State), 12), w.Processed, w.Failed, rate, w.MeanTime().Round(time.Millisecond), safetext.Truncate(w.Current, 24))
 	}
 	return tw.Flush()
 }
