@@ -9,6 +9,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local want = tonumber(ARGV[2])
 local deadline = now + tonumber(ARGV[3])
 local out = {}
+local leases = {}
 local got = 0
 local last
 for i = 1, 3 do
@@ -17,16 +18,20 @@ for i = 1, 3 do
     if not id then break end
     local tk = ARGV[5] .. id
     local h = redis.call('HMGET', tk, 'status', 'name', 'priority', 'payload',
-      'max_attempts', 'created_at', 'blob_bytes', 'recovered_from')
+      'max_attempts', 'created_at', 'blob_bytes', 'recovered_from', 'attempts')
     if not h[1] then
       -- The id outlived its hash (deleted by hand): drop it and say so.
       redis.call('LREM', KEYS[4], -1, id)
       redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[4], '*', 'kind', 'dropped',
         'task', id, 'error', 'task hash is missing')
     else
-      local attempt = redis.call('HINCRBY', tk, 'attempts', 1)
-      redis.call('HSET', tk, 'status', 'processing', 'worker', ARGV[1], 'started_at', now)
-      redis.call('ZADD', KEYS[5], deadline, id)
+      -- One HSET sets the new attempt too (the script is atomic, so reading
+      -- attempts above and writing it here cannot race).
+      local attempt = (tonumber(h[9]) or 0) + 1
+      redis.call('HSET', tk, 'status', 'processing', 'worker', ARGV[1], 'started_at', now,
+        'attempts', attempt)
+      leases[#leases + 1] = deadline
+      leases[#leases + 1] = id
       local ev = {'kind', 'claimed', 'task', id, 'name', h[2] or '', 'worker', ARGV[1],
         'attempt', attempt}
       if h[8] then
@@ -43,6 +48,10 @@ for i = 1, 3 do
   end
 end
 if got > 0 then
+  -- All leases in one variadic ZADD (in chunks, to stay far below Lua's stack limit).
+  for j = 1, #leases, 400 do
+    redis.call('ZADD', KEYS[5], unpack(leases, j, math.min(j + 399, #leases)))
+  end
   redis.call('HINCRBY', KEYS[6], 'claimed', got)
   redis.call('HINCRBY', KEYS[8], 'active', got)
   redis.call('HSET', KEYS[8], 'current', last, 'current_since', now)
