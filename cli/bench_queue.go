@@ -40,6 +40,10 @@ type ThroughputResult struct {
 	TasksPerSec float64 `json:"tasks_per_sec"`
 	RedisCPU    float64 `json:"redis_cpu_cores,omitempty"` // cores the server used on average
 	ClientCPU   float64 `json:"client_cpu_cores,omitempty"`
+	// CPU time per task: steadier than tasks/s on a shared machine, since another
+	// job's load stretches the wall clock but not the work done per task.
+	RedisUSPerTask  float64 `json:"redis_cpu_us_per_task,omitempty"`
+	ClientUSPerTask float64 `json:"client_cpu_us_per_task,omitempty"`
 }
 
 // ImgqThroughput fills a queue with no-op tasks, then starts the workers and times
@@ -96,6 +100,8 @@ func ImgqThroughput(ctx context.Context, rdb redis.UniversalClient, o Throughput
 	}
 	res.Seconds = elapsed.Seconds()
 	res.TasksPerSec = float64(o.Tasks) / elapsed.Seconds()
+	res.RedisUSPerTask = res.RedisCPU * res.Seconds * 1e6 / float64(o.Tasks)
+	res.ClientUSPerTask = res.ClientCPU * res.Seconds * 1e6 / float64(o.Tasks)
 	return res, nil
 }
 
@@ -469,7 +475,7 @@ func runBenchQueue(ctx context.Context, g *globals, f *benchQueueFlags) error {
 	rows := [][]string{}
 	for i, r := range rep.Throughput {
 		rows = append(rows, []string{fmt.Sprintf("throughput #%d", i+1), fmt.Sprintf("%.0f tasks/s", r.TasksPerSec),
-			fmt.Sprintf("%d tasks, %d×%d slots, %.2fs, redis %.2f cores, client %.2f cores", r.Tasks, r.Workers, r.Concurrency, r.Seconds, r.RedisCPU, r.ClientCPU)})
+			fmt.Sprintf("%d tasks, %d×%d slots, %.2fs; CPU per task: redis %.1f µs, client %.1f µs", r.Tasks, r.Workers, r.Concurrency, r.Seconds, r.RedisUSPerTask, r.ClientUSPerTask)})
 	}
 	rows = append(rows, []string{"throughput (median)", fmt.Sprintf("%.0f tasks/s", rep.MedianTPS), ""})
 	if f.samples > 0 {

@@ -32,16 +32,11 @@ func (q *Queue) Backoff(attempt int) time.Duration {
 	return d + jitter
 }
 
-func (q *Queue) finishCmd(ctx context.Context, p redis.Pipeliner, o Outcome) *redis.Cmd {
+// failCmd queues the fail script of one outcome (failures are rare: one call each).
+func (q *Queue) failCmd(ctx context.Context, p redis.Pipeliner, o Outcome) *redis.Cmd {
 	k := q.keys
 	id := o.Task.ID
 	busy := max(o.Elapsed.Milliseconds(), 0)
-	if o.Err == nil {
-		return p.EvalSha(ctx, completeScript.Hash(),
-			[]string{k.Task(id), k.Processing, k.Leases, k.Completed, k.Stats, k.Events, k.Worker(o.Worker), k.Blob(id)},
-			id, o.Worker, o.Task.Attempt, o.Result, busy, q.opts.CompletedKeep, ms(q.opts.Retention),
-			q.opts.EventsMaxLen, k.Prefix+"task:", k.Prefix+"blob:")
-	}
 	perm := "0"
 	if IsPermanent(o.Err) {
 		perm = "1"
@@ -52,18 +47,63 @@ func (q *Queue) finishCmd(ctx context.Context, p redis.Pipeliner, o Outcome) *re
 		q.opts.EventsMaxLen, q.opts.FailedKeep, k.Prefix+"task:", k.Prefix+"blob:")
 }
 
+// completeBatch is the largest number of completions sent in one script call.
+const completeBatch = 256
+
+// completeCmd queues one call of the batched complete script for outcomes of one worker.
+func (q *Queue) completeCmd(ctx context.Context, p redis.Pipeliner, worker string, outs []Outcome) *redis.Cmd {
+	k := q.keys
+	args := make([]any, 0, 6+4*len(outs))
+	args = append(args, worker, q.opts.CompletedKeep, ms(q.opts.Retention), q.opts.EventsMaxLen,
+		k.Prefix+"task:", k.Prefix+"blob:")
+	for _, o := range outs {
+		args = append(args, o.Task.ID, o.Task.Attempt, o.Result, max(o.Elapsed.Milliseconds(), 0))
+	}
+	return p.EvalSha(ctx, completeScript.Hash(),
+		[]string{k.Processing, k.Leases, k.Completed, k.Stats, k.Events, k.Worker(worker)}, args...)
+}
+
 // Finish records outcomes in one pipelined round trip (a worker batches what its
-// handlers finished meanwhile). The returned slice has one error per outcome:
+// handlers finished meanwhile): the completions of each worker go in one script
+// call, each failure in its own. The returned slice has one error per outcome:
 // nil, ErrLeaseLost (wrapped) when the claim had lapsed, or a Redis error.
 func (q *Queue) Finish(ctx context.Context, outs []Outcome) []error {
 	errs := make([]error, len(outs))
 	if len(outs) == 0 {
 		return errs
 	}
+	// Plan the calls: which outcomes each command answers for, in order.
+	type call struct {
+		idx  []int // indexes into outs
+		fail bool
+	}
+	var calls []call
+	byWorker := map[string]int{} // worker -> index in calls of its open completion batch
+	for i, o := range outs {
+		if o.Err != nil {
+			calls = append(calls, call{idx: []int{i}, fail: true})
+			continue
+		}
+		c, ok := byWorker[o.Worker]
+		if !ok || len(calls[c].idx) >= completeBatch {
+			calls = append(calls, call{})
+			c = len(calls) - 1
+			byWorker[o.Worker] = c
+		}
+		calls[c].idx = append(calls[c].idx, i)
+	}
 	run := func() ([]redis.Cmder, error) {
 		return q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, o := range outs {
-				q.finishCmd(ctx, p, o)
+			for _, c := range calls {
+				if c.fail {
+					q.failCmd(ctx, p, outs[c.idx[0]])
+					continue
+				}
+				batch := make([]Outcome, len(c.idx))
+				for j, i := range c.idx {
+					batch[j] = outs[i]
+				}
+				q.completeCmd(ctx, p, outs[c.idx[0]].Worker, batch)
 			}
 			return nil
 		})
@@ -76,17 +116,36 @@ func (q *Queue) Finish(ctx context.Context, outs []Outcome) []error {
 			}
 			return errs
 		}
-		cmds, _ = run()
+		cmds, err = run()
 	}
-	for i := range outs {
+	for ci, c := range calls {
 		var cerr error
-		if i < len(cmds) {
-			cerr = cmds[i].Err()
+		if ci < len(cmds) {
+			cerr = cmds[ci].Err()
 		} else {
 			cerr = err
 		}
 		if cerr != nil && !isNil(cerr) {
-			errs[i] = fmt.Errorf("finish %s: %w", outs[i].Task.ID, leaseLost(cerr))
+			for _, i := range c.idx {
+				errs[i] = fmt.Errorf("finish %s: %w", outs[i].Task.ID, leaseLost(cerr))
+			}
+			continue
+		}
+		if c.fail {
+			continue
+		}
+		replies, _ := cmds[ci].(*redis.Cmd).Slice()
+		for j, i := range c.idx {
+			var r string
+			if j < len(replies) {
+				r = str(replies[j])
+			}
+			if r != "OK" {
+				if r == "" {
+					r = "no reply for this task"
+				}
+				errs[i] = fmt.Errorf("finish %s: %w", outs[i].Task.ID, leaseLost(errors.New(r)))
+			}
 		}
 	}
 	return errs

@@ -1,42 +1,77 @@
--- complete: acknowledge a finished task. Refused (LEASE_LOST) unless the task is
--- still this worker's claim at this attempt: a worker whose lease lapsed during a
--- stall must not acknowledge over the task's new owner.
--- KEYS: 1 task, 2 processing, 3 leases, 4 completed, 5 stats, 6 events, 7 worker hash, 8 blob
--- ARGV: 1 id, 2 worker, 3 attempt, 4 result, 5 busy ms, 6 completed keep,
---       7 retention ms, 8 events maxlen, 9 task key prefix, 10 blob key prefix
-local h = redis.call('HMGET', KEYS[1], 'status', 'worker', 'attempts', 'name')
-if h[1] == 'completed' and h[2] == ARGV[2] and h[3] == ARGV[3] then
-  -- This very ack already ran: go-redis resent it because the reply was lost (a
-  -- cut connection, CLIENT KILL). Acknowledge again; do not report a lost lease.
-  return 1
-end
-if h[1] ~= 'processing' or h[2] ~= ARGV[2] or h[3] ~= ARGV[3] then
-  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[8], '*', 'kind', 'ack_refused',
-    'task', ARGV[1], 'worker', ARGV[2], 'error', 'lease lost (now ' .. tostring(h[1]) .. ' by ' .. tostring(h[2]) .. ')')
-  return redis.error_reply('LEASE_LOST task ' .. ARGV[1] .. ' is not held by ' .. ARGV[2])
-end
+-- complete: acknowledge a batch of finished tasks of one worker in one call (a
+-- worker's ack loop sends what its handlers finished meanwhile). Each task is
+-- refused (LEASE_LOST) unless it is still this worker's claim at this attempt: a
+-- worker whose lease lapsed during a stall must not acknowledge over the task's
+-- new owner. Per task: fence check, move out of processing, status, expiry,
+-- event; counters, the completed list and its trimming once per batch.
+-- KEYS: 1 processing, 2 leases, 3 completed, 4 stats, 5 events, 6 worker hash
+-- ARGV: 1 worker, 2 completed keep, 3 retention ms, 4 events maxlen,
+--       5 task key prefix, 6 blob key prefix,
+--       then per task: id, attempt, result, busy ms
+-- Returns one reply per task: 'OK' or 'LEASE_LOST <why>'.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('LREM', KEYS[2], 1, ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('DEL', KEYS[8])
-redis.call('HSET', KEYS[1], 'status', 'completed', 'finished_at', now, 'result', ARGV[4],
-  'duration_ms', ARGV[5], 'error', '')
-redis.call('PEXPIRE', KEYS[1], ARGV[7])
-redis.call('LPUSH', KEYS[4], ARGV[1])
-local keep = tonumber(ARGV[6])
--- Bounded memory: the list keeps the newest N ids; older finished tasks go with it.
-local old = redis.call('LRANGE', KEYS[4], keep, -1)
-if #old > 0 then
-  redis.call('LTRIM', KEYS[4], 0, keep - 1)
-  for _, id in ipairs(old) do
-    redis.call('UNLINK', ARGV[9] .. id, ARGV[10] .. id)
+local worker = ARGV[1]
+local out = {}
+local done = {}
+local blobs = {}
+local busy = 0
+for i = 7, #ARGV, 4 do
+  local id, attempt, result, ms = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local tk = ARGV[5] .. id
+  local h = redis.call('HMGET', tk, 'status', 'worker', 'attempts', 'name', 'blob_bytes')
+  if h[1] ~= 'processing' or h[2] ~= worker or h[3] ~= attempt then
+    local why = 'lease lost (now ' .. tostring(h[1]) .. ' by ' .. tostring(h[2]) .. ')'
+    redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*', 'kind', 'ack_refused',
+      'task', id, 'worker', worker, 'error', why)
+    out[#out + 1] = 'LEASE_LOST task ' .. id .. ' is not held by ' .. worker
+  else
+    redis.call('LREM', KEYS[1], 1, id)
+    redis.call('HSET', tk, 'status', 'completed', 'finished_at', now, 'result', result,
+      'duration_ms', ms, 'error', '')
+    redis.call('PEXPIRE', tk, ARGV[3])
+    if h[5] then
+      blobs[#blobs + 1] = ARGV[6] .. id
+    end
+    redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*', 'kind', 'completed',
+      'task', id, 'name', h[4] or '', 'worker', worker, 'dur_ms', ms, 'attempt', attempt)
+    done[#done + 1] = id
+    busy = busy + tonumber(ms)
+    out[#out + 1] = 'OK'
   end
 end
-redis.call('HINCRBY', KEYS[5], 'completed', 1)
-redis.call('HINCRBY', KEYS[7], 'processed', 1)
-redis.call('HINCRBY', KEYS[7], 'busy_ms', ARGV[5])
-redis.call('HINCRBY', KEYS[7], 'active', -1)
-redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[8], '*', 'kind', 'completed',
-  'task', ARGV[1], 'name', h[4] or '', 'worker', ARGV[2], 'dur_ms', ARGV[5], 'attempt', ARGV[3])
-return 1
+local n = #done
+if n > 0 then
+  for j = 1, n, 400 do
+    local e = math.min(j + 399, n)
+    redis.call('ZREM', KEYS[2], unpack(done, j, e))
+    -- Newest first, as one LPUSH per task would leave them.
+    redis.call('LPUSH', KEYS[3], unpack(done, j, e))
+  end
+  for j = 1, #blobs, 400 do
+    redis.call('UNLINK', unpack(blobs, j, math.min(j + 399, #blobs)))
+  end
+  -- Bounded memory: the list keeps the newest N ids; older finished tasks go with it.
+  local keep = tonumber(ARGV[2])
+  local old = redis.call('LRANGE', KEYS[3], keep, -1)
+  if #old > 0 then
+    redis.call('LTRIM', KEYS[3], 0, keep - 1)
+    local gone = {}
+    for _, id in ipairs(old) do
+      gone[#gone + 1] = ARGV[5] .. id
+      gone[#gone + 1] = ARGV[6] .. id
+      if #gone >= 400 then
+        redis.call('UNLINK', unpack(gone))
+        gone = {}
+      end
+    end
+    if #gone > 0 then
+      redis.call('UNLINK', unpack(gone))
+    end
+  end
+  redis.call('HINCRBY', KEYS[4], 'completed', n)
+  redis.call('HINCRBY', KEYS[6], 'processed', n)
+  redis.call('HINCRBY', KEYS[6], 'busy_ms', busy)
+  redis.call('HINCRBY', KEYS[6], 'active', -n)
+end
+return out
