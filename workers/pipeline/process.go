@@ -62,10 +62,18 @@ func Process(ctx context.Context, in []byte, spec Spec, opts Options) ([]byte, R
 		}
 	}
 	data, err := Encode(out, res.OutFormat, opts.Quality)
+	b := out.Bounds()
+	// out was made by apply (never aliases in or a caller's image) and
+	// is no longer needed: recycle its pixels for the next task.
+	switch m := out.(type) {
+	case *image.Gray:
+		putBytes(m.Pix)
+	case *image.NRGBA:
+		putBytes(m.Pix)
+	}
 	if err != nil {
 		return nil, res, err
 	}
-	b := out.Bounds()
 	res.Width, res.Height, res.Bytes = b.Dx(), b.Dy(), len(data)
 	res.Duration = time.Since(start)
 	return data, res, nil
