@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"syscall"
@@ -394,6 +395,7 @@ type benchQueueFlags struct {
 	tasks, workers, concurrency, reps, samples, recoveryRuns int
 	recoveryLease                                            time.Duration
 	simulate, asJSON                                         bool
+	cpuProfile                                               string
 }
 
 // QueueReport is `imgq bench queue --json`.
@@ -427,6 +429,7 @@ func newBenchQueueCmd(g *globals) *cobra.Command {
 	fl.DurationVar(&f.recoveryLease, "recovery-lease", 2*time.Second, "lease used in the crash recovery runs")
 	fl.BoolVar(&f.simulate, "simulate-crash", false, "simulate the crash in-process (claim, never ack) instead of SIGKILLing an imgq worker child")
 	fl.BoolVar(&f.asJSON, "json", false, "print JSON instead of a table")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the throughput runs to this file")
 	return cmd
 }
 
@@ -441,6 +444,16 @@ func runBenchQueue(ctx context.Context, g *globals, f *benchQueueFlags) error {
 	pid := redisPID(ctx, rdb)
 	name := g.queueName + "-bench"
 	var tps []float64
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pf.Close()
+	}
 	for range f.reps {
 		r, err := ImgqThroughput(ctx, rdb, ThroughputOptions{Queue: name, Tasks: f.tasks, Workers: f.workers,
 			Concurrency: f.concurrency, Progress: g.errOut, RedisPID: pid})
@@ -449,6 +462,9 @@ func runBenchQueue(ctx context.Context, g *globals, f *benchQueueFlags) error {
 		}
 		rep.Throughput = append(rep.Throughput, r)
 		tps = append(tps, r.TasksPerSec)
+	}
+	if f.cpuProfile != "" {
+		pprof.StopCPUProfile()
 	}
 	rep.MedianTPS = Median(tps)
 	if f.samples > 0 {

@@ -32,6 +32,9 @@ type throughputResult struct {
 	TasksPerSec float64 `json:"tasks_per_sec"`
 	RedisCPU    float64 `json:"redis_cpu_cores,omitempty"`
 	ClientCPU   float64 `json:"client_cpu_cores,omitempty"`
+	// CPU time per task (steadier than tasks/s on a shared machine).
+	RedisUSPerTask  float64 `json:"redis_cpu_us_per_task,omitempty"`
+	ClientUSPerTask float64 `json:"client_cpu_us_per_task,omitempty"`
 }
 
 type latencyResult struct {

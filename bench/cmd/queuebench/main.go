@@ -153,9 +153,11 @@ func printReport(w io.Writer, r report) {
 	fmt.Fprintf(w, "machine: %d CPUs (%s), redis %s, %s, asynq %s, %s\n", m.CPUs, m.CPUModel, m.RedisVersion, m.GoVersion, r.AsynqVersion, m.Date)
 	fmt.Fprintf(w, "no-op tasks (imgq %d, asynq %d per rep), %d handler slots each (imgq: 1 worker × %d; asynq: Concurrency %d), same redis-server\n\n", r.Tasks, r.AsynqTasks, r.Concurrency, r.Concurrency, r.Concurrency)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "REP\tIMGQ TASKS/S\tASYNQ TASKS/S\tRATIO\tREDIS CPU imgq/asynq")
+	fmt.Fprintln(tw, "REP\tIMGQ TASKS/S\tASYNQ TASKS/S\tRATIO\tCPU µs/TASK imgq (redis+client)\tCPU µs/TASK asynq (redis+client)")
 	for i := range r.Imgq {
-		fmt.Fprintf(tw, "%d\t%.0f\t%.0f\t%.1f×\t%.2f / %.2f cores\n", i+1, r.Imgq[i].TasksPerSec, r.Asynq[i].TasksPerSec, r.Ratios[i], r.Imgq[i].RedisCPU, r.Asynq[i].RedisCPU)
+		a, b := r.Imgq[i], r.Asynq[i]
+		fmt.Fprintf(tw, "%d\t%.0f\t%.0f\t%.1f×\t%.0f + %.0f\t%.0f + %.0f\n", i+1, a.TasksPerSec, b.TasksPerSec, r.Ratios[i],
+			a.RedisUSPerTask, a.ClientUSPerTask, b.RedisUSPerTask, b.ClientUSPerTask)
 	}
 	fmt.Fprintf(tw, "median\t%.0f\t%.0f\t%.1f×\t(target ≥ 10×)\n", r.ImgqMedian, r.AsynqMedian, r.RatioMedian)
 	tw.Flush()
@@ -223,8 +225,10 @@ func asynqThroughput(ctx context.Context, opt asynq.RedisClientOpt, n, conc, pid
 	res.Seconds = elapsed.Seconds()
 	res.TasksPerSec = float64(n) / elapsed.Seconds()
 	res.ClientCPU = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
+	res.ClientUSPerTask = float64((cpu1 - cpu0).Microseconds()) / float64(n)
 	if pid > 0 {
 		res.RedisCPU = (rcpu1 - rcpu0).Seconds() / elapsed.Seconds()
+		res.RedisUSPerTask = float64((rcpu1 - rcpu0).Microseconds()) / float64(n)
 	}
 	return res, nil
 }
