@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"image"
+	"math/bits"
 	"runtime"
 	"sync"
 )
@@ -90,14 +91,6 @@ func huffCodes(count [16]uint8, values []uint8) (t [256]uint32) {
 	return t
 }
 
-// bitCount is the number of bits needed for 0..255.
-var bitCount = func() (t [256]uint8) {
-	for i := 1; i < 256; i++ {
-		t[i] = t[i/2] + 1
-	}
-	return t
-}()
-
 type grayEncoder struct {
 	quant       [blockSize]uint8  // zig-zag
 	chromaQuant [blockSize]uint8  // only written to the header
@@ -140,13 +133,18 @@ type bitWriter struct {
 	n   uint
 }
 
-// emit appends the low n bits of bits (n <= 32).
+// emit appends the low n bits of bits (n <= 32). Small enough to inline;
+// the flush is out of line.
 func (w *bitWriter) emit(bits uint32, n uint) {
 	w.acc = w.acc<<n | uint64(bits)
 	w.n += n
-	if w.n < 32 {
-		return
+	if w.n >= 32 {
+		w.flush32()
 	}
+}
+
+//go:noinline
+func (w *bitWriter) flush32() {
 	w.n -= 32
 	v := uint32(w.acc >> w.n)
 	// Any 0xFF byte needs a 0x00 after it; test all four at once.
@@ -184,12 +182,7 @@ func (w *bitWriter) emitValue(codes *[256]uint32, run int32, v int32) {
 	if a < 0 {
 		a, b = -v, v-1
 	}
-	var n uint32
-	if a < 0x100 {
-		n = uint32(bitCount[a])
-	} else {
-		n = 8 + uint32(bitCount[(a>>8)&0xff])
-	}
+	n := uint32(bits.Len32(uint32(a)))
 	c := codes[uint8(run<<4|int32(n))]
 	w.emit((c&0xffffff)<<n|uint32(b)&(1<<n-1), uint(c>>24+n))
 }
@@ -198,23 +191,31 @@ func (e *grayEncoder) writeBlock(w *bitWriter, b *block, prevDC int32) int32 {
 	fdct(b)
 	dc := e.quantize(b[0], 0)
 	w.emitValue(&lumaDCCodes, 0, dc-prevDC)
-	run := int32(0)
+	// Quantise all AC coefficients without branches, noting which are
+	// non-zero in a bit mask, then visit only those: most of a block's
+	// high frequencies quantise to zero, and testing each one would cost a
+	// mispredicted branch.
+	var q [blockSize]int32
+	var nz uint64
 	for zig := 1; zig < blockSize; zig++ {
-		i := unzig[zig]
-		ac := e.quantize(b[i], i)
-		if ac == 0 {
-			run++
-			continue
-		}
+		v := e.quantize(b[unzig[zig]], unzig[zig])
+		q[zig] = v
+		nz |= uint64(uint32(v|-v)>>31) << zig
+	}
+	last := 0
+	for nz != 0 {
+		zig := bits.TrailingZeros64(nz)
+		nz &= nz - 1
+		run := int32(zig - last - 1)
 		for run > 15 {
 			c := lumaACCodes[0xf0]
 			w.emit(c&0xffffff, uint(c>>24))
 			run -= 16
 		}
-		w.emitValue(&lumaACCodes, run, ac)
-		run = 0
+		w.emitValue(&lumaACCodes, run, q[zig&63])
+		last = zig
 	}
-	if run > 0 {
+	if last < blockSize-1 {
 		c := lumaACCodes[0x00]
 		w.emit(c&0xffffff, uint(c>>24))
 	}
