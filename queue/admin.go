@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -61,9 +62,16 @@ func (q *Queue) Flush(ctx context.Context) (int64, error) {
 }
 
 // forEachNode runs fn on every master of a cluster, or once on a plain client.
+// go-redis runs ForEachMaster's callbacks concurrently, so fn is serialised here
+// (its callers add to shared counters and slices).
 func (q *Queue) forEachNode(ctx context.Context, fn func(context.Context, redis.UniversalClient) error) error {
 	if cc, ok := q.rdb.(*redis.ClusterClient); ok {
-		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return fn(ctx, c) })
+		var mu sync.Mutex
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return fn(ctx, c)
+		})
 	}
 	return fn(ctx, q.rdb)
 }
