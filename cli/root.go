@@ -85,6 +85,11 @@ func (g *globals) connect(ctx context.Context, embeddedOK bool, share *shareOpts
 	if err := queue.ValidateName(g.queueName); err != nil {
 		return nil, nil, usageError{err}
 	}
+	if g.cluster && !queue.HasHashTag(g.queueName) {
+		// Without a tag the queue's keys spread over slots and every script
+		// fails with CROSSSLOT; say what to do instead.
+		return nil, nil, usageError{fmt.Errorf("on Redis Cluster a queue name needs a hash tag so all its keys share one slot: use --queue {%s}", g.queueName)}
+	}
 	o := redisconn.Options{URL: g.redisURL, Cluster: g.cluster, EmbeddedOK: embeddedOK}
 	if share != nil {
 		o.BindAll, o.Password = share.bindAll, share.password

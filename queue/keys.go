@@ -131,3 +131,15 @@ func ValidateID(kind, id string) error {
 	}
 	return nil
 }
+
+// HasHashTag reports whether name carries a Redis Cluster hash tag ("{img}",
+// "jobs{eu}"): a non-empty part between the first '{' and the next '}'. Only
+// then do all of the queue's keys hash to one slot, as its scripts need.
+func HasHashTag(name string) bool {
+	i := strings.IndexByte(name, '{')
+	if i < 0 {
+		return false
+	}
+	j := strings.IndexByte(name[i+1:], '}')
+	return j > 0
+}
