@@ -3,7 +3,6 @@ package queue
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -127,7 +126,7 @@ func (q *Queue) Task(ctx context.Context, idOrPrefix string) (TaskInfo, error) {
 		return TaskInfo{}, fmt.Errorf("task %s: %w", idOrPrefix, err)
 	}
 	if len(h) > 0 {
-		return q.taskInfo(ctx, idOrPrefix, h), nil
+		return taskInfo(idOrPrefix, h), nil
 	}
 	id, err := q.findPrefix(ctx, idOrPrefix)
 	if err != nil {
@@ -140,12 +139,12 @@ func (q *Queue) Task(ctx context.Context, idOrPrefix string) (TaskInfo, error) {
 	if len(h) == 0 {
 		return TaskInfo{}, fmt.Errorf("task %s: %w", id, ErrNotFound)
 	}
-	return q.taskInfo(ctx, id, h), nil
+	return taskInfo(id, h), nil
 }
 
 func (q *Queue) findPrefix(ctx context.Context, prefix string) (string, error) {
 	base := q.keys.Task("")
-	pattern := strings.TrimSuffix(NewKeys(q.opts.Name).Pattern(), "*") + "task:" + prefix + "*"
+	pattern := strings.TrimSuffix(q.keys.Pattern(), "*") + "task:" + prefix + "*"
 	var found []string
 	err := q.forEachNode(ctx, func(ctx context.Context, c redis.UniversalClient) error {
 		iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
@@ -166,8 +165,8 @@ func (q *Queue) findPrefix(ctx context.Context, prefix string) (string, error) {
 	return "", fmt.Errorf("task %s: %w (%s, %s, ...)", prefix, ErrAmbiguous, found[0], found[1])
 }
 
-func (q *Queue) taskInfo(ctx context.Context, id string, h map[string]string) TaskInfo {
-	t := TaskInfo{
+func taskInfo(id string, h map[string]string) TaskInfo {
+	return TaskInfo{
 		ID:          id,
 		Name:        h["name"],
 		Priority:    Priority(h["priority"]),
@@ -184,7 +183,6 @@ func (q *Queue) taskInfo(ctx context.Context, id string, h map[string]string) Ta
 		BlobBytes:   atoi(h["blob_bytes"]),
 		Fields:      h,
 	}
-	return t
 }
 
 // FailedTasks returns dead letters, newest first, from offset.
@@ -217,7 +215,7 @@ func (q *Queue) listTasks(ctx context.Context, list string, offset, limit int64)
 		if len(h) == 0 {
 			h = map[string]string{"status": "expired"}
 		}
-		out = append(out, q.taskInfo(ctx, ids[i], h))
+		out = append(out, taskInfo(ids[i], h))
 	}
 	return out, nil
 }
@@ -230,5 +228,3 @@ func (q *Queue) Now(ctx context.Context) (time.Time, error) {
 	}
 	return t, nil
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
