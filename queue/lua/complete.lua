@@ -20,7 +20,11 @@ for i = 7, #ARGV, 4 do
   local id, attempt, result, ms = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local tk = ARGV[5] .. id
   local h = redis.call('HMGET', tk, 'status', 'worker', 'attempts', 'name', 'blob_bytes')
-  if h[1] ~= 'processing' or h[2] ~= worker or h[3] ~= attempt then
+  if h[1] == 'completed' and h[2] == worker and h[3] == attempt then
+    -- This very ack already ran: go-redis resent it because the reply was lost (a
+    -- cut connection, CLIENT KILL). Acknowledge again; do not report a lost lease.
+    out[#out + 1] = 'OK'
+  elseif h[1] ~= 'processing' or h[2] ~= worker or h[3] ~= attempt then
     local why = 'lease lost (now ' .. tostring(h[1]) .. ' by ' .. tostring(h[2]) .. ')'
     redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*', 'kind', 'ack_refused',
       'task', id, 'worker', worker, 'error', why)
