@@ -47,6 +47,7 @@ func BenchmarkWorkerNoop(b *testing.B) {
 			}
 			pid := redisPID(b, rdb.Info(ctx, "server").Val())
 			cpu0 := procCPU(pid)
+			calls0 := evalCalls(rdb.Info(ctx, "commandstats").Val())
 			w, err := workers.New(q, workers.Config{ID: "bench", Concurrency: conc, Grace: time.Second,
 				Handler: func(context.Context, queue.Claimed) ([]byte, error) { return nil, nil }})
 			if err != nil {
@@ -67,9 +68,12 @@ func BenchmarkWorkerNoop(b *testing.B) {
 			}
 			b.StopTimer()
 			cpu1 := procCPU(pid)
+			calls1 := evalCalls(rdb.Info(ctx, "commandstats").Val())
 			cancel()
 			wg.Wait()
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "tasks/s")
+			// Script calls (claims and ack batches) per task: 1/this is the mean batch.
+			b.ReportMetric(float64(calls1-calls0)/float64(n), "scripts/op")
 			if pid > 0 {
 				b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(n), "redis-cpu-µs/op")
 			}
@@ -82,6 +86,18 @@ func redisPID(b *testing.B, info string) int {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
 			pid, _ := strconv.Atoi(v)
 			return pid
+		}
+	}
+	return 0
+}
+
+// evalCalls is the number of EVALSHA calls in INFO commandstats.
+func evalCalls(info string) int64 {
+	for _, line := range strings.Split(info, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "cmdstat_evalsha:calls="); ok {
+			v, _, _ := strings.Cut(rest, ",")
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
 		}
 	}
 	return 0
