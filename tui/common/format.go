@@ -213,3 +213,16 @@ func SparkRows(vals []float64, rows int) []string {
 	}
 	return lines
 }
+
+// LineBar is a bar of heavy rules: rows of it stay apart on screen where full
+// blocks would merge into one slab (the leaderboard).
+func LineBar(v, top float64, w int) (filled, empty string) {
+	if w <= 0 {
+		return "", ""
+	}
+	n := 0
+	if top > 0 && v > 0 {
+		n = max(int(math.Round(min(v/top, 1)*float64(w))), 1)
+	}
+	return strings.Repeat("━", n), strings.Repeat("─", w-n)
+}

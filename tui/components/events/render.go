@@ -99,7 +99,7 @@ func (m Model) monitorLine(raw string) string {
 	}
 	// go-redis sends command names in lower case; the class reads them as the
 	// docs spell them.
-	return " " + st.MonMeta.Render(ts+" "+common.Fit(client, 22)) + " " + cmdSt.Render(strings.ToUpper(cmd)) + " " + st.Text.Render(args)
+	return " " + st.MonMeta.Render(ts+" "+common.Fit(client, 19)) + " " + cmdSt.Render(strings.ToUpper(cmd)) + " " + st.Text.Render(args)
 }
 
 // ownFilter recognises the dashboard's own polling in MONITOR: the stats script

@@ -216,7 +216,7 @@ func (m Model) boardView() []string {
 				medal = st.BannerKey.Render(fmt.Sprintf("%3d.", n))
 			}
 			barW := max(cw-36, 4)
-			full, empty := common.Bar(float64(w.Processed), float64(top), barW)
+			full, empty := common.LineBar(float64(w.Processed), float64(top), barW)
 			cell := medal + " " + common.Fit(st.State(w.State).Render(common.Clean(w.ID)), 12) + " " +
 				st.Queue("completed").Render(full) + st.BarEmpty.Render(empty) +
 				st.Value.Render(common.FitLeft(common.Count(w.Processed), 6)) +

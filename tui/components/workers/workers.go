@@ -120,8 +120,16 @@ func (m *Model) sortRows() {
 	if m.board {
 		f = func(a, b queue.WorkerStat) int { return cmp.Compare(b.Processed, a.Processed) }
 	}
+	// Cleanly stopped workers stay listed for a while; they sink to the end so
+	// the ones at work (and the gone ones, which matter) stay on top.
+	stopped := func(w queue.WorkerStat) int {
+		if w.State == queue.WorkerStop {
+			return 1
+		}
+		return 0
+	}
 	slices.SortStableFunc(m.rows, func(a, b queue.WorkerStat) int {
-		return cmp.Or(f(a, b), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(stopped(a), stopped(b)), f(a, b), cmp.Compare(a.ID, b.ID))
 	})
 }
 
