@@ -15,7 +15,14 @@ for _, w in ipairs(redis.call('ZRANGE', KEYS[10], 0, -1)) do ids[#ids + 1] = w e
 for _, w in ipairs(ids) do
   local h = redis.call('HGETALL', ARGV[1] .. w)
   if #h > 0 then
-    local cur = redis.call('HMGET', ARGV[1] .. w, 'current')[1]
+    -- The worker's current task is in the reply already: no second read of the hash.
+    local cur
+    for j = 1, #h, 2 do
+      if h[j] == 'current' then
+        cur = h[j + 1]
+        break
+      end
+    end
     if cur then
       local th = redis.call('HMGET', ARGV[2] .. cur, 'status', 'worker', 'name', 'started_at')
       if th[1] == 'processing' and th[2] == w then
