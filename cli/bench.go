@@ -36,6 +36,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	cmd.AddCommand(newBenchQueueCmd(g), newBenchDashCmd(g), newBenchMemoryCmd(g))
+	cmd.AddCommand(newBenchImagesCmd(g))
 	return cmd
 }
 
