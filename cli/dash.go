@@ -101,7 +101,7 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				_, _ = q.Maintain(ctx)
+				_, _, _ = q.Housekeep(ctx, 900*time.Millisecond)
 			}
 		}
 	}()

@@ -31,7 +31,8 @@ type Keys struct {
 	Events      string // capped stream of every transition
 	Workers     string // zset worker id -> last heartbeat (ms)
 	WorkersGone string // zset worker id -> time it was declared gone (ms)
-	Config      string // hash of runtime switches shared by all workers (fail_rate, paused)
+	Config      string // hash of runtime switches shared by all workers (fail_rate)
+	Housekeeper string // short lock: which process runs the housekeeping this second
 }
 
 // NewKeys returns the key names of queue name. Call ValidateName first.
@@ -53,6 +54,7 @@ func NewKeys(name string) Keys {
 		Workers:     p + "workers",
 		WorkersGone: p + "workers:gone",
 		Config:      p + "config",
+		Housekeeper: p + "housekeeper",
 	}
 }
 

@@ -507,3 +507,18 @@ func TestBlobLimit(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+func TestHousekeepElectsOneProcessPerPeriod(t *testing.T) {
+	q, _, _ := newQueue(t, queue.Options{})
+	_, ran, err := q.Housekeep(ctx, 300*time.Millisecond)
+	if err != nil || !ran {
+		t.Fatalf("first housekeeper: ran=%v err=%v", ran, err)
+	}
+	if _, ran, _ := q.Housekeep(ctx, 300*time.Millisecond); ran {
+		t.Fatal("a second process ran housekeeping in the same period")
+	}
+	time.Sleep(400 * time.Millisecond)
+	if _, ran, _ := q.Housekeep(ctx, 300*time.Millisecond); !ran {
+		t.Fatal("housekeeping did not run once the period was over")
+	}
+}

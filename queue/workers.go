@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ErrIDTaken: another live process registered the same worker id.
@@ -69,6 +70,22 @@ func (q *Queue) Deregister(ctx context.Context, w WorkerInfo) error {
 		return fmt.Errorf("deregister %s: %w", w.ID, err)
 	}
 	return nil
+}
+
+// Housekeep runs Maintain unless another process sharing the queue ran it within
+// the last period: a SET NX PX lock elects one housekeeper per period, so 1,000
+// workers heartbeating every second still cost Redis one Maintain a second, not
+// 1,000. If the elected process dies, its lock lapses and another takes over.
+func (q *Queue) Housekeep(ctx context.Context, period time.Duration) (Maintenance, bool, error) {
+	ok, err := q.rdb.SetNX(ctx, q.keys.Housekeeper, "1", period).Result()
+	if err != nil {
+		return Maintenance{}, false, fmt.Errorf("housekeeping lock: %w", err)
+	}
+	if !ok {
+		return Maintenance{}, false, nil
+	}
+	m, err := q.Maintain(ctx)
+	return m, true, err
 }
 
 // Maintenance is what one Maintain pass did.

@@ -350,7 +350,7 @@ func (w *Worker) beat(ctx context.Context) {
 		w.log.Warn("heartbeat", "err", err)
 		return
 	}
-	if _, err := w.q.Maintain(cctx); err != nil {
+	if _, _, err := w.q.Housekeep(cctx, w.cfg.Heartbeat*9/10); err != nil {
 		w.log.Warn("maintain", "err", err)
 	}
 	if w.cfg.OnFailRate != nil {
