@@ -5,31 +5,38 @@ package safetext
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 )
 
-// Clean strips ANSI escape sequences, then every remaining control character
-// (C0, DEL, C1) and invalid UTF-8; tabs and newlines become spaces.
+// Clean makes untrusted text safe to put on a terminal: whole escape sequences
+// are removed first (so their parameters do not leak as garbage), then any
+// remaining C0/C1 control, DEL, and the bidi overrides that can make text read
+// backwards; invalid UTF-8 becomes U+FFFD. Newlines and tabs become spaces:
+// every caller renders one line per item.
 func Clean(s string) string {
+	if s == "" {
+		return s
+	}
 	if isPlain(s) {
 		return s
 	}
 	s = ansi.Strip(s)
 	var b strings.Builder
 	b.Grow(len(s))
-	for i, r := range s {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		switch {
-		case r == utf8.RuneError && !validAt(s, i):
-			b.WriteRune('?')
-		case r == '\t' || r == '\n' || r == '\r':
+		case r == utf8.RuneError && size <= 1:
+			b.WriteRune('\uFFFD')
+		case r == '\n' || r == '\t' || r == '\r':
 			b.WriteByte(' ')
-		case unicode.IsControl(r) || r == 0x7f || (r >= 0x80 && r <= 0x9f):
-			// dropped
-		case r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
-			// bidirectional overrides can make text read other than it is
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			// dropped: a control character has no business on the screen
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			// dropped: bidi embedding/override/isolate
 		default:
 			b.WriteRune(r)
 		}
@@ -48,11 +55,6 @@ func Truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
-}
-
-func validAt(s string, i int) bool {
-	r, size := utf8.DecodeRuneInString(s[i:])
-	return !(r == utf8.RuneError && size <= 1)
 }
 
 func isPlain(s string) bool {
