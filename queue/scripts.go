@@ -12,13 +12,23 @@ import (
 //go:embed lua/*.lua
 var luaFS embed.FS
 
+// scriptNames maps each script's SHA1 to its file name, so a MONITOR view can
+// say "EVALSHA claim.lua" instead of a hash.
+var scriptNames = map[string]string{}
+
 func mustScript(name string) *redis.Script {
 	src, err := luaFS.ReadFile("lua/" + name + ".lua")
 	if err != nil {
 		panic(fmt.Sprintf("queue: missing script %s: %v", name, err))
 	}
-	return redis.NewScript(string(src))
+	s := redis.NewScript(string(src))
+	scriptNames[s.Hash()] = name + ".lua"
+	return s
 }
+
+// ScriptName returns the file name of the queue script whose SHA1 is sha
+// ("claim.lua"), or "" for a script that is not the queue's.
+func ScriptName(sha string) string { return scriptNames[strings.ToLower(sha)] }
 
 // One script per state transition; each file's header lists its KEYS and ARGV.
 var (

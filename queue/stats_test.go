@@ -2,11 +2,13 @@ package queue_test
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/imgq/imgq/internal/redisconn"
 	"github.com/imgq/imgq/queue"
 )
 
@@ -96,5 +98,32 @@ func TestFailRateIsShared(t *testing.T) {
 	}
 	if err := q.SetFailRate(ctx, 2); err == nil {
 		t.Fatal("accepted a rate of 2")
+	}
+}
+
+func TestScriptNamesForMonitor(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{})
+	mctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lines, err := redisconn.Monitor(mctx, rdb.Options(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enqueueN(t, q, 1, queue.Normal)
+	for line := range lines {
+		if !strings.Contains(strings.ToLower(line), `"evalsha"`) {
+			continue
+		}
+		// 1732581234.567890 [0 127.0.0.1:5555] "evalsha" "<sha>" "6" ...
+		f := strings.Fields(line)
+		sha := strings.Trim(f[4], `"`)
+		if got := queue.ScriptName(sha); got != "enqueue.lua" {
+			t.Fatalf("ScriptName(%s) = %q, want enqueue.lua (line %q)", sha, got, line)
+		}
+		break
+	}
+	foreign, _ := rdb.ScriptLoad(ctx, "return 1").Result()
+	if queue.ScriptName(foreign) != "" {
+		t.Fatal("a foreign script was named")
 	}
 }

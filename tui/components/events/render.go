@@ -97,6 +97,14 @@ func (m Model) monitorLine(raw string) string {
 	if strings.Contains(client, "lua") {
 		cmdSt = st.Kind(queue.EventClaimed) // commands run inside a script
 	}
+	// Name the queue's scripts: "EVALSHA claim.lua" tells a class which state
+	// transition this is, where a SHA1 tells it nothing.
+	if strings.EqualFold(cmd, "evalsha") {
+		sha, more, _ := strings.Cut(args, " ")
+		if name := queue.ScriptName(strings.Trim(sha, `"`)); name != "" {
+			args = st.MonCmd.Render(name) + " " + more
+		}
+	}
 	// go-redis sends command names in lower case; the class reads them as the
 	// docs spell them.
 	return " " + st.MonMeta.Render(ts+" "+common.Fit(client, 19)) + " " + cmdSt.Render(strings.ToUpper(cmd)) + " " + st.Text.Render(args)
