@@ -1,0 +1,95 @@
+package cli
+
+// Smoke tests of the bench harness on small sizes. They check what the
+// benchmarks count (tasks done, samples taken, commands per refresh), never how
+// fast anything ran: timings are for docs/BENCHMARKS.md, not for assertions.
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/imgq/imgq/internal/redistest"
+)
+
+func TestBenchQueueHarness(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	rdb := srv.Client(t)
+	ctx := context.Background()
+
+	r, err := ImgqThroughput(ctx, rdb, ThroughputOptions{Queue: "tb", Tasks: 300, Workers: 2, Concurrency: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Tasks != 300 || r.TasksPerSec <= 0 {
+		t.Fatalf("throughput result %+v", r)
+	}
+	done, _ := rdb.HGet(ctx, "tb:stats", "completed").Int()
+	if done != 300 {
+		t.Fatalf("completed counter %d, want 300 (every task acknowledged once)", done)
+	}
+
+	p, err := ImgqPickup(ctx, rdb, PickupOptions{Queue: "tb", Samples: 20, Workers: 1, Concurrency: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Samples != 20 || p.P50MS <= 0 || p.P99MS < p.P50MS {
+		t.Fatalf("pickup %+v", p)
+	}
+
+	rec, err := ImgqRecovery(ctx, rdb, RecoveryOptions{Queue: "tb", Lease: time.Second, Runs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Seconds) != 1 || rec.Seconds[0] < 0.5 {
+		t.Fatalf("recovery %+v: a lapsed lease cannot be recovered before it lapses", rec)
+	}
+}
+
+func TestBenchDashCountsCommandsPerRefresh(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	rdb := srv.Client(t)
+	ctx := context.Background()
+	var per []float64
+	for _, workers := range []int{1, 4} {
+		for _, pending := range []int64{0, 5000} {
+			p, err := DashStatsCost(ctx, rdb, "td", pending, workers, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			per = append(per, p.CommandsPerCall)
+		}
+	}
+	// Flat in the queue's length, linear in (busy) workers.
+	if per[0] != per[1] || per[2] != per[3] {
+		t.Fatalf("commands per refresh depend on queue length: %v", per)
+	}
+	if per[2] <= per[0] {
+		t.Fatalf("commands per refresh should grow with workers: %v", per)
+	}
+	e, err := EventCapacity(ctx, rdb, "td", 2000, 500, 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.DrainPerSec <= 0 || e.PacedConsumed != e.PacedProduced {
+		t.Fatalf("events %+v", e)
+	}
+}
+
+func TestPercentileAndMedian(t *testing.T) {
+	ds := []time.Duration{5, 1, 4, 2, 3}
+	if got := Percentile(ds, .5); got != 3 {
+		t.Fatalf("p50 = %v", got)
+	}
+	if got := Percentile(ds, .99); got != 5 {
+		t.Fatalf("p99 = %v", got)
+	}
+	if got := Median([]float64{4, 1, 3, 2}); got != 2.5 {
+		t.Fatalf("median = %v", got)
+	}
+	before := map[string]int64{"hset": 1, "info": 3}
+	after := map[string]int64{"hset": 4, "info": 9, "xadd": 2}
+	if total, per := CommandDelta(before, after); total != 5 || per["hset"] != 3 || per["info"] != 0 {
+		t.Fatalf("delta %d %v", total, per)
+	}
+}
