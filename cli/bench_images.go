@@ -37,7 +37,7 @@ const (
 	benchImagesQuality = 90
 	// benchImagesMegapixels sizes the automatic --images: about this many
 	// megapixels per size and repetition, so every size takes similar time.
-	benchImagesMegapixels = 64
+	benchImagesMegapixels = 128
 	benchImagesPSNRMin    = 40
 	pillowHint            = "install Debian's python3-pil to compare: apt-get install -y python3-pil"
 )
@@ -149,7 +149,7 @@ pipeline.Reference. Needs no Redis.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.sizes, "sizes", "640x480,1920x1080", "image sizes WxH, comma-separated")
-	fl.IntVar(&f.images, "images", 0, "images per size and run, shared among the processes (0: about 64 megapixels' worth)")
+	fl.IntVar(&f.images, "images", 0, "images per size and run, shared among the processes (0: about 128 megapixels' worth)")
 	fl.IntVar(&f.procs, "procs", numCPU(), "worker processes on each side")
 	fl.IntVar(&f.reps, "reps", 3, "repetitions; Go and Pillow alternate within each (medians are reported)")
 	fl.IntVar(&f.gomaxprocs, "gomaxprocs", 1, "GOMAXPROCS of each Go worker process (0: Go's default); Pillow is single-threaded")
