@@ -33,7 +33,17 @@ func newBenchCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure the queue and the dashboard (each starts its own redis-server unless --redis is given)",
-		Args:  cobra.NoArgs,
+		Long: `Benchmarks that anyone can rerun; see docs/BENCHMARKS.md. Each starts a private
+redis-server on a free loopback port and stops it afterwards. Only an explicit
+--redis URL points a benchmark at another server ($REDIS_URL is ignored here, so a
+shared server is never loaded by accident); even then it only touches its own
+queue names (<queue>-bench...).`,
+		Args: cobra.NoArgs,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			if f := cmd.Flag("redis"); f == nil || !f.Changed {
+				g.redisURL = ""
+			}
+		},
 	}
 	cmd.AddCommand(newBenchQueueCmd(g), newBenchDashCmd(g), newBenchMemoryCmd(g))
 	cmd.AddCommand(newBenchImagesCmd(g))
