@@ -63,6 +63,7 @@ type Model struct {
 	conn     header.Conn
 	backoff  time.Duration
 	retryAt  time.Time
+	lastOK   time.Time // last successful refresh: a stalled Redis shows as such
 	version  string
 	needInfo bool // ask the server version at the next successful refresh
 
@@ -179,6 +180,7 @@ func (m *Model) headerInfo() header.Info {
 	i := header.Info{
 		Addr: m.opts.RedisAddr, Embedded: m.opts.Embedded, Version: m.version,
 		Conn: m.conn, RetryAt: m.retryAt, Started: m.started, PoolSize: -1,
+		LastOK: m.lastOK, StallAfter: max(4*m.opts.Interval, 1500*time.Millisecond),
 	}
 	if m.opts.Queue != nil {
 		i.Queue = m.opts.Queue.Name()

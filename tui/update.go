@@ -105,7 +105,7 @@ func (m *Model) onStats(msg statsMsg) tea.Cmd {
 		m.needInfo = true
 		return scheduleFetch(m.backoff)
 	}
-	m.conn, m.backoff = header.Connected, 0
+	m.conn, m.backoff, m.lastOK = header.Connected, 0, now
 	prevFailed := m.track.Last.Failed
 	m.track.Observe(msg.stats)
 	m.workers.Refresh()

@@ -325,3 +325,18 @@ func TestMonitorFeedAndStaleGenerations(t *testing.T) {
 		t.Fatal("a line from a feed switched off reached the screen")
 	}
 }
+
+// A Redis that stops answering without dropping the connection (DEBUG SLEEP, a
+// long script) is shown as stalled, not as live numbers.
+func TestStalledRedisIsShown(t *testing.T) {
+	m, clk := fixture(t, 120, 36, 3, Options{Interval: 250 * time.Millisecond})
+	requireContains(t, screen(m), "● connected")
+	clk.t = clk.t.Add(5 * time.Second)
+	m.Update(clockMsg(clk.t))
+	requireContains(t, screen(m), "redis stalled: no answer for 5.0s")
+	m.Update(statsMsg{stats: sampleStats(clk.t, 13, 3)})
+	requireContains(t, screen(m), "● connected")
+	if strings.Contains(screen(m), "stalled") {
+		t.Fatal("still shown stalled after Redis answered")
+	}
+}

@@ -43,8 +43,9 @@ var spanish = map[string]string{
 	"yes": "sí", "no": "no", "help": "ayuda", "quit": "salir",
 	// header
 	"connected": "conectado", "connecting": "conectando",
-	"disconnected, retrying in %s": "desconectado, reintento en %s",
-	"embedded":                     "embebido", "uptime": "activo", "throughput": "ritmo",
+	"disconnected, retrying in %s":    "desconectado, reintento en %s",
+	"redis stalled: no answer for %s": "redis bloqueado: sin respuesta desde hace %s",
+	"embedded":                        "embebido", "uptime": "activo", "throughput": "ritmo",
 	"drain": "vaciado en", "workers": "workers", "fail injection": "fallos inyectados",
 	"paused": "en pausa", "off": "no",
 	// queues

@@ -34,6 +34,12 @@ type Info struct {
 	Started   time.Time
 	PoolSize  int // embedded workers; -1 when there is no pool
 	PoolPause bool
+	// LastOK is the last refresh Redis answered; when it is older than
+	// StallAfter while still connected (DEBUG SLEEP, a slow script, a busy
+	// server) the header says Redis is stalled instead of showing stale numbers
+	// as if they were live.
+	LastOK     time.Time
+	StallAfter time.Duration
 }
 
 // Model is the header.
@@ -73,6 +79,9 @@ func (m Model) View() string {
 	switch i.Conn {
 	case Connected:
 		conn = st.OK.Render("● " + c.T("connected"))
+		if quiet := c.Now().Sub(i.LastOK); !i.LastOK.IsZero() && i.StallAfter > 0 && quiet > i.StallAfter {
+			conn = st.Warn.Bold(true).Render("◌ " + fmt.Sprintf(c.T("redis stalled: no answer for %s"), common.Duration(quiet)))
+		}
 	case Connecting:
 		conn = st.Warn.Render("◌ " + c.T("connecting"))
 	default:
