@@ -309,16 +309,34 @@ func (w *Worker) finish(batch []queue.Outcome) {
 
 // heartbeatLoop keeps the worker registered and its leases extended, runs the
 // queue's housekeeping, and picks up the shared failure-injection rate.
+//
+// Housekeeping runs twice per heartbeat period (one process per period does the
+// work, see Queue.Housekeep), so a lapsed lease is noticed within half a
+// period: a dead worker's task restarts within lease + heartbeat/2, not
+// lease + heartbeat.
 func (w *Worker) heartbeatLoop(ctx context.Context) {
-	t := time.NewTicker(w.cfg.Heartbeat)
+	half := max(w.cfg.Heartbeat/2, time.Millisecond)
+	t := time.NewTicker(half)
 	defer t.Stop()
-	for {
+	for tick := 1; ; tick++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		w.beat(ctx)
+		if tick%2 == 0 {
+			w.beat(ctx)
+		} else {
+			w.housekeep(ctx)
+		}
+	}
+}
+
+func (w *Worker) housekeep(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, _, err := w.q.Housekeep(cctx, max(w.cfg.Heartbeat*9/20, time.Millisecond)); err != nil {
+		w.log.Warn("housekeeping", "err", err)
 	}
 }
 
@@ -350,9 +368,7 @@ func (w *Worker) beat(ctx context.Context) {
 		w.log.Warn("heartbeat", "err", err)
 		return
 	}
-	if _, _, err := w.q.Housekeep(cctx, w.cfg.Heartbeat*9/10); err != nil {
-		w.log.Warn("maintain", "err", err)
-	}
+	w.housekeep(ctx)
 	if w.cfg.OnFailRate != nil {
 		if r, err := w.q.FailRate(cctx); err == nil {
 			w.cfg.OnFailRate(r)
