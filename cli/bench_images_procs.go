@@ -1,0 +1,322 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/imgq/imgq/workers"
+	"github.com/imgq/imgq/workers/pipeline"
+)
+
+// The processes of `imgq bench images`: Go children (this binary again, with
+// --child) and the Pillow reference, started together and timed from a shared start.
+
+// childResult is the last line a worker process (Go child or the Pillow
+// script) prints, as JSON.
+type childResult struct {
+	Images   int   `json:"images"`
+	StartNS  int64 `json:"start_ns"`
+	EndNS    int64 `json:"end_ns"`
+	CPUNS    int64 `json:"cpu_ns"`
+	OutBytes int64 `json:"out_bytes"`
+	// Pillow's whole-run summary.
+	Workers []childResult `json:"workers"`
+}
+
+func summarize(rs []childResult, want int) (ImagesRun, error) {
+	var run ImagesRun
+	var first, last, cpu int64
+	for i, r := range rs {
+		if i == 0 || r.StartNS < first {
+			first = r.StartNS
+		}
+		last = max(last, r.EndNS)
+		cpu += r.CPUNS
+		run.Images += r.Images
+		run.OutBytes += r.OutBytes
+	}
+	if run.Images != want {
+		return run, fmt.Errorf("workers processed %d images, want %d", run.Images, want)
+	}
+	if last <= first {
+		return run, errors.New("workers reported no time")
+	}
+	run.Seconds = round3(float64(last-first) / 1e9)
+	run.ImagesPerSec = round3(float64(run.Images) / (float64(last-first) / 1e9))
+	run.CPUMSPerImage = round3(float64(cpu) / 1e6 / float64(run.Images))
+	return run, nil
+}
+
+// scanChild reads a worker's stdout: "ready", one "p" per image, then JSON.
+func scanChild(r io.Reader, ready func(), tick func(), res *childResult) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	got := false
+	for sc.Scan() {
+		line := sc.Bytes()
+		switch {
+		case string(line) == "p":
+			tick()
+		case string(line) == "ready":
+			if ready != nil {
+				ready()
+			}
+		case len(line) > 0 && line[0] == '{':
+			if err := json.Unmarshal(line, res); err != nil {
+				return fmt.Errorf("result line: %w", err)
+			}
+			got = true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if !got {
+		return errors.New("no result line")
+	}
+	return nil
+}
+
+// killGroup makes a command a process-group leader that dies with us and is
+// killed with its children when ctx ends.
+func killGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+}
+
+// goImagesRun starts o.Procs Go worker processes, waits until each has loaded
+// its files and warmed up, starts them together and collects their timings.
+func goImagesRun(ctx context.Context, o BenchImagesOptions, files []string, count int, tick func()) (ImagesRun, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type child struct {
+		cmd    *exec.Cmd
+		stdin  io.WriteCloser
+		stderr bytes.Buffer
+		res    childResult
+		err    error
+	}
+	children := make([]*child, o.Procs)
+	readyCh := make(chan struct{}, o.Procs)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	for i := range children {
+		args := []string{"--child-index", strconv.Itoa(i), "--procs", strconv.Itoa(o.Procs), "--images", strconv.Itoa(count)}
+		cmd, err := benchImagesChild(ctx, append(args, files...))
+		if err != nil {
+			return ImagesRun{}, err
+		}
+		c := &child{cmd: cmd}
+		children[i] = c
+		if cmd.Env == nil {
+			cmd.Env = os.Environ()
+		}
+		if o.GOMAXPROCS > 0 {
+			cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(o.GOMAXPROCS))
+		}
+		cmd.Stderr = &c.stderr
+		killGroup(cmd)
+		if c.stdin, err = cmd.StdinPipe(); err != nil {
+			return ImagesRun{}, err
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return ImagesRun{}, err
+		}
+		if err := cmd.Start(); err != nil {
+			return ImagesRun{}, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := scanChild(out, func() { readyCh <- struct{}{} }, tick, &c.res)
+			if werr := cmd.Wait(); err == nil {
+				err = werr
+			}
+			if err != nil {
+				c.err = fmt.Errorf("worker process %d: %w: %s", i, err, strings.TrimSpace(c.stderr.String()))
+				cancel()
+			}
+		}()
+	}
+	for range children {
+		select {
+		case <-readyCh:
+		case <-ctx.Done():
+			wg.Wait()
+			return ImagesRun{}, firstChildErr(ctx, children, func(c *child) error { return c.err })
+		}
+	}
+	for _, c := range children {
+		_, _ = io.WriteString(c.stdin, "go\n")
+		c.stdin.Close()
+	}
+	wg.Wait()
+	var rs []childResult
+	for _, c := range children {
+		if c.err != nil {
+			return ImagesRun{}, c.err
+		}
+		rs = append(rs, c.res)
+	}
+	return summarize(rs, count)
+}
+
+func firstChildErr[T any](ctx context.Context, cs []T, errOf func(T) error) error {
+	for _, c := range cs {
+		if err := errOf(c); err != nil {
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return errors.New("worker processes ended early")
+}
+
+// runImagesChild is a Go worker process: images j = index, index+procs, ...
+// below count, using files[j % len(files)], like pillow_bench.py.
+func runImagesChild(ctx context.Context, in io.Reader, out io.Writer, index, procs, count int, files []string) error {
+	if procs < 1 || index < 0 || index >= procs || count < 1 || len(files) == 0 {
+		return usageError{errors.New("child: bad --child-index/--procs/--images or no files")}
+	}
+	spec := pipeline.MustParse(workers.CourseFilters)
+	opts := pipeline.Options{Quality: benchImagesQuality}
+	var datas [][]byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		datas = append(datas, b)
+	}
+	var mine []int
+	for j := index; j < count; j += procs {
+		mine = append(mine, j)
+	}
+	if len(mine) > 0 { // warm-up: pools, page faults, tables
+		if _, _, err := pipeline.Process(ctx, datas[mine[0]%len(datas)], spec, opts); err != nil {
+			return err
+		}
+	}
+	bw := bufio.NewWriter(out)
+	fmt.Fprintln(bw, "ready")
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if _, err := bufio.NewReader(in).ReadString('\n'); err != nil {
+		return fmt.Errorf("child: waiting for go: %w", err)
+	}
+	res := childResult{StartNS: time.Now().UnixNano()}
+	cpu0 := SelfCPU()
+	for _, j := range mine {
+		b, _, err := pipeline.Process(ctx, datas[j%len(datas)], spec, opts)
+		if err != nil {
+			return err
+		}
+		res.Images++
+		res.OutBytes += int64(len(b))
+		_, _ = io.WriteString(out, "p\n") // unbuffered, so the bar moves
+	}
+	res.CPUNS = int64(SelfCPU() - cpu0)
+	res.EndNS = time.Now().UnixNano()
+	line, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "%s\n", line)
+	return err
+}
+
+// pillowImagesRun runs scripts/pillow_bench.py once with procs processes.
+func pillowImagesRun(ctx context.Context, python, script string, procs int, files []string, count int, tick func()) (ImagesRun, error) {
+	args := append([]string{script, "--procs", strconv.Itoa(procs), "--count", strconv.Itoa(count),
+		"--quality", strconv.Itoa(benchImagesQuality)}, files...)
+	cmd := exec.CommandContext(ctx, python, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	killGroup(cmd)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return ImagesRun{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return ImagesRun{}, err
+	}
+	var res childResult
+	err = scanChild(out, nil, tick, &res)
+	if werr := cmd.Wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return ImagesRun{}, fmt.Errorf("%s %s: %w: %s", python, filepath.Base(script), err, strings.TrimSpace(stderr.String()))
+	}
+	return summarize(res.Workers, count)
+}
+
+// findPillowPython returns a Python that imports PIL, and Pillow's version.
+func findPillowPython(ctx context.Context, explicit string) (string, string, error) {
+	cands := []string{"/usr/bin/python3", "python3"}
+	if explicit != "" {
+		cands = []string{explicit}
+	}
+	for _, c := range cands {
+		p, err := exec.LookPath(c)
+		if err != nil {
+			continue
+		}
+		out, err := exec.CommandContext(ctx, p, "-c", "import PIL; print(PIL.__version__)").Output()
+		if err == nil {
+			return p, strings.TrimSpace(string(out)), nil
+		}
+	}
+	return "", "", fmt.Errorf("no Python with PIL (tried %s): %s", strings.Join(cands, ", "), pillowHint)
+}
+
+// findPillowScript looks for scripts/pillow_bench.py in the working folder and
+// its parents, then beside the executable and its parents.
+func findPillowScript(explicit string) (string, error) {
+	if explicit != "" {
+		if _, err := os.Stat(explicit); err != nil {
+			return "", fmt.Errorf("--pillow-script: %w", err)
+		}
+		return explicit, nil
+	}
+	var roots []string
+	if wd, err := os.Getwd(); err == nil {
+		roots = append(roots, wd)
+	}
+	if exe, err := os.Executable(); err == nil {
+		roots = append(roots, filepath.Dir(exe))
+	}
+	for _, d := range roots {
+		for {
+			p := filepath.Join(d, "scripts", "pillow_bench.py")
+			if _, err := os.Stat(p); err == nil {
+				return p, nil
+			}
+			parent := filepath.Dir(d)
+			if parent == d {
+				break
+			}
+			d = parent
+		}
+	}
+	return "", errors.New("scripts/pillow_bench.py not found (run from the repository or pass --pillow-script)")
+}

@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/imgq/imgq/workers/pipeline"
+)
+
+// What `imgq bench images` reports besides speed: the fast path's PSNR against
+// the reference pipeline, the machine, and the table.
+
+// fastVsReferencePSNR runs in through Process (the fast path, JPEG q90) and
+// through pipeline.Reference + image/jpeg q90, decodes both outputs with
+// image/jpeg and returns the PSNR of their grey values (100 if identical).
+func fastVsReferencePSNR(ctx context.Context, in []byte, spec pipeline.Spec) (float64, error) {
+	fast, _, err := pipeline.Process(ctx, in, spec, pipeline.Options{Quality: benchImagesQuality})
+	if err != nil {
+		return 0, err
+	}
+	img, _, err := pipeline.Decode(in, pipeline.DefaultLimits())
+	if err != nil {
+		return 0, err
+	}
+	ref, err := pipeline.Reference(img, spec)
+	if err != nil {
+		return 0, err
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, ref, &jpeg.Options{Quality: benchImagesQuality}); err != nil {
+		return 0, err
+	}
+	a, err := jpeg.Decode(bytes.NewReader(fast))
+	if err != nil {
+		return 0, fmt.Errorf("decode fast output: %w", err)
+	}
+	b, err := jpeg.Decode(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		return 0, fmt.Errorf("decode reference output: %w", err)
+	}
+	return psnrGray(a, b)
+}
+
+func psnrGray(a, b image.Image) (float64, error) {
+	ra, rb := a.Bounds(), b.Bounds()
+	if ra.Size() != rb.Size() || ra.Empty() {
+		return 0, fmt.Errorf("psnr: sizes %v and %v differ", ra.Size(), rb.Size())
+	}
+	var sum float64
+	for y := 0; y < ra.Dy(); y++ {
+		for x := 0; x < ra.Dx(); x++ {
+			ga := color.GrayModel.Convert(a.At(ra.Min.X+x, ra.Min.Y+y)).(color.Gray).Y
+			gb := color.GrayModel.Convert(b.At(rb.Min.X+x, rb.Min.Y+y)).(color.Gray).Y
+			d := float64(ga) - float64(gb)
+			sum += d * d
+		}
+	}
+	if sum == 0 {
+		return 100, nil
+	}
+	mse := sum / float64(ra.Dx()*ra.Dy())
+	return round3(10 * math.Log10(255*255/mse)), nil
+}
+
+func localMachine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Date: time.Now().UTC().Format(time.RFC3339)}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				m.CPUModel = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	return m
+}
+
+// loadAvg is the 1, 5 and 15 minute load average (Linux), or nil.
+func loadAvg() []float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return nil
+	}
+	var out []float64
+	for _, f := range strings.Fields(string(b))[:3] {
+		v, _ := strconv.ParseFloat(f, 64)
+		out = append(out, v)
+	}
+	return out
+}
+
+func printImagesReport(w io.Writer, rep ImagesReport) {
+	m := rep.Machine
+	fmt.Fprintf(w, "machine: %d CPUs (%s), %s, %s; load average %v at start, %v at end\n", m.CPUs, m.CPUModel, m.GoVersion, m.Date,
+		rep.LoadAvgStart, rep.LoadAvgEnd)
+	gmp := "Go's default GOMAXPROCS"
+	if rep.ChildGOMAXPROCS > 0 {
+		gmp = fmt.Sprintf("GOMAXPROCS=%d each", rep.ChildGOMAXPROCS)
+	}
+	pil := "Pillow not run: " + rep.PillowNote
+	if rep.PillowVersion != "" {
+		pil = fmt.Sprintf("Pillow %s (%s)", rep.PillowVersion, rep.Python)
+	}
+	fmt.Fprintf(w, "pipeline %s, JPEG q%d; %d Go processes (%s) vs %d Pillow processes; %s\n", rep.Filters, rep.Quality,
+		rep.Procs, gmp, rep.Procs, pil)
+	fmt.Fprintf(w, "%d interleaved reps, medians; wall time from the workers' common start to the last one's end; %.0fs in all\n\n",
+		rep.Reps, rep.Seconds)
+	rows := [][]string{}
+	allRatio, allPSNR := true, true
+	for _, s := range rep.Sizes {
+		pil, pcpu, ratio, ratios := "-", "-", "-", "-"
+		if len(s.Pillow) > 0 {
+			pil = fmt.Sprintf("%.1f", s.PillowImagesPerSec)
+			pcpu = fmt.Sprintf("%.1f", s.PillowCPUMSPerImage)
+			ratio = fmt.Sprintf("%.2f×", s.Ratio)
+			var rs []string
+			for _, r := range s.Ratios {
+				rs = append(rs, fmt.Sprintf("%.2f", r))
+			}
+			ratios = strings.Join(rs, " ")
+			allRatio = allRatio && s.Ratio >= 1
+		}
+		allPSNR = allPSNR && s.PSNROK
+		rows = append(rows, []string{s.Size, strconv.Itoa(s.Images), fmt.Sprintf("%.1f", s.GoImagesPerSec), pil, ratio, ratios,
+			fmt.Sprintf("%.1f", s.GoCPUMSPerImage), pcpu, fmt.Sprintf("%.1f dB", s.PSNRdB)})
+	}
+	table(w, []string{"SIZE", "IMAGES", "GO IMG/S", "PILLOW IMG/S", "GO/PILLOW", "PER REP", "GO CPU MS/IMG", "PILLOW CPU MS/IMG", "PSNR VS REFERENCE"}, rows)
+	fmt.Fprintln(w)
+	if rep.PillowVersion != "" {
+		fmt.Fprintf(w, "target ≥ 1.0× Pillow's images/s: %s\n", okWord(allRatio))
+	}
+	fmt.Fprintf(w, "target PSNR ≥ %d dB against pipeline.Reference: %s\n", benchImagesPSNRMin, okWord(allPSNR))
+}
