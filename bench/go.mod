@@ -6,6 +6,7 @@ replace github.com/imgq/imgq => ../
 
 require (
 	github.com/hibiken/asynq v0.26.0
+	github.com/imgq/imgq v0.0.0-00010101000000-000000000000
 	github.com/redis/go-redis/v9 v9.23.0
 )
 

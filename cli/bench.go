@@ -12,10 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -25,6 +22,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/imgq/imgq/internal/redisconn"
+	"github.com/imgq/imgq/internal/redisserver"
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 )
@@ -50,102 +49,26 @@ queue names (<queue>-bench...).`,
 	return cmd
 }
 
-// BenchServer is a redis-server started for a benchmark: a child process on a free
-// loopback port with its own temporary folder, no persistence. Close kills it.
-type BenchServer struct {
-	Addr string
-	dir  string
-	cmd  *exec.Cmd
-	done chan struct{}
-	once sync.Once
-}
-
-// StartBenchRedis launches a private redis-server (REDIS_SERVER overrides the
-// binary) and waits until it answers.
-func StartBenchRedis(ctx context.Context) (*BenchServer, error) {
-	bin := os.Getenv("REDIS_SERVER")
-	if bin == "" {
-		bin = "redis-server"
-	}
-	if _, err := exec.LookPath(bin); err != nil {
-		return nil, fmt.Errorf("bench needs %s (apt-get install redis-server) or --redis URL: %w", bin, err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("free port: %w", err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir, err := os.MkdirTemp("", "imgq-bench-redis-")
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	s := &BenchServer{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: dir, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(s.done) }()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr})
-	defer c.Close()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if c.Ping(ctx).Err() == nil {
-			return s, nil
-		}
-		select {
-		case <-s.done:
-			s.Close()
-			return nil, fmt.Errorf("redis-server exited at start")
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			s.Close()
-			return nil, fmt.Errorf("redis-server did not answer on %s", s.Addr)
-		}
-	}
-}
-
-// URL is the server's redis:// URL.
-func (s *BenchServer) URL() string { return "redis://" + s.Addr + "/0" }
-
-// PID is the redis-server's process id (for CPU accounting).
-func (s *BenchServer) PID() int { return s.cmd.Process.Pid }
-
-// Close kills the server and removes its folder.
-func (s *BenchServer) Close() {
-	s.once.Do(func() {
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		select {
-		case <-s.done:
-		case <-time.After(5 * time.Second):
-		}
-		os.RemoveAll(s.dir)
-	})
-}
-
 // benchRedis returns a client on --redis, or on a private server it starts.
 // The returned stop closes both.
 func (g *globals) benchRedis(ctx context.Context, poolSize int) (*redis.Client, string, func(), error) {
 	url := g.redisURL
-	var srv *BenchServer
+	var srv *redisserver.Server
 	if url == "" || url == "embedded" {
 		var err error
-		srv, err = StartBenchRedis(ctx)
+		srv, err = redisserver.Start(ctx, redisserver.Options{})
 		if err != nil {
 			return nil, "", nil, err
 		}
 		url = srv.URL()
-		fmt.Fprintf(g.errOut, "bench: started redis-server at %s\n", srv.Addr)
+		fmt.Fprintf(g.errOut, "bench: started redis-server at %s\n", srv.Addr())
 	}
-	opt, err := redis.ParseURL(url)
+	opt, err := redisconn.ParseURL(url) // its errors never carry the password
 	if err != nil {
 		if srv != nil {
 			srv.Close()
 		}
-		return nil, "", nil, usageError{fmt.Errorf("--redis: %w", err)}
+		return nil, "", nil, usageError{err}
 	}
 	opt.PoolSize = max(poolSize, opt.PoolSize)
 	c := redis.NewClient(opt)
@@ -246,6 +169,15 @@ type Machine struct {
 
 // DescribeMachine reads /proc/cpuinfo and the server's INFO.
 func DescribeMachine(ctx context.Context, c redis.UniversalClient) Machine {
+	m := localMachine()
+	if info, err := c.Info(ctx, "server").Result(); err == nil {
+		m.RedisVersion = infoField(info, "redis_version")
+	}
+	return m
+}
+
+// localMachine describes this machine (no Redis involved).
+func localMachine() Machine {
 	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Date: time.Now().UTC().Format(time.RFC3339)}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
@@ -254,9 +186,6 @@ func DescribeMachine(ctx context.Context, c redis.UniversalClient) Machine {
 				break
 			}
 		}
-	}
-	if info, err := c.Info(ctx, "server").Result(); err == nil {
-		m.RedisVersion = infoField(info, "redis_version")
 	}
 	return m
 }

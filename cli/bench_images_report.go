@@ -10,10 +10,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/imgq/imgq/workers/pipeline"
 )
@@ -71,19 +69,6 @@ func psnrGray(a, b image.Image) (float64, error) {
 	}
 	mse := sum / float64(ra.Dx()*ra.Dy())
 	return round3(10 * math.Log10(255*255/mse)), nil
-}
-
-func localMachine() Machine {
-	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Date: time.Now().UTC().Format(time.RFC3339)}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "model name"); ok {
-				m.CPUModel = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-				break
-			}
-		}
-	}
-	return m
 }
 
 // loadAvg is the 1, 5 and 15 minute load average (Linux), or nil.

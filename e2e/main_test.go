@@ -66,23 +66,7 @@ func (w lockedWriter) Write(b []byte) (int, error) {
 // Start runs imgq with args, with REDIS_URL pointing at srv, in dir.
 func Start(t *testing.T, srv *redistest.Server, dir string, args ...string) *Proc {
 	t.Helper()
-	p := &Proc{Cmd: exec.Command(binary, args...), done: make(chan struct{})}
-	p.Cmd.Dir = dir
-	p.Cmd.Env = append(os.Environ(), "REDIS_URL="+srv.URL())
-	p.Cmd.Stdout = lockedWriter{p}
-	p.Cmd.Stderr = lockedWriter{p}
-	if err := p.Cmd.Start(); err != nil {
-		t.Fatalf("start imgq %v: %v", args, err)
-	}
-	go func() { p.status = p.Cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		_ = p.Cmd.Process.Kill()
-		<-p.done
-		if t.Failed() {
-			t.Logf("imgq %v output:\n%s", args, p.Output())
-		}
-	})
-	return p
+	return StartEnv(t, []string{"REDIS_URL=" + srv.URL()}, dir, args...)
 }
 
 // Kill sends SIGKILL, as a crash would, and waits for the process to end.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -109,71 +107,6 @@ func runImgq(ctx context.Context, bin, url string, into *imgqQueueReport, args .
 		return err
 	}
 	return json.Unmarshal(out.Bytes(), into)
-}
-
-type redisServer struct {
-	Addr string
-	dir  string
-	cmd  *exec.Cmd
-	done chan struct{}
-	once sync.Once
-}
-
-// startRedis launches a private redis-server on a free loopback port.
-func startRedis(ctx context.Context) (*redisServer, error) {
-	bin := os.Getenv("REDIS_SERVER")
-	if bin == "" {
-		bin = "redis-server"
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir, err := os.MkdirTemp("", "queuebench-redis-")
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", filepath.Join(dir, "redis.log"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start %s (apt-get install redis-server, or pass -redis): %w", bin, err)
-	}
-	s := &redisServer{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: dir, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(s.done) }()
-	c := redis.NewClient(&redis.Options{Addr: s.Addr})
-	defer c.Close()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if c.Ping(ctx).Err() == nil {
-			return s, nil
-		}
-		select {
-		case <-s.done:
-			s.Close()
-			return nil, errors.New("redis-server exited at start")
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			s.Close()
-			return nil, errors.New("redis-server did not answer")
-		}
-	}
-}
-
-func (s *redisServer) URL() string { return "redis://" + s.Addr + "/0" }
-
-func (s *redisServer) Close() {
-	s.once.Do(func() {
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		select {
-		case <-s.done:
-		case <-time.After(5 * time.Second):
-		}
-		os.RemoveAll(s.dir)
-	})
 }
 
 func describeMachine(ctx context.Context, c *redis.Client) machine {

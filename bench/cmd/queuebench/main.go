@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/imgq/imgq/internal/redisserver"
 	"io"
 	"log/slog"
 	"os"
@@ -80,13 +81,13 @@ func run(ctx context.Context, url string, tasks, asynqTasks, conc, reps, samples
 	}
 	defer cleanup()
 	if url == "" {
-		srv, err := startRedis(ctx)
+		srv, err := redisserver.Start(ctx, redisserver.Options{})
 		if err != nil {
 			return err
 		}
 		defer srv.Close()
 		url = srv.URL()
-		fmt.Fprintf(os.Stderr, "queuebench: started redis-server at %s\n", srv.Addr)
+		fmt.Fprintf(os.Stderr, "queuebench: started redis-server at %s\n", srv.Addr())
 	}
 	opt, err := redis.ParseURL(url)
 	if err != nil {
