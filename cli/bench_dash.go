@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"github.com/imgq/imgq/internal/benchkit"
 	"github.com/imgq/imgq/queue"
 )
 
@@ -40,9 +41,9 @@ type EventsResult struct {
 
 // DashReport is `imgq bench dash --json`.
 type DashReport struct {
-	Machine Machine      `json:"machine"`
-	Points  []DashPoint  `json:"stats"`
-	Events  EventsResult `json:"events"`
+	Machine benchkit.Machine `json:"machine"`
+	Points  []DashPoint      `json:"stats"`
+	Events  EventsResult     `json:"events"`
 }
 
 // DashStatsCost builds a queue with pending ids and workers registered (each
@@ -80,12 +81,12 @@ func DashStatsCost(ctx context.Context, rdb redis.UniversalClient, name string, 
 			return p, err
 		}
 	}
-	before, err := CommandCalls(ctx, rdb)
+	before, err := benchkit.CommandCalls(ctx, rdb)
 	if err != nil {
 		return p, err
 	}
 	us0 := evalUsec(ctx, rdb)
-	cpu0 := SelfCPU()
+	cpu0 := benchkit.SelfCPU()
 	lat := make([]time.Duration, 0, calls)
 	for range calls {
 		t0 := time.Now()
@@ -98,16 +99,16 @@ func DashStatsCost(ctx context.Context, rdb redis.UniversalClient, name string, 
 			return p, fmt.Errorf("stats saw %d pending, %d workers; want %d, %d", s.PendingTotal(), len(s.Workers), pending, nworkers)
 		}
 	}
-	cpu1 := SelfCPU()
+	cpu1 := benchkit.SelfCPU()
 	us1 := evalUsec(ctx, rdb)
-	after, err := CommandCalls(ctx, rdb)
+	after, err := benchkit.CommandCalls(ctx, rdb)
 	if err != nil {
 		return p, err
 	}
-	total, _ := CommandDelta(before, after)
+	total, _ := benchkit.CommandDelta(before, after)
 	p.CommandsPerCall = float64(total) / float64(calls)
 	p.RedisUSPerCall = (us1 - us0) / float64(calls)
-	p.P50MS, p.P99MS = msf(Percentile(lat, .5)), msf(Percentile(lat, .99))
+	p.P50MS, p.P99MS = benchkit.MS(benchkit.Percentile(lat, .5)), benchkit.MS(benchkit.Percentile(lat, .99))
 	p.ClientCPUUS = float64((cpu1 - cpu0).Microseconds()) / float64(calls)
 	p.CPUAt4Hz = 4 * p.ClientCPUUS / 1e6 * 100
 	_, _ = q.Flush(ctx)
@@ -225,7 +226,7 @@ func EventCapacity(ctx context.Context, rdb redis.UniversalClient, name string, 
 		}
 		produced <- n
 	}()
-	cpu0 := SelfCPU()
+	cpu0 := benchkit.SelfCPU()
 	start := time.Now()
 	total := -1
 	for {
@@ -249,7 +250,7 @@ func EventCapacity(ctx context.Context, rdb redis.UniversalClient, name string, 
 			break
 		}
 	}
-	cpu1 := SelfCPU()
+	cpu1 := benchkit.SelfCPU()
 	r.PacedProduced = total
 	r.ConsumerCPUPerc = (cpu1 - cpu0).Seconds() / time.Since(start).Seconds() * 100 // producer included: an upper bound
 	r.PacedKeptUp = r.PacedConsumed >= total && r.PacedMaxLag < rate/2
@@ -299,9 +300,9 @@ func runBenchDash(ctx context.Context, g *globals, f *benchDashFlags) error {
 		return err
 	}
 	defer stop()
-	rep := DashReport{Machine: DescribeMachine(ctx, rdb)}
+	rep := DashReport{Machine: benchkit.DescribeMachine(ctx, rdb)}
 	name := g.queueName + "-benchdash"
-	bar := NewProgress(g.errOut, "dashboard refresh cost", int64(len(f.pending)*len(f.workers)))
+	bar := benchkit.NewProgress(g.errOut, "dashboard refresh cost", int64(len(f.pending)*len(f.workers)))
 	for _, pend := range f.pending {
 		for _, w := range f.workers {
 			p, err := DashStatsCost(ctx, rdb, name, pend, w, f.calls)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/imgq/imgq/internal/benchkit"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
 )
@@ -65,7 +66,7 @@ type ImagesSizeResult struct {
 
 // ImagesReport is `imgq bench images --json`.
 type ImagesReport struct {
-	Machine         Machine            `json:"machine"`
+	Machine         benchkit.Machine   `json:"machine"`
 	LoadAvgStart    []float64          `json:"load_avg_start,omitempty"`
 	LoadAvgEnd      []float64          `json:"load_avg_end,omitempty"`
 	Filters         string             `json:"filters"`
@@ -195,7 +196,7 @@ func parseSizes(s string) ([]image.Point, error) {
 // RunBenchImages runs the whole comparison.
 func RunBenchImages(ctx context.Context, o BenchImagesOptions) (ImagesReport, error) {
 	start := time.Now()
-	rep := ImagesReport{Machine: localMachine(), LoadAvgStart: loadAvg(), Filters: workers.CourseFilters,
+	rep := ImagesReport{Machine: benchkit.LocalMachine(), LoadAvgStart: loadAvg(), Filters: workers.CourseFilters,
 		Quality: benchImagesQuality, Procs: o.Procs, ChildGOMAXPROCS: o.GOMAXPROCS, Reps: o.Reps}
 	spec := pipeline.MustParse(workers.CourseFilters)
 	notes := o.Notes
@@ -261,9 +262,9 @@ func RunBenchImages(ctx context.Context, o BenchImagesOptions) (ImagesReport, er
 	if withPillow {
 		total *= 2
 	}
-	bar := NewProgress(o.Progress, "images: Go vs Pillow", int64(total))
+	bar := benchkit.NewProgress(o.Progress, "images: Go vs Pillow", int64(total))
 	if !withPillow {
-		bar = NewProgress(o.Progress, "images: Go", int64(total))
+		bar = benchkit.NewProgress(o.Progress, "images: Go", int64(total))
 	}
 	var done atomic.Int64
 	tick := func() { bar.Set(done.Add(1)) }
@@ -315,7 +316,7 @@ func RunBenchImages(ctx context.Context, o BenchImagesOptions) (ImagesReport, er
 			for j := range s.Go {
 				s.Ratios = append(s.Ratios, round3(s.Go[j].ImagesPerSec/s.Pillow[j].ImagesPerSec))
 			}
-			s.Ratio = round3(Median(s.Ratios))
+			s.Ratio = round3(benchkit.Median(s.Ratios))
 		}
 	}
 	rep.LoadAvgEnd = loadAvg()
@@ -329,7 +330,7 @@ func runMedians(rs []ImagesRun) (ips, cpu float64) {
 		a = append(a, r.ImagesPerSec)
 		b = append(b, r.CPUMSPerImage)
 	}
-	return round3(Median(a)), round3(Median(b))
+	return round3(benchkit.Median(a)), round3(benchkit.Median(b))
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/imgq/imgq/internal/benchkit"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
 )
@@ -224,7 +225,7 @@ func runImagesChild(ctx context.Context, in io.Reader, out io.Writer, index, pro
 		return fmt.Errorf("child: waiting for go: %w", err)
 	}
 	res := childResult{StartNS: time.Now().UnixNano()}
-	cpu0 := SelfCPU()
+	cpu0 := benchkit.SelfCPU()
 	for _, j := range mine {
 		b, _, err := pipeline.Process(ctx, datas[j%len(datas)], spec, opts)
 		if err != nil {
@@ -234,7 +235,7 @@ func runImagesChild(ctx context.Context, in io.Reader, out io.Writer, index, pro
 		res.OutBytes += int64(len(b))
 		_, _ = io.WriteString(out, "p\n") // unbuffered, so the bar moves
 	}
-	res.CPUNS = int64(SelfCPU() - cpu0)
+	res.CPUNS = int64(benchkit.SelfCPU() - cpu0)
 	res.EndNS = time.Now().UnixNano()
 	line, err := json.Marshal(res)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/imgq/imgq/internal/benchkit"
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
@@ -20,16 +21,16 @@ import (
 // MemoryReport is `imgq bench memory --json`: a real `imgq worker` child process
 // runs many full-size image tasks while its RSS is sampled from /proc.
 type MemoryReport struct {
-	Machine     Machine   `json:"machine"`
-	Tasks       int       `json:"tasks"`
-	Size        string    `json:"size"`
-	Filters     string    `json:"filters"`
-	Concurrency int       `json:"concurrency"`
-	Seconds     float64   `json:"seconds"`
-	ImagesPerS  float64   `json:"images_per_sec"`
-	PeakRSSMB   float64   `json:"peak_rss_mb"` // VmHWM at the end
-	RSSMB       []float64 `json:"rss_mb_at_deciles"`
-	Failed      int64     `json:"failed"`
+	Machine     benchkit.Machine `json:"machine"`
+	Tasks       int              `json:"tasks"`
+	Size        string           `json:"size"`
+	Filters     string           `json:"filters"`
+	Concurrency int              `json:"concurrency"`
+	Seconds     float64          `json:"seconds"`
+	ImagesPerS  float64          `json:"images_per_sec"`
+	PeakRSSMB   float64          `json:"peak_rss_mb"` // VmHWM at the end
+	RSSMB       []float64        `json:"rss_mb_at_deciles"`
+	Failed      int64            `json:"failed"`
 }
 
 func newBenchMemoryCmd(g *globals) *cobra.Command {
@@ -49,7 +50,7 @@ func newBenchMemoryCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer stop()
-			rep := MemoryReport{Machine: DescribeMachine(ctx, rdb), Tasks: tasks, Size: fmt.Sprintf("%dx%d", width, height),
+			rep := MemoryReport{Machine: benchkit.DescribeMachine(ctx, rdb), Tasks: tasks, Size: fmt.Sprintf("%dx%d", width, height),
 				Filters: filters, Concurrency: conc}
 			spec, err := pipeline.Parse(filters)
 			if err != nil {
@@ -113,11 +114,11 @@ func newBenchMemoryCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer func() { _ = child.Process.Kill(); _ = child.Wait() }()
-			bar := NewProgress(g.errOut, fmt.Sprintf("worker RSS, %d images", tasks), int64(tasks))
+			bar := benchkit.NewProgress(g.errOut, fmt.Sprintf("worker RSS, %d images", tasks), int64(tasks))
 			next := 1
 			var peak int64
 			for {
-				rss, hwm, err := ProcMemKB(child.Process.Pid)
+				rss, hwm, err := benchkit.ProcMemKB(child.Process.Pid)
 				if err != nil {
 					return fmt.Errorf("worker process: %w", err)
 				}

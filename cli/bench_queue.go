@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"github.com/imgq/imgq/internal/benchkit"
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
@@ -70,11 +71,11 @@ func ImgqThroughput(ctx context.Context, rdb redis.UniversalClient, o Throughput
 	defer cancel()
 	noop := func(context.Context, queue.Claimed) ([]byte, error) { return nil, nil }
 	var wg sync.WaitGroup
-	bar := NewProgress(o.Progress, fmt.Sprintf("imgq %d×%d no-op", o.Workers, o.Concurrency), int64(o.Tasks))
-	cpu0 := SelfCPU()
+	bar := benchkit.NewProgress(o.Progress, fmt.Sprintf("imgq %d×%d no-op", o.Workers, o.Concurrency), int64(o.Tasks))
+	cpu0 := benchkit.SelfCPU()
 	var rcpu0 time.Duration
 	if o.RedisPID > 0 {
-		rcpu0, _ = ProcCPU(o.RedisPID)
+		rcpu0, _ = benchkit.ProcCPU(o.RedisPID)
 	}
 	start := time.Now()
 	for i := range o.Workers {
@@ -87,10 +88,10 @@ func ImgqThroughput(ctx context.Context, rdb redis.UniversalClient, o Throughput
 	}
 	done, err := waitCounter(ctx, rdb, q.Keys().Stats, "completed", int64(o.Tasks), bar)
 	elapsed := time.Since(start)
-	cpu1 := SelfCPU()
+	cpu1 := benchkit.SelfCPU()
 	bar.Done()
 	if o.RedisPID > 0 {
-		rcpu1, _ := ProcCPU(o.RedisPID)
+		rcpu1, _ := benchkit.ProcCPU(o.RedisPID)
 		res.RedisCPU = (rcpu1 - rcpu0).Seconds() / elapsed.Seconds()
 	}
 	res.ClientCPU = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
@@ -122,7 +123,7 @@ func fillNoop(ctx context.Context, q *queue.Queue, n int) error {
 }
 
 // waitCounter polls a hash counter every 2 ms until it reaches want (or 5 minutes pass).
-func waitCounter(ctx context.Context, rdb redis.UniversalClient, key, field string, want int64, bar *Progress) (int64, error) {
+func waitCounter(ctx context.Context, rdb redis.UniversalClient, key, field string, want int64, bar *benchkit.Progress) (int64, error) {
 	deadline := time.Now().Add(5 * time.Minute)
 	var n int64
 	for {
@@ -166,8 +167,8 @@ type LatencyResult struct {
 
 // Summarize turns samples into a LatencyResult.
 func Summarize(ds []time.Duration) LatencyResult {
-	return LatencyResult{Samples: len(ds), P50MS: msf(Percentile(ds, .5)), P90MS: msf(Percentile(ds, .9)),
-		P99MS: msf(Percentile(ds, .99)), MaxMS: msf(Percentile(ds, 1))}
+	return LatencyResult{Samples: len(ds), P50MS: benchkit.MS(benchkit.Percentile(ds, .5)), P90MS: benchkit.MS(benchkit.Percentile(ds, .9)),
+		P99MS: benchkit.MS(benchkit.Percentile(ds, .99)), MaxMS: benchkit.MS(benchkit.Percentile(ds, 1))}
 }
 
 // ImgqPickup measures enqueue → handler start with idle workers: one task at a
@@ -202,7 +203,7 @@ func ImgqPickup(ctx context.Context, rdb redis.UniversalClient, o PickupOptions)
 	defer wg.Wait()
 	defer cancel()
 	time.Sleep(100 * time.Millisecond) // let them register and block
-	bar := NewProgress(o.Progress, "imgq pickup latency", int64(o.Samples))
+	bar := benchkit.NewProgress(o.Progress, "imgq pickup latency", int64(o.Samples))
 	lat := make([]time.Duration, 0, o.Samples)
 	for i := range o.Samples {
 		t0 := time.Now()
@@ -288,7 +289,7 @@ func ImgqRecovery(ctx context.Context, rdb redis.UniversalClient, o RecoveryOpti
 			return res, err
 		}
 	}
-	bar := NewProgress(o.Progress, "crash recovery", int64(o.Runs))
+	bar := benchkit.NewProgress(o.Progress, "crash recovery", int64(o.Runs))
 	for run := range o.Runs {
 		rescuer.SetPaused(true)
 		var crashAt time.Time
@@ -325,7 +326,7 @@ func ImgqRecovery(ctx context.Context, rdb redis.UniversalClient, o RecoveryOpti
 		bar.Set(int64(run + 1))
 	}
 	bar.Done()
-	res.MedianS = Median(res.Seconds)
+	res.MedianS = benchkit.Median(res.Seconds)
 	for _, s := range res.Seconds {
 		res.MaxS = max(res.MaxS, s)
 	}
@@ -400,7 +401,7 @@ type benchQueueFlags struct {
 
 // QueueReport is `imgq bench queue --json`.
 type QueueReport struct {
-	Machine    Machine            `json:"machine"`
+	Machine    benchkit.Machine   `json:"machine"`
 	Throughput []ThroughputResult `json:"throughput"`
 	MedianTPS  float64            `json:"median_tasks_per_sec"`
 	Pickup     LatencyResult      `json:"pickup"`
@@ -440,7 +441,7 @@ func runBenchQueue(ctx context.Context, g *globals, f *benchQueueFlags) error {
 		return err
 	}
 	defer stop()
-	rep := QueueReport{Machine: DescribeMachine(ctx, rdb)}
+	rep := QueueReport{Machine: benchkit.DescribeMachine(ctx, rdb)}
 	pid := redisPID(ctx, rdb)
 	name := g.queueName + "-bench"
 	var tps []float64
@@ -466,7 +467,7 @@ func runBenchQueue(ctx context.Context, g *globals, f *benchQueueFlags) error {
 	if f.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
-	rep.MedianTPS = Median(tps)
+	rep.MedianTPS = benchkit.Median(tps)
 	if f.samples > 0 {
 		rep.Pickup, err = ImgqPickup(ctx, rdb, PickupOptions{Queue: name, Samples: f.samples, Workers: f.workers,
 			Concurrency: f.concurrency, Progress: g.errOut})
@@ -528,7 +529,7 @@ func redisPID(ctx context.Context, rdb redis.UniversalClient) int {
 	if err != nil {
 		return 0
 	}
-	pid, _ := strconv.Atoi(infoField(info, "process_id"))
+	pid, _ := strconv.Atoi(benchkit.InfoField(info, "process_id"))
 	if pid > 0 {
 		if _, err := os.Stat(fmt.Sprintf("/proc/%d/stat", pid)); err != nil {
 			return 0

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgq/imgq/internal/benchkit"
 	"github.com/imgq/imgq/internal/redistest"
 )
 
@@ -78,18 +79,18 @@ func TestBenchDashCountsCommandsPerRefresh(t *testing.T) {
 
 func TestPercentileAndMedian(t *testing.T) {
 	ds := []time.Duration{5, 1, 4, 2, 3}
-	if got := Percentile(ds, .5); got != 3 {
+	if got := benchkit.Percentile(ds, .5); got != 3 {
 		t.Fatalf("p50 = %v", got)
 	}
-	if got := Percentile(ds, .99); got != 5 {
+	if got := benchkit.Percentile(ds, .99); got != 5 {
 		t.Fatalf("p99 = %v", got)
 	}
-	if got := Median([]float64{4, 1, 3, 2}); got != 2.5 {
+	if got := benchkit.Median([]float64{4, 1, 3, 2}); got != 2.5 {
 		t.Fatalf("median = %v", got)
 	}
 	before := map[string]int64{"hset": 1, "info": 3}
 	after := map[string]int64{"hset": 4, "info": 9, "xadd": 2}
-	if total, per := CommandDelta(before, after); total != 5 || per["hset"] != 3 || per["info"] != 0 {
+	if total, per := benchkit.CommandDelta(before, after); total != 5 || per["hset"] != 3 || per["info"] != 0 {
 		t.Fatalf("delta %d %v", total, per)
 	}
 }
