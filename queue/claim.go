@@ -15,16 +15,27 @@ func (q *Queue) Claim(ctx context.Context, worker string, n int) ([]Claimed, err
 	if n <= 0 {
 		return nil, nil
 	}
-	k := q.keys
-	res, err := claimScript.Run(ctx, q.rdb,
-		[]string{k.PendingHigh, k.Pending, k.PendingLow, k.Processing, k.Leases, k.Stats, k.Events, k.Worker(worker)},
-		worker, n, ms(q.opts.Lease), q.opts.EventsMaxLen, k.Prefix+"task:").Slice()
+	res, err := claimScript.Run(ctx, q.rdb, q.claimKeys(worker), q.claimArgs(worker, n)...).Slice()
 	if err != nil {
 		if isNil(err) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("claim for %s: %w", worker, err)
 	}
+	return parseClaimed(worker, res)
+}
+
+func (q *Queue) claimKeys(worker string) []string {
+	k := q.keys
+	return []string{k.PendingHigh, k.Pending, k.PendingLow, k.Processing, k.Leases, k.Stats, k.Events, k.Worker(worker)}
+}
+
+func (q *Queue) claimArgs(worker string, n int) []any {
+	return []any{worker, n, ms(q.opts.Lease), q.opts.EventsMaxLen, q.keys.Prefix + "task:"}
+}
+
+// parseClaimed decodes the claim script's reply (shared by Claim and FinishClaim).
+func parseClaimed(worker string, res []any) ([]Claimed, error) {
 	out := make([]Claimed, 0, len(res))
 	for _, r := range res {
 		f, ok := r.([]any)

@@ -68,9 +68,18 @@ func (q *Queue) completeCmd(ctx context.Context, p redis.Pipeliner, worker strin
 // call, each failure in its own. The returned slice has one error per outcome:
 // nil, ErrLeaseLost (wrapped) when the claim had lapsed, or a Redis error.
 func (q *Queue) Finish(ctx context.Context, outs []Outcome) []error {
+	errs, _, _ := q.FinishClaim(ctx, outs, "", 0)
+	return errs
+}
+
+// FinishClaim is Finish plus, in the same round trip, a claim of up to n tasks for
+// worker (as Claim), so a busy worker refills the slots its acks free without a
+// second round trip. The claim runs after the acks in the pipeline; the caller
+// must count n only slots that are free once these outcomes are recorded.
+func (q *Queue) FinishClaim(ctx context.Context, outs []Outcome, worker string, n int) ([]error, []Claimed, error) {
 	errs := make([]error, len(outs))
 	if len(outs) == 0 {
-		return errs
+		return errs, nil, nil
 	}
 	// Plan the calls: which outcomes each command answers for, in order.
 	type call struct {
@@ -92,7 +101,8 @@ func (q *Queue) Finish(ctx context.Context, outs []Outcome) []error {
 		}
 		calls[c].idx = append(calls[c].idx, i)
 	}
-	run := func() ([]redis.Cmder, error) {
+	var claim *redis.Cmd
+	run := func(withClaim bool) ([]redis.Cmder, error) {
 		return q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, c := range calls {
 				if c.fail {
@@ -105,18 +115,23 @@ func (q *Queue) Finish(ctx context.Context, outs []Outcome) []error {
 				}
 				q.completeCmd(ctx, p, outs[c.idx[0]].Worker, batch)
 			}
+			if withClaim {
+				claim = p.EvalSha(ctx, claimScript.Hash(), q.claimKeys(worker), q.claimArgs(worker, n)...)
+			}
 			return nil
 		})
 	}
-	cmds, err := run()
+	cmds, err := run(n > 0)
 	if isNoScript(err) {
 		if lerr := q.LoadScripts(ctx); lerr != nil {
 			for i := range errs {
 				errs[i] = lerr
 			}
-			return errs
+			return errs, nil, lerr
 		}
-		cmds, err = run()
+		// Claim again only if the claim itself was refused: a claim that ran must
+		// not run twice (its tasks would sit claimed by no one until leases lapse).
+		cmds, err = run(claim != nil && isNoScript(claim.Err()))
 	}
 	for ci, c := range calls {
 		var cerr error
@@ -148,7 +163,18 @@ func (q *Queue) Finish(ctx context.Context, outs []Outcome) []error {
 			}
 		}
 	}
-	return errs
+	if claim == nil {
+		return errs, nil, nil
+	}
+	res, cerr := claim.Slice()
+	if cerr != nil {
+		if isNil(cerr) {
+			return errs, nil, nil
+		}
+		return errs, nil, fmt.Errorf("claim for %s: %w", worker, cerr)
+	}
+	claimed, cerr := parseClaimed(worker, res)
+	return errs, claimed, cerr
 }
 
 // Complete acknowledges one task. See Finish.

@@ -36,11 +36,20 @@ type Worker struct {
 	info queue.WorkerInfo
 	log  *slog.Logger
 
-	paused  atomic.Bool
-	wake    chan struct{} // nudges the fetcher (a slot freed, unpaused)
-	mu      sync.Mutex
-	held    map[string]queue.Claimed // in flight, for heartbeats and hand-back
-	results chan queue.Outcome
+	paused   atomic.Bool
+	wake     chan struct{} // nudges the fetcher (a slot freed, unpaused)
+	mu       sync.Mutex
+	held     map[string]queue.Claimed // in flight, for heartbeats and hand-back
+	reserved int                      // slots promised to claims in progress (fetcher and ackers)
+	backed   int                      // part of reserved that ackers' own batches will free first
+	more     atomic.Bool              // the last claim got all it asked for: ackers claim too
+	results  chan queue.Outcome
+}
+
+// runEnv is what the fetcher and the ackers need to start handlers.
+type runEnv struct {
+	ctx, taskCtx context.Context
+	handlers     *sync.WaitGroup // handlers, plus one per outcome not yet recorded
 }
 
 // New returns a worker; Run starts it.
@@ -114,8 +123,14 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer cancelTasks()
 
 	var handlers sync.WaitGroup
-	ackDone := make(chan struct{})
-	go func() { defer close(ackDone); w.ackLoop() }()
+	env := runEnv{ctx: ctx, taskCtx: taskCtx, handlers: &handlers}
+	w.more.Store(true)
+	// Two ackers, so one round trip's acks and claims are built and sent while
+	// Redis runs the other's: one alone leaves Redis idle between its trips.
+	var ackers sync.WaitGroup
+	for range 2 {
+		ackers.Go(func() { w.ackLoop(env) })
+	}
 	// One beat before the first claim: it picks up the shared failure-injection
 	// rate and recovers what dead workers left, before this one takes work.
 	hbCtx, stopHB := context.WithCancel(context.WithoutCancel(ctx))
@@ -123,7 +138,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	hbDone := make(chan struct{})
 	go func() { defer close(hbDone); w.heartbeatLoop(hbCtx) }()
 
-	w.fetchLoop(ctx, taskCtx, &handlers)
+	w.fetchLoop(env)
 
 	// Stopping: wait for handlers up to the grace period, then cancel the rest;
 	// handlers that end by cancellation hand their task back (see run).
@@ -137,7 +152,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		<-done
 	}
 	close(w.results)
-	<-ackDone
+	ackers.Wait()
 	stopHB()
 	<-hbDone
 
@@ -150,19 +165,28 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-func (w *Worker) inFlight() int {
+// reserve promises the free slots to a claim about to be sent, so the fetcher
+// and the ackers together never claim more than the free slots.
+func (w *Worker) reserve() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.held)
+	n := max(w.cfg.Concurrency-len(w.held)-(w.reserved-w.backed), 0)
+	w.reserved += n
+	return n
 }
 
 // fetchLoop claims as many tasks as there are free slots; when the queue is empty
-// it blocks in Redis (WaitForWork) rather than polling.
-func (w *Worker) fetchLoop(ctx, taskCtx context.Context, handlers *sync.WaitGroup) {
+// it blocks in Redis (WaitForWork) rather than polling. While the queue has work,
+// the ackers refill the slots their acks free (see finish); this loop covers the rest.
+func (w *Worker) fetchLoop(env runEnv) {
+	ctx := env.ctx
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		free := w.cfg.Concurrency - w.inFlight()
-		if w.paused.Load() || free <= 0 {
+		free := 0
+		if !w.paused.Load() {
+			free = w.reserve()
+		}
+		if free <= 0 {
 			select {
 			case <-ctx.Done():
 			case <-w.wake:
@@ -176,6 +200,14 @@ func (w *Worker) fetchLoop(ctx, taskCtx context.Context, handlers *sync.WaitGrou
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		tasks, err := w.q.Claim(cctx, w.cfg.ID, free)
 		cancel()
+		w.more.Store(err == nil && len(tasks) == free)
+		w.mu.Lock()
+		w.reserved -= free
+		for _, t := range tasks {
+			w.held[t.ID] = t
+		}
+		w.mu.Unlock()
+		w.start(env, tasks)
 		if err != nil {
 			w.log.Warn("claim failed, retrying", "err", err, "in", backoff)
 			sleep(ctx, backoff)
@@ -188,25 +220,24 @@ func (w *Worker) fetchLoop(ctx, taskCtx context.Context, handlers *sync.WaitGrou
 				w.log.Warn("wait for work", "err", err)
 				sleep(ctx, backoff)
 			}
-			continue
-		}
-		w.mu.Lock()
-		for _, t := range tasks {
-			w.held[t.ID] = t
-		}
-		w.mu.Unlock()
-		for _, t := range tasks {
-			handlers.Add(1)
-			go func() {
-				defer handlers.Done()
-				w.run(ctx, taskCtx, t)
-			}()
 		}
 	}
 }
 
+// start runs claimed tasks (already in held), one goroutine each.
+func (w *Worker) start(env runEnv, tasks []queue.Claimed) {
+	for _, t := range tasks {
+		env.handlers.Add(1)
+		go func() {
+			defer env.handlers.Done()
+			w.run(env, t)
+		}()
+	}
+}
+
 // run executes one task and queues its outcome for the acker.
-func (w *Worker) run(ctx, taskCtx context.Context, t queue.Claimed) {
+func (w *Worker) run(env runEnv, t queue.Claimed) {
+	ctx, taskCtx := env.ctx, env.taskCtx
 	start := time.Now()
 	result, err := w.safeHandle(taskCtx, t)
 	elapsed := time.Since(start)
@@ -220,6 +251,9 @@ func (w *Worker) run(ctx, taskCtx context.Context, t queue.Claimed) {
 		w.forget(t.ID)
 		return
 	}
+	// Counted until recorded: Run must not see "all handlers done" while the
+	// acker may still start handlers for the tasks it claims with this ack.
+	env.handlers.Add(1)
 	w.results <- queue.Outcome{Worker: w.cfg.ID, Task: t, Result: result, Err: err, Elapsed: elapsed}
 }
 
@@ -251,7 +285,7 @@ func (w *Worker) forget(id string) {
 // ackLoop records outcomes, batching whatever finished meanwhile into one
 // pipelined round trip. A Redis error is retried: the outcome is only dropped
 // when the claim is gone (lease lost), in which case another worker owns it.
-func (w *Worker) ackLoop() {
+func (w *Worker) ackLoop(env runEnv) {
 	batch := make([]queue.Outcome, 0, 64)
 	for o := range w.results {
 		batch = append(batch[:0], o)
@@ -267,29 +301,79 @@ func (w *Worker) ackLoop() {
 				break drain
 			}
 		}
-		w.finish(batch)
+		w.finish(env, batch)
+		for range batch {
+			env.handlers.Done()
+		}
 	}
 }
 
-func (w *Worker) finish(batch []queue.Outcome) {
+// finish records a batch of outcomes. While the queue has work, the same round
+// trip claims for the slots free once the batch is recorded (the batch's own
+// tasks count as held until then, so this never claims more than free slots).
+func (w *Worker) finish(env runEnv, batch []queue.Outcome) {
+	claim, backed := 0, 0
+	if env.ctx.Err() == nil && !w.paused.Load() && w.more.Load() {
+		w.mu.Lock()
+		// Free slots are those neither held nor promised; a claim backed by an
+		// acker's own batch takes no free slot, as that batch is acked before the
+		// claim in the same pipeline (batches of other ackers may land later).
+		claim = max(w.cfg.Concurrency-len(w.held)-(w.reserved-w.backed)+len(batch), 0)
+		backed = min(claim, len(batch))
+		w.reserved += claim
+		w.backed += backed
+		w.mu.Unlock()
+	}
 	pending := batch
 	backoff := 50 * time.Millisecond
 	for attempt := 0; len(pending) > 0; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		errs := w.q.Finish(ctx, pending)
+		var errs []error
+		var claimed []queue.Claimed
+		var cerr error
+		if attempt == 0 && claim > 0 {
+			errs, claimed, cerr = w.q.FinishClaim(ctx, pending, w.cfg.ID, claim)
+			w.more.Store(cerr == nil && len(claimed) == claim)
+		} else {
+			errs = w.q.Finish(ctx, pending)
+		}
 		cancel()
 		var retry []queue.Outcome
+		w.mu.Lock()
 		for i, err := range errs {
 			o := pending[i]
 			switch {
 			case err == nil:
-				w.forget(o.Task.ID)
+				delete(w.held, o.Task.ID)
 			case errors.Is(err, queue.ErrLeaseLost):
 				w.log.Warn("result dropped: lease lost", "task", o.Task.ID)
-				w.forget(o.Task.ID)
+				delete(w.held, o.Task.ID)
 			default:
 				retry = append(retry, o)
 			}
+		}
+		var back []queue.Claimed
+		if attempt == 0 && claim > 0 {
+			w.reserved -= claim
+			w.backed -= backed
+			// The claim counted every slot of the batch as freed; outcomes left to
+			// retry still hold theirs, so hand back as many claimed tasks.
+			if over := len(claimed) - max(claim-len(retry), 0); over > 0 {
+				claimed, back = claimed[:len(claimed)-over], claimed[len(claimed)-over:]
+			}
+			for _, t := range claimed {
+				w.held[t.ID] = t
+			}
+		}
+		free := w.cfg.Concurrency - len(w.held) - (w.reserved - w.backed)
+		w.mu.Unlock()
+		w.start(env, claimed)
+		w.release(back)
+		if cerr != nil {
+			w.log.Warn("claim with ack failed", "err", cerr)
+		}
+		if free > 0 {
+			w.nudge()
 		}
 		pending = retry
 		if len(pending) > 0 {
@@ -304,6 +388,17 @@ func (w *Worker) finish(batch []queue.Outcome) {
 			time.Sleep(backoff)
 			backoff = min(backoff*2, 2*time.Second)
 		}
+	}
+}
+
+// release hands claimed tasks straight back to pending (see finish).
+func (w *Worker) release(tasks []queue.Claimed) {
+	for _, t := range tasks {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := w.q.Release(ctx, w.cfg.ID, t); err != nil {
+			w.log.Warn("release", "task", t.ID, "err", err)
+		}
+		cancel()
 	}
 }
 
