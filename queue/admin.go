@@ -190,11 +190,6 @@ func (q *Queue) FailedTasks(ctx context.Context, offset, limit int64) ([]TaskInf
 	return q.listTasks(ctx, q.keys.Failed, offset, limit)
 }
 
-// CompletedTasks returns finished tasks, newest first, from offset.
-func (q *Queue) CompletedTasks(ctx context.Context, offset, limit int64) ([]TaskInfo, error) {
-	return q.listTasks(ctx, q.keys.Completed, offset, limit)
-}
-
 func (q *Queue) listTasks(ctx context.Context, list string, offset, limit int64) ([]TaskInfo, error) {
 	ids, err := q.rdb.LRange(ctx, list, offset, offset+limit-1).Result()
 	if err != nil {

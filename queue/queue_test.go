@@ -181,7 +181,7 @@ func TestHeartbeatKeepsLongTaskWithItsWorker(t *testing.T) {
 	// housekeeping running as other workers would.
 	for range 12 {
 		time.Sleep(100 * time.Millisecond)
-		if err := q.Heartbeat(ctx, w, queue.WorkerBusy, []string{c.ID}); err != nil {
+		if _, err := q.Heartbeat(ctx, w, queue.WorkerBusy, []string{c.ID}); err != nil {
 			t.Fatal(err)
 		}
 		if m, err := q.Maintain(ctx); err != nil || m.Recovered != 0 {
@@ -342,7 +342,7 @@ func TestWorkerGoneRecoversItsTasksAtOnce(t *testing.T) {
 	if err != nil || len(got) != 2 {
 		t.Fatal(got, err)
 	}
-	if err := q.Heartbeat(ctx, w, queue.WorkerBusy, []string{got[0].ID, got[1].ID}); err != nil {
+	if _, err := q.Heartbeat(ctx, w, queue.WorkerBusy, []string{got[0].ID, got[1].ID}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(400 * time.Millisecond) // the laptop sleeps: no heartbeat
@@ -358,7 +358,7 @@ func TestWorkerGoneRecoversItsTasksAtOnce(t *testing.T) {
 		t.Fatalf("workers %+v", s.Workers)
 	}
 	// The laptop wakes: its heartbeat says it was gone; it registers again.
-	if err := q.Heartbeat(ctx, w, queue.WorkerBusy, nil); !errors.Is(err, queue.ErrWorkerGone) {
+	if _, err := q.Heartbeat(ctx, w, queue.WorkerBusy, nil); !errors.Is(err, queue.ErrWorkerGone) {
 		t.Fatalf("heartbeat after gone: %v", err)
 	}
 	if err := q.Complete(ctx, "laptop", got[0], nil, 0); !errors.Is(err, queue.ErrLeaseLost) {

@@ -110,16 +110,3 @@ func (q *Queue) SetFailRate(ctx context.Context, rate float64) error {
 	}
 	return nil
 }
-
-// FailRate reads the shared failure-injection rate.
-func (q *Queue) FailRate(ctx context.Context) (float64, error) {
-	v, err := q.rdb.HGet(ctx, q.keys.Config, "fail_rate").Result()
-	if isNil(err) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("read fail rate: %w", err)
-	}
-	f, _ := strconv.ParseFloat(v, 64)
-	return f, nil
-}

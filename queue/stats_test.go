@@ -90,8 +90,10 @@ func TestFailRateIsShared(t *testing.T) {
 	if err := q.SetFailRate(ctx, 0.2); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := q.FailRate(ctx); r != 0.2 {
-		t.Fatalf("rate %v", r)
+	// Workers get it with their heartbeat, in the same round trip.
+	w := register(t, q, "w")
+	if r, err := q.Heartbeat(ctx, w, queue.WorkerIdle, nil); err != nil || r != 0.2 {
+		t.Fatalf("heartbeat rate %v, err %v", r, err)
 	}
 	if s, _ := q.Stats(ctx); s.FailRate != 0.2 {
 		t.Fatalf("stats rate %v", s.FailRate)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -43,22 +44,27 @@ func (q *Queue) Register(ctx context.Context, w WorkerInfo) error {
 }
 
 // Heartbeat marks the worker alive, records its state, and extends the leases of
-// the tasks it holds (held), so a long task is never taken from a live worker.
-func (q *Queue) Heartbeat(ctx context.Context, w WorkerInfo, state WorkerState, held []string) error {
+// the tasks it holds (held), so a long task is never taken from a live worker. It
+// returns the shared failure-injection rate (Q:config), read in the same call.
+func (q *Queue) Heartbeat(ctx context.Context, w WorkerInfo, state WorkerState, held []string) (failRate float64, err error) {
 	k := q.keys
 	args := make([]any, 0, 6+len(held))
 	args = append(args, w.ID, w.Instance, ms(q.opts.Lease), k.Prefix+"task:", string(state), len(held))
 	for _, id := range held {
 		args = append(args, id)
 	}
-	res, err := heartbeatScript.Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.Leases}, args...).Text()
+	res, err := heartbeatScript.Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.Leases, k.Config}, args...).StringSlice()
 	if err != nil {
-		return fmt.Errorf("heartbeat %s: %w", w.ID, err)
+		return 0, fmt.Errorf("heartbeat %s: %w", w.ID, err)
 	}
-	if res == "gone" {
-		return fmt.Errorf("heartbeat %s: %w", w.ID, ErrWorkerGone)
+	if len(res) != 2 {
+		return 0, fmt.Errorf("heartbeat %s: unexpected reply %q", w.ID, res)
 	}
-	return nil
+	failRate, _ = strconv.ParseFloat(res[1], 64)
+	if res[0] == "gone" {
+		return failRate, fmt.Errorf("heartbeat %s: %w", w.ID, ErrWorkerGone)
+	}
+	return failRate, nil
 }
 
 // Deregister removes a cleanly stopping worker (worker_stopped).

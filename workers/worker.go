@@ -402,8 +402,8 @@ func (w *Worker) release(tasks []queue.Claimed) {
 	}
 }
 
-// heartbeatLoop keeps the worker registered and its leases extended, runs the
-// queue's housekeeping, and picks up the shared failure-injection rate.
+// heartbeatLoop keeps the worker registered and its leases extended (the beat
+// also brings the shared failure-injection rate), and runs the queue's housekeeping.
 //
 // Housekeeping runs twice per heartbeat period (one process per period does the
 // work, see Queue.Housekeep), so a lapsed lease is noticed within half a
@@ -451,7 +451,12 @@ func (w *Worker) beat(ctx context.Context) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	err := w.q.Heartbeat(cctx, w.info, state, held)
+	rate, err := w.q.Heartbeat(cctx, w.info, state, held)
+	if err == nil || errors.Is(err, queue.ErrWorkerGone) {
+		if w.cfg.OnFailRate != nil {
+			w.cfg.OnFailRate(rate)
+		}
+	}
 	if errors.Is(err, queue.ErrWorkerGone) {
 		// We were silent too long (a frozen laptop, a cut network): our tasks went
 		// to others. Join again; results for them will be refused.
@@ -464,11 +469,6 @@ func (w *Worker) beat(ctx context.Context) {
 		return
 	}
 	w.housekeep(ctx)
-	if w.cfg.OnFailRate != nil {
-		if r, err := w.q.FailRate(cctx); err == nil {
-			w.cfg.OnFailRate(r)
-		}
-	}
 }
 
 func sleep(ctx context.Context, d time.Duration) {
