@@ -82,13 +82,13 @@ func (q *Queue) Requeue(ctx context.Context, ids ...string) (int, error) {
 	n := 0
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
-		cmds, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		// Resending after NOSCRIPT is safe: requeue.lua moves only failed tasks.
+		cmds, err := q.scriptPipeline(ctx, func(p redis.Pipeliner, _ bool) {
 			for _, id := range chunk {
-				requeueScript.Eval(ctx, p, // Eval, not EvalSha: requeue is rare and must not hit NOSCRIPT
+				p.EvalSha(ctx, requeueScript.Hash(),
 					[]string{k.Task(id), k.Failed, k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events, k.Stats},
 					id, q.opts.EventsMaxLen, q.opts.SignalCap)
 			}
-			return nil
 		})
 		if err != nil {
 			return n, fmt.Errorf("requeue: %w", err)

@@ -78,22 +78,13 @@ func (q *Queue) EnqueueBatch(ctx context.Context, ts []NewTask) ([]string, error
 	if len(ts) == 0 {
 		return ids, nil
 	}
-	run := func() ([]redis.Cmder, error) {
-		return q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, t := range ts {
-				keys, args := q.enqueueArgs(t)
-				p.EvalSha(ctx, enqueueScript.Hash(), keys, args...)
-			}
-			return nil
-		})
-	}
-	cmds, err := run()
-	if isNoScript(err) {
-		if lerr := q.LoadScripts(ctx); lerr != nil {
-			return nil, lerr
+	// Resending all of them after NOSCRIPT is safe: enqueue is idempotent.
+	cmds, err := q.scriptPipeline(ctx, func(p redis.Pipeliner, _ bool) {
+		for _, t := range ts {
+			keys, args := q.enqueueArgs(t)
+			p.EvalSha(ctx, enqueueScript.Hash(), keys, args...)
 		}
-		cmds, err = run()
-	}
+	})
 	if err != nil {
 		for i, c := range cmds {
 			if c.Err() != nil {

@@ -102,37 +102,25 @@ func (q *Queue) FinishClaim(ctx context.Context, outs []Outcome, worker string, 
 		calls[c].idx = append(calls[c].idx, i)
 	}
 	var claim *redis.Cmd
-	run := func(withClaim bool) ([]redis.Cmder, error) {
-		return q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, c := range calls {
-				if c.fail {
-					q.failCmd(ctx, p, outs[c.idx[0]])
-					continue
-				}
-				batch := make([]Outcome, len(c.idx))
-				for j, i := range c.idx {
-					batch[j] = outs[i]
-				}
-				q.completeCmd(ctx, p, outs[c.idx[0]].Worker, batch)
+	cmds, err := q.scriptPipeline(ctx, func(p redis.Pipeliner, again bool) {
+		for _, c := range calls {
+			if c.fail {
+				q.failCmd(ctx, p, outs[c.idx[0]])
+				continue
 			}
-			if withClaim {
-				claim = p.EvalSha(ctx, claimScript.Hash(), q.claimKeys(worker), q.claimArgs(worker, n)...)
+			batch := make([]Outcome, len(c.idx))
+			for j, i := range c.idx {
+				batch[j] = outs[i]
 			}
-			return nil
-		})
-	}
-	cmds, err := run(n > 0)
-	if isNoScript(err) {
-		if lerr := q.LoadScripts(ctx); lerr != nil {
-			for i := range errs {
-				errs[i] = lerr
-			}
-			return errs, nil, lerr
+			q.completeCmd(ctx, p, outs[c.idx[0]].Worker, batch)
 		}
-		// Claim again only if the claim itself was refused: a claim that ran must
-		// not run twice (its tasks would sit claimed by no one until leases lapse).
-		cmds, err = run(claim != nil && isNoScript(claim.Err()))
-	}
+		// After NOSCRIPT, claim again only if the claim itself was refused: a
+		// claim that ran must not run twice (its tasks would sit claimed by no
+		// one until their leases lapse); its reply is then the one kept.
+		if n > 0 && (!again || claim != nil && isNoScript(claim.Err())) {
+			claim = p.EvalSha(ctx, claimScript.Hash(), q.claimKeys(worker), q.claimArgs(worker, n)...)
+		}
+	})
 	for ci, c := range calls {
 		var cerr error
 		if ci < len(cmds) {

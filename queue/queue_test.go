@@ -522,3 +522,35 @@ func TestHousekeepElectsOneProcessPerPeriod(t *testing.T) {
 		t.Fatal("housekeeping did not run once the period was over")
 	}
 }
+
+// A server that lost its script cache (restart, SCRIPT FLUSH) answers NOSCRIPT
+// to pipelined EVALSHAs: every pipelined path reloads and carries on.
+func TestPipelinesSurviveAFlushedScriptCache(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{MaxAttempts: 1})
+	flush := func() {
+		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush()
+	ids := enqueueN(t, q, 3, queue.Normal) // EnqueueBatch
+	got, err := q.Claim(ctx, "w", 2)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("claim: %v %v", got, err)
+	}
+	flush()
+	errs, more, err := q.FinishClaim(ctx, []queue.Outcome{
+		{Worker: "w", Task: got[0]},
+		{Worker: "w", Task: got[1], Err: errors.New("bad")},
+	}, "w", 1)
+	if err != nil || errs[0] != nil || errs[1] != nil || len(more) != 1 || more[0].ID != ids[2] {
+		t.Fatalf("finish+claim after flush: errs %v, claimed %v, err %v", errs, more, err)
+	}
+	if n := rdb.LLen(ctx, "t:processing").Val(); n != 1 {
+		t.Fatalf("processing %d, want only the one claim (no second claim on the resend)", n)
+	}
+	flush()
+	if n, err := q.Requeue(ctx, got[1].ID); err != nil || n != 1 {
+		t.Fatalf("requeue after flush: %d %v", n, err)
+	}
+}

@@ -62,6 +62,28 @@ func (q *Queue) LoadScripts(ctx context.Context) error {
 	return nil
 }
 
+// scriptPipeline sends the EVALSHAs that build queues in one round trip. A
+// server that lost its script cache (a restart, SCRIPT FLUSH) refuses them with
+// NOSCRIPT, and a pipeline cannot fall back to EVAL the way Script.Run does: the
+// scripts are loaded and build runs once more, with again=true (a caller whose
+// pipeline mixes scripts that must not run twice decides there what to resend).
+func (q *Queue) scriptPipeline(ctx context.Context, build func(p redis.Pipeliner, again bool)) ([]redis.Cmder, error) {
+	run := func(again bool) ([]redis.Cmder, error) {
+		return q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			build(p, again)
+			return nil
+		})
+	}
+	cmds, err := run(false)
+	if !isNoScript(err) {
+		return cmds, err
+	}
+	if lerr := q.LoadScripts(ctx); lerr != nil {
+		return cmds, lerr
+	}
+	return run(true)
+}
+
 func isNoScript(err error) bool {
 	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
 }
