@@ -10,7 +10,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/imgq/imgq/internal/redisconn"
@@ -155,11 +154,7 @@ func monitorFunc(conn *redisconn.Conn) func(ctx context.Context) (<-chan string,
 		if conn.Embedded != nil {
 			return nil, errors.New("the embedded Redis (miniredis) has no MONITOR command; run a real redis-server and pass --redis to see the commands live")
 		}
-		c, ok := conn.Client.(*redis.Client)
-		if !ok {
-			return nil, errors.New("MONITOR is shown for a single Redis server, not a cluster")
-		}
-		return redisconn.Monitor(ctx, c.Options(), nil)
+		return redisconn.Monitor(ctx, conn.Client, nil, nil)
 	}
 }
 

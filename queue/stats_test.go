@@ -107,7 +107,7 @@ func TestScriptNamesForMonitor(t *testing.T) {
 	q, rdb, _ := newQueue(t, queue.Options{})
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	lines, err := redisconn.Monitor(mctx, rdb.Options(), nil)
+	lines, err := redisconn.Monitor(mctx, rdb, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/imgq/imgq/internal/redisconn"
 	"github.com/imgq/imgq/tui/common"
 	"github.com/imgq/imgq/tui/components/detail"
 	"github.com/imgq/imgq/tui/components/events"
@@ -105,7 +106,10 @@ func newModel(ctx context.Context, opts Options, now func() time.Time) *Model {
 	m.mon.wg = &sync.WaitGroup{}
 	m.openMonitor = opts.Monitor
 	if m.openMonitor == nil && opts.Queue != nil {
-		m.openMonitor = dialMonitor(opts.Queue.Client(), m.mon.wg)
+		q, wg := opts.Queue, m.mon.wg
+		m.openMonitor = func(ctx context.Context) (<-chan string, error) {
+			return redisconn.Monitor(ctx, q.Client(), nil, wg)
+		}
 	}
 	m.setFocus(paneWorkers)
 	m.layout()

@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -175,37 +174,27 @@ func startMonitor(ctx context.Context, open func(context.Context) (<-chan string
 	}
 }
 
-// maxMonitorLine bounds one MONITOR line: an EVALSHA carrying a 20 MiB image
-// would otherwise be one 80 MB line to clean and lay out on every frame.
-const maxMonitorLine = 2048
-
 // waitMonitor blocks for the next MONITOR line, then takes whatever else is
 // already waiting (up to a batch), so a burst costs one Update, not thousands.
+// Lines arrive bounded by redisconn.Monitor (redisconn.MaxMonitorLine).
 func waitMonitor(ch <-chan string, gen int) tea.Cmd {
 	return func() tea.Msg {
 		l, ok := <-ch
 		if !ok {
 			return monitorLinesMsg{gen: gen, closed: true}
 		}
-		lines := []string{trimLine(l)}
+		lines := []string{l}
 		for len(lines) < 2000 {
 			select {
 			case l, ok := <-ch:
 				if !ok {
 					return monitorLinesMsg{gen: gen, lines: lines, closed: true}
 				}
-				lines = append(lines, trimLine(l))
+				lines = append(lines, l)
 			default:
 				return monitorLinesMsg{gen: gen, lines: lines}
 			}
 		}
 		return monitorLinesMsg{gen: gen, lines: lines}
 	}
-}
-
-func trimLine(l string) string {
-	if len(l) > maxMonitorLine {
-		return l[:maxMonitorLine] + fmt.Sprintf("… (%d bytes)", len(l))
-	}
-	return l
 }
