@@ -65,18 +65,32 @@ func TestSIGKILLedWorkerTaskIsCompletedByAnother(t *testing.T) {
 // SIGTERM with tasks in flight: they finish (or go back to pending) and the
 // process exits 0.
 func TestSIGTERMFinishesInFlightAndExitsZero(t *testing.T) {
+	s, _ := stopWithFourInFlight(t, "term", "1s", "10s", os.Interrupt)
+	if s.Totals.Completed+s.PendingTotal() != 4 || s.Processing != 0 {
+		t.Fatalf("after SIGTERM: completed %d pending %d processing %d", s.Totals.Completed, s.PendingTotal(), s.Processing)
+	}
+	if s.Totals.Completed != 4 {
+		t.Fatalf("with a 10s grace all 4 one-second tasks should finish; completed %d", s.Totals.Completed)
+	}
+}
+
+// stopWithFourInFlight starts a worker with 4 slots whose tasks take delay,
+// waits until it holds 4 tasks, sends sig, checks it exits 0 within 30s, and
+// returns the queue's stats after.
+func stopWithFourInFlight(t *testing.T, name, delay, grace string, sig os.Signal) (queue.Stats, *queue.Queue) {
+	t.Helper()
 	srv := redistest.Start(t, redistest.Options{})
 	dir := t.TempDir()
-	q := newQueue(t, srv, "term")
-	if out, code := Run(t, srv, dir, "enqueue", "--queue", "term", "--count", "4", "--size", "64x48"); code != 0 {
+	q := newQueue(t, srv, name)
+	if out, code := Run(t, srv, dir, "enqueue", "--queue", name, "--count", "4", "--size", "64x48"); code != 0 {
 		t.Fatalf("enqueue: %s", out)
 	}
-	w := Start(t, srv, dir, "worker", "--queue", "term", "--id", "w", "--concurrency", "4", "--delay", "1s", "--grace", "10s")
+	w := Start(t, srv, dir, "worker", "--queue", name, "--id", "w", "--concurrency", "4", "--delay", delay, "--grace", grace)
 	eventually(t, 20*time.Second, func() bool {
 		s, _ := q.Stats(context.Background())
 		return s.Processing == 4
 	})
-	_ = w.Cmd.Process.Signal(os.Interrupt)
+	_ = w.Cmd.Process.Signal(sig)
 	if code := w.Wait(t, 30*time.Second); code != 0 {
 		t.Fatalf("worker exit code %d, want 0:\n%s", code, w.Output())
 	}
@@ -84,12 +98,7 @@ func TestSIGTERMFinishesInFlightAndExitsZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Totals.Completed+s.PendingTotal() != 4 || s.Processing != 0 {
-		t.Fatalf("after SIGTERM: completed %d pending %d processing %d", s.Totals.Completed, s.PendingTotal(), s.Processing)
-	}
-	if s.Totals.Completed != 4 {
-		t.Fatalf("with a 10s grace all 4 one-second tasks should finish; completed %d", s.Totals.Completed)
-	}
+	return s, q
 }
 
 func eventually(t *testing.T, d time.Duration, cond func() bool) {
@@ -106,25 +115,7 @@ func eventually(t *testing.T, d time.Duration, cond func() bool) {
 // SIGTERM with a short grace: unfinished tasks go back to pending at once (not
 // after a lease), without using an attempt, and the process exits 0.
 func TestSIGTERMHandsBackWhatCannotFinish(t *testing.T) {
-	srv := redistest.Start(t, redistest.Options{})
-	dir := t.TempDir()
-	q := newQueue(t, srv, "handback")
-	if out, code := Run(t, srv, dir, "enqueue", "--queue", "handback", "--count", "4", "--size", "64x48"); code != 0 {
-		t.Fatalf("enqueue: %s", out)
-	}
-	w := Start(t, srv, dir, "worker", "--queue", "handback", "--id", "w", "--concurrency", "4", "--delay", "1m", "--grace", "300ms")
-	eventually(t, 20*time.Second, func() bool {
-		s, _ := q.Stats(context.Background())
-		return s.Processing == 4
-	})
-	_ = w.Cmd.Process.Signal(syscall.SIGTERM)
-	if code := w.Wait(t, 30*time.Second); code != 0 {
-		t.Fatalf("worker exit code %d, want 0:\n%s", code, w.Output())
-	}
-	s, err := q.Stats(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, q := stopWithFourInFlight(t, "handback", "1m", "300ms", syscall.SIGTERM)
 	if s.Pending != 4 || s.Processing != 0 || s.Totals.Completed != 0 {
 		t.Fatalf("after SIGTERM: pending %d processing %d completed %d", s.Pending, s.Processing, s.Totals.Completed)
 	}
