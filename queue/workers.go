@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // ErrIDTaken: another live process registered the same worker id.
@@ -109,25 +111,30 @@ func (q *Queue) Maintain(ctx context.Context) (Maintenance, error) {
 	var m Maintenance
 	k := q.keys
 	tp := k.Prefix + "task:"
-	gone, err := reapScript.Run(ctx, q.rdb, []string{k.Workers, k.WorkersGone, k.Leases, k.Processing, k.Events},
-		ms(q.opts.WorkerTimeout), k.Prefix+"worker:", tp, q.opts.EventsMaxLen, ms(q.opts.KeepGone)).StringSlice()
+	// One round trip; Redis runs the three in order, so recover.lua sees the
+	// leases reap.lua just expired. All three are idempotent, so resending them
+	// after NOSCRIPT is safe.
+	var reap, recov, fwd *redis.Cmd
+	// Each command's own error is checked below.
+	_, _ = q.scriptPipeline(ctx, func(p redis.Pipeliner, _ bool) {
+		reap = p.EvalSha(ctx, reapScript.Hash(), []string{k.Workers, k.WorkersGone, k.Leases, k.Processing, k.Events},
+			ms(q.opts.WorkerTimeout), k.Prefix+"worker:", tp, q.opts.EventsMaxLen, ms(q.opts.KeepGone))
+		recov = p.EvalSha(ctx, recoverScript.Hash(),
+			[]string{k.Leases, k.Processing, k.PendingHigh, k.Pending, k.PendingLow, k.Failed, k.Signal, k.Events, k.Stats},
+			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap, ms(q.opts.Lease))
+		fwd = p.EvalSha(ctx, forwardScript.Hash(), []string{k.Retry, k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events},
+			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap)
+	})
+	gone, err := reap.StringSlice()
 	if err != nil && !isNil(err) {
 		return m, fmt.Errorf("reap workers: %w", err)
 	}
 	m.Gone = gone
-	n, err := recoverScript.Run(ctx, q.rdb,
-		[]string{k.Leases, k.Processing, k.PendingHigh, k.Pending, k.PendingLow, k.Failed, k.Signal, k.Events, k.Stats},
-		tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap, ms(q.opts.Lease)).Int()
-	if err != nil {
+	if m.Recovered, err = recov.Int(); err != nil {
 		return m, fmt.Errorf("recover leases: %w", err)
 	}
-	m.Recovered = n
-	n, err = forwardScript.Run(ctx, q.rdb,
-		[]string{k.Retry, k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events},
-		tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap).Int()
-	if err != nil {
+	if m.Forwarded, err = fwd.Int(); err != nil {
 		return m, fmt.Errorf("forward retries: %w", err)
 	}
-	m.Forwarded = n
 	return m, nil
 }
