@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -31,14 +32,15 @@ func (q *Queue) ReadEvents(ctx context.Context, after string, count int64, block
 	var out []Event
 	for _, s := range res {
 		for _, m := range s.Messages {
-			out = append(out, parseEvent(m))
+			out = appendEvents(out, m)
 		}
 	}
 	return out, nil
 }
 
 // LastEvents returns the newest n events, oldest first (the history a new viewer
-// starts from).
+// starts from). It reads at most n stream entries, so a batch entry may bring
+// more events than n; only the newest n are kept.
 func (q *Queue) LastEvents(ctx context.Context, n int64) ([]Event, error) {
 	if n <= 0 {
 		// XREVRANGE ... COUNT 0 replies nil, which go-redis reports as an error.
@@ -48,9 +50,12 @@ func (q *Queue) LastEvents(ctx context.Context, n int64) ([]Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("last events: %w", err)
 	}
-	out := make([]Event, len(res))
-	for i, m := range res {
-		out[len(res)-1-i] = parseEvent(m)
+	var out []Event
+	for i := len(res) - 1; i >= 0; i-- {
+		out = appendEvents(out, res[i])
+	}
+	if int64(len(out)) > n {
+		out = out[int64(len(out))-n:]
 	}
 	return out, nil
 }
@@ -66,6 +71,38 @@ func (q *Queue) LastEventID(ctx context.Context) (string, error) {
 		return "0", nil
 	}
 	return res[0].ID, nil
+}
+
+// batchTask is one task of a batch entry's "tasks" JSON (claim.lua, complete.lua).
+type batchTask struct {
+	Task    string `json:"task"`
+	Name    string `json:"name"`
+	Prev    string `json:"prev"`
+	Attempt int    `json:"attempt"`
+	DurMS   int64  `json:"dur_ms"`
+}
+
+// appendEvents appends the events of one stream entry: one, or one per task of a
+// batch entry. A batch whose JSON does not parse (written by hand, or by a
+// future version) is kept as one event that says so rather than dropped.
+func appendEvents(out []Event, m redis.XMessage) []Event {
+	e := parseEvent(m)
+	raw, ok := m.Values["tasks"].(string)
+	if !ok {
+		return append(out, e)
+	}
+	var tasks []batchTask
+	if err := json.Unmarshal([]byte(raw), &tasks); err != nil || len(tasks) == 0 {
+		e.Error = fmt.Sprintf("unreadable batch of %q events", e.Kind)
+		return append(out, e)
+	}
+	for _, t := range tasks {
+		te := e
+		te.Task, te.Name, te.Prev, te.Attempt = t.Task, t.Name, t.Prev, t.Attempt
+		te.Duration = time.Duration(t.DurMS) * time.Millisecond
+		out = append(out, te)
+	}
+	return out
 }
 
 func parseEvent(m redis.XMessage) Event {

@@ -114,9 +114,11 @@ type TaskInfo struct {
 	Fields      map[string]string // the raw hash, for anything not above
 }
 
-// Event is one entry of the Q:events stream.
+// Event is one transition of one task (or worker) from the Q:events stream. A
+// stream entry of a claimed or completed batch lists its tasks as JSON; it is
+// read as one Event per task, all with the entry's ID.
 type Event struct {
-	ID       string // stream id, e.g. 1732581234567-0
+	ID       string // stream id, e.g. 1732581234567-0 (shared by the tasks of a batch entry)
 	Time     time.Time
 	Kind     string // see the Event* constants
 	Task     string

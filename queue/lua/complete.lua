@@ -2,20 +2,23 @@
 -- worker's ack loop sends what its handlers finished meanwhile). Each task is
 -- refused (LEASE_LOST) unless it is still this worker's claim at this attempt: a
 -- worker whose lease lapsed during a stall must not acknowledge over the task's
--- new owner. Per task: fence check, move out of processing, status, expiry,
--- event; counters, the completed list and its trimming once per batch.
+-- new owner. Per task: fence check, move out of processing, status, expiry; the
+-- leases, the completed list and its trimming, counters and the event once per
+-- batch (see claim.lua on why calls are counted).
 -- KEYS: 1 processing, 2 leases, 3 completed, 4 stats, 5 events, 6 worker hash
 -- ARGV: 1 worker, 2 completed keep, 3 retention ms, 4 events maxlen,
 --       5 task key prefix, 6 blob key prefix,
 --       then per task: id, attempt, result, busy ms
 -- Returns one reply per task: 'OK' or 'LEASE_LOST <why>'.
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 local worker = ARGV[1]
 local out = {}
 local done = {}
 local blobs = {}
+local evs = {}
 local busy = 0
+local one -- the ARGV strings of the last task done, for a lone event
 for i = 7, #ARGV, 4 do
   local id, attempt, result, ms = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local tk = ARGV[5] .. id
@@ -37,9 +40,9 @@ for i = 7, #ARGV, 4 do
     if h[5] then
       blobs[#blobs + 1] = ARGV[6] .. id
     end
-    redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*', 'kind', 'completed',
-      'task', id, 'name', h[4] or '', 'worker', worker, 'dur_ms', ms, 'attempt', attempt)
     done[#done + 1] = id
+    evs[#done] = {task = id, name = h[4] or '', dur_ms = tonumber(ms), attempt = tonumber(attempt)}
+    one = {ms, attempt}
     busy = busy + tonumber(ms)
     out[#out + 1] = 'OK'
   end
@@ -60,10 +63,10 @@ if n > 0 then
   local old = redis.call('LRANGE', KEYS[3], keep, -1)
   if #old > 0 then
     redis.call('LTRIM', KEYS[3], 0, keep - 1)
+    -- Only the hashes: a task's blob went when it completed (above).
     local gone = {}
     for _, id in ipairs(old) do
       gone[#gone + 1] = ARGV[5] .. id
-      gone[#gone + 1] = ARGV[6] .. id
       if #gone >= 400 then
         redis.call('UNLINK', unpack(gone))
         gone = {}
@@ -77,5 +80,14 @@ if n > 0 then
   redis.call('HINCRBY', KEYS[6], 'processed', n)
   redis.call('HINCRBY', KEYS[6], 'busy_ms', busy)
   redis.call('HINCRBY', KEYS[6], 'active', -n)
+  -- One event per batch, as in claim.lua.
+  if n == 1 then
+    local e = evs[1]
+    redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*', 'kind', 'completed',
+      'task', e.task, 'name', e.name, 'worker', worker, 'dur_ms', one[1], 'attempt', one[2])
+  else
+    redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*', 'kind', 'completed',
+      'worker', worker, 'batch', tostring(n), 'tasks', cjson.encode(evs))
+  end
 end
 return out
