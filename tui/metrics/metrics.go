@@ -146,8 +146,15 @@ func New() *Tracker {
 // Observe records a snapshot.
 func (t *Tracker) Observe(s queue.Stats) {
 	at := s.At
-	if !t.Last.At.IsZero() && !at.After(t.Last.At) {
-		return // an older or duplicate snapshot
+	if !t.Last.At.IsZero() && at.Before(t.Last.At) {
+		return // an older snapshot, overtaken by a newer one
+	}
+	if !t.Last.At.IsZero() && at.Equal(t.Last.At) {
+		// Read in the same millisecond (Redis TIME is kept in ms) but later: its
+		// values are the newer ones (a switch just flipped), while the histories
+		// have no room for a second point at one instant.
+		t.Last = s
+		return
 	}
 	vals := map[string]int64{
 		"high": s.PendingHigh, "normal": s.Pending, "low": s.PendingLow, "pending": s.PendingTotal(),

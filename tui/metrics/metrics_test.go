@@ -52,3 +52,24 @@ func TestBucketsCarryAndBlankBeforeData(t *testing.T) {
 		t.Fatalf("buckets %v", b)
 	}
 }
+
+// Stats are stamped with Redis TIME in milliseconds, so two reads can share a
+// stamp: the later one's values win (a switch just flipped), the histories keep
+// one point; an older snapshot that arrives late changes nothing.
+func TestSnapshotsOfOneMillisecondAndLateOnes(t *testing.T) {
+	tr := New()
+	w := queue.WorkerStat{ID: "w", Concurrency: 1}
+	tr.Observe(snap(1, 3, w))
+	n := tr.Depth("pending").Len()
+	again := snap(1, 3, w)
+	again.FailRate = 0.2
+	tr.Observe(again)
+	if tr.Last.FailRate != 0.2 || tr.Depth("pending").Len() != n {
+		t.Fatalf("same-ms snapshot: fail rate %v, %d points (want 0.2, %d)", tr.Last.FailRate, tr.Depth("pending").Len(), n)
+	}
+	late := snap(0, 1, w)
+	tr.Observe(late)
+	if tr.Last.FailRate != 0.2 || tr.Last.Totals.Completed != 3 {
+		t.Fatalf("an older snapshot replaced the newer: %+v", tr.Last)
+	}
+}

@@ -32,7 +32,12 @@ func (m Model) eventLine(e queue.Event) string {
 	}
 	switch e.Kind {
 	case queue.EventCompleted:
-		det = append(det, st.OK.Render(common.Duration(e.Duration)))
+		// Durations travel in whole milliseconds: 0 means under one, not "0s".
+		d := common.Duration(e.Duration)
+		if e.Duration < time.Millisecond {
+			d = "<1ms"
+		}
+		det = append(det, st.OK.Render(d))
 	case queue.EventClaimed, queue.EventRetried, queue.EventFailed:
 		if e.Attempt > 1 || (e.Attempt > 0 && e.Kind != queue.EventClaimed) {
 			det = append(det, st.Warn.Render(fmt.Sprintf(c.T("attempt %d"), e.Attempt)))
