@@ -70,3 +70,24 @@ func TestUnreadableBatchEntryIsKept(t *testing.T) {
 		t.Fatalf("events %+v, %v", evs, err)
 	}
 }
+
+// A lone claim and a lone ack stay flat entries, readable field by field in
+// redis-cli as every other event.
+func TestLoneTransitionsAreFlatEntries(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{})
+	enqueueN(t, q, 1, queue.Normal)
+	c := claimOne(t, q, "w")
+	if err := q.Complete(ctx, "w", c, nil, 3*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	raw := rdb.XRevRangeN(ctx, q.Keys().Events, "+", "-", 2).Val()
+	for i, kind := range []string{"completed", "claimed"} {
+		v := raw[i].Values
+		if v["kind"] != kind || v["task"] != c.ID || v["worker"] != "w" || v["attempt"] != "1" || v["tasks"] != nil {
+			t.Fatalf("%s entry %v", kind, v)
+		}
+	}
+	if raw[0].Values["dur_ms"] != "3" {
+		t.Fatalf("completed entry %v", raw[0].Values)
+	}
+}

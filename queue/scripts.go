@@ -9,17 +9,27 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-//go:embed lua/*.lua
+//go:embed lua/*.lua lua/lib/*.lua
 var luaFS embed.FS
 
 // scriptNames maps each script's SHA1 to its file name, so a MONITOR view can
 // say "EVALSHA claim.lua" instead of a hash.
 var scriptNames = map[string]string{}
 
-func mustScript(name string) *redis.Script {
-	src, err := luaFS.ReadFile("lua/" + name + ".lua")
-	if err != nil {
-		panic(fmt.Sprintf("queue: missing script %s: %v", name, err))
+// mustScript reads lua/<name>.lua, after the lua/lib/<lib>.lua files it uses
+// (Redis scripts cannot import one another, so shared functions are prepended).
+func mustScript(name string, libs ...string) *redis.Script {
+	var paths []string
+	for _, l := range libs {
+		paths = append(paths, "lua/lib/"+l+".lua")
+	}
+	var src []byte
+	for _, path := range append(paths, "lua/"+name+".lua") {
+		b, err := luaFS.ReadFile(path)
+		if err != nil {
+			panic(fmt.Sprintf("queue: missing script %s: %v", path, err))
+		}
+		src = append(src, b...)
 	}
 	s := redis.NewScript(string(src))
 	scriptNames[s.Hash()] = name + ".lua"
@@ -33,8 +43,8 @@ func ScriptName(sha string) string { return scriptNames[strings.ToLower(sha)] }
 // One script per state transition; each file's header lists its KEYS and ARGV.
 var (
 	enqueueScript    = mustScript("enqueue")
-	claimScript      = mustScript("claim")
-	completeScript   = mustScript("complete")
+	claimScript      = mustScript("claim", "emit")
+	completeScript   = mustScript("complete", "emit")
 	failScript       = mustScript("fail")
 	releaseScript    = mustScript("release")
 	forwardScript    = mustScript("forward")

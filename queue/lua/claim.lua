@@ -5,8 +5,8 @@
 -- recover.lua hands the tasks back.
 --
 -- Cost matters here (docs/BENCHMARKS.md): per task only the move and the task
--- hash (HMGET to read it, HSET to mark it); leases, counters and the event are one
--- call per batch. Times go to Redis as strings, formatted once: a Lua number is
+-- hash (HMGET to read it, HSET to mark it); leases, counters and the event (emit,
+-- lib/emit.lua) are one call per batch. Times go to Redis as strings, formatted once: a Lua number is
 -- formatted with %.17g on every redis.call it is passed to.
 -- KEYS: 1 high, 2 normal, 3 low, 4 processing, 5 leases, 6 stats, 7 events, 8 worker hash
 -- ARGV: 1 worker id, 2 max tasks, 3 lease ms, 4 events maxlen, 5 task key prefix
@@ -16,7 +16,7 @@ local now = string.format('%d', nowms)
 local deadline = string.format('%d', nowms + tonumber(ARGV[3]))
 local worker = ARGV[1]
 local want = tonumber(ARGV[2])
-local out, ids, leases, evs = {}, {}, {}, {}
+local out, leases, evs = {}, {}, {}
 local got = 0
 for i = 1, 3 do
   while got < want do
@@ -35,17 +35,17 @@ for i = 1, 3 do
     else
       -- One HSET sets the new attempt too (the script is atomic, so reading
       -- attempts above and writing it here cannot race).
-      local attempt = tostring((tonumber(h[9]) or 0) + 1)
+      local n = (tonumber(h[9]) or 0) + 1
+      local attempt = tostring(n)
       if h[8] then
         redis.call('HDEL', tk, 'recovered_from')
       end
       redis.call('HSET', tk, 'status', 'processing', 'worker', worker, 'started_at', now,
         'attempts', attempt)
       got = got + 1
-      ids[got] = id
       leases[2 * got - 1] = deadline
       leases[2 * got] = id
-      evs[got] = {task = id, name = h[2] or '', attempt = tonumber(attempt), prev = h[8] or nil}
+      evs[got] = {task = id, name = h[2] or '', attempt = n, prev = h[8] or nil}
       out[got] = {id, h[2] or '', h[3] or 'normal', h[4] or '', attempt,
         h[5] or '0', h[6] or '0', h[7] or '0', now}
     end
@@ -60,20 +60,6 @@ for j = 1, got, 200 do
 end
 redis.call('HINCRBY', KEYS[6], 'claimed', got)
 redis.call('HINCRBY', KEYS[8], 'active', got)
-redis.call('HSET', KEYS[8], 'current', ids[got], 'current_since', now)
--- One event per batch: a lone claim reads as always (task, name, attempt); a
--- batch lists its tasks as JSON, and queue.ReadEvents hands them out one by one.
-if got == 1 then
-  local e = evs[1]
-  local ev = {'kind', 'claimed', 'task', e.task, 'name', e.name, 'worker', worker,
-    'attempt', out[1][5]}
-  if e.prev then
-    ev[#ev + 1] = 'prev'
-    ev[#ev + 1] = e.prev
-  end
-  redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[4], '*', unpack(ev))
-else
-  redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[4], '*', 'kind', 'claimed',
-    'worker', worker, 'batch', tostring(got), 'tasks', cjson.encode(evs))
-end
+redis.call('HSET', KEYS[8], 'current', evs[got].task, 'current_since', now)
+emit(KEYS[7], ARGV[4], 'claimed', worker, evs)
 return out

@@ -3,8 +3,8 @@
 -- refused (LEASE_LOST) unless it is still this worker's claim at this attempt: a
 -- worker whose lease lapsed during a stall must not acknowledge over the task's
 -- new owner. Per task: fence check, move out of processing, status, expiry; the
--- leases, the completed list and its trimming, counters and the event once per
--- batch (see claim.lua on why calls are counted).
+-- leases, the completed list and its trimming, counters and the event (emit,
+-- lib/emit.lua) once per batch (see claim.lua on why calls are counted).
 -- KEYS: 1 processing, 2 leases, 3 completed, 4 stats, 5 events, 6 worker hash
 -- ARGV: 1 worker, 2 completed keep, 3 retention ms, 4 events maxlen,
 --       5 task key prefix, 6 blob key prefix,
@@ -18,7 +18,6 @@ local done = {}
 local blobs = {}
 local evs = {}
 local busy = 0
-local one -- the ARGV strings of the last task done, for a lone event
 for i = 7, #ARGV, 4 do
   local id, attempt, result, ms = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local tk = ARGV[5] .. id
@@ -42,7 +41,6 @@ for i = 7, #ARGV, 4 do
     end
     done[#done + 1] = id
     evs[#done] = {task = id, name = h[4] or '', dur_ms = tonumber(ms), attempt = tonumber(attempt)}
-    one = {ms, attempt}
     busy = busy + tonumber(ms)
     out[#out + 1] = 'OK'
   end
@@ -80,14 +78,6 @@ if n > 0 then
   redis.call('HINCRBY', KEYS[6], 'processed', n)
   redis.call('HINCRBY', KEYS[6], 'busy_ms', busy)
   redis.call('HINCRBY', KEYS[6], 'active', -n)
-  -- One event per batch, as in claim.lua.
-  if n == 1 then
-    local e = evs[1]
-    redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*', 'kind', 'completed',
-      'task', e.task, 'name', e.name, 'worker', worker, 'dur_ms', one[1], 'attempt', one[2])
-  else
-    redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*', 'kind', 'completed',
-      'worker', worker, 'batch', tostring(n), 'tasks', cjson.encode(evs))
-  end
+  emit(KEYS[5], ARGV[4], 'completed', worker, evs)
 end
 return out
