@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -96,17 +98,13 @@ func newTaskCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			keys := make([]string, 0, len(t.Fields))
-			for k := range t.Fields {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
+			keys := slices.Sorted(maps.Keys(t.Fields))
 			tw := tabwriter.NewWriter(g.out, 2, 4, 2, ' ', 0)
 			fmt.Fprintf(tw, "key\t%s\n", q.Keys().Task(t.ID))
 			for _, k := range keys {
 				v := t.Fields[k]
 				if strings.HasSuffix(k, "_at") || k == "current_since" {
-					if ms := parseInt(v); ms > 0 {
+					if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
 						v = fmt.Sprintf("%s (%s)", v, time.UnixMilli(ms).Format(time.RFC3339Nano))
 					}
 				}
@@ -115,12 +113,6 @@ func newTaskCmd(g *globals) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-}
-
-func parseInt(s string) int64 {
-	var n int64
-	_, _ = fmt.Sscan(s, &n)
-	return n
 }
 
 func newFiltersCmd(g *globals) *cobra.Command {
