@@ -2,7 +2,10 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -10,46 +13,47 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Flush deletes every key of this queue, and nothing else, and returns how many
-// it removed. It SCANs by the queue's prefix in batches (never KEYS, never
-// FLUSHDB), so other data in the same Redis survives and the server never stalls.
+// Flush deletes this queue and nothing else, and returns how many keys it
+// removed: the records of its tasks (task:<id>, result:<id> and blobs), found
+// through its lists, its processing hash, its retry and lease sets and its own
+// index of the ids it enqueued (never KEYS task:*, which would take other
+// queues' records), then every key under its prefix, by SCAN in batches (never
+// KEYS, never FLUSHDB). A key of an unexpected type is deleted, not read as
+// one, so flush is also the fix for a layout clash.
 func (q *Queue) Flush(ctx context.Context) (int64, error) {
-	var removed int64
-	err := q.forEachNode(ctx, func(ctx context.Context, c redis.UniversalClient) error {
-		iter := c.Scan(ctx, 0, q.keys.Pattern(), 1000).Iterator()
+	ids, err := q.allIDs(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("flush %s: %w", q.opts.Name, err)
+	}
+	k := q.keys
+	records := make([]string, 0, 3*len(ids))
+	for id := range ids {
+		records = append(records, k.Task(id), k.Result(id), k.Blob(id))
+	}
+	removed, err := q.unlink(ctx, q.rdb, records)
+	if err != nil {
+		return removed, fmt.Errorf("flush %s: %w", q.opts.Name, err)
+	}
+	err = q.forEachNode(ctx, func(ctx context.Context, c redis.UniversalClient) error {
+		iter := c.Scan(ctx, 0, k.Pattern(), 1000).Iterator()
 		batch := make([]string, 0, 500)
-		flush := func() error {
-			if len(batch) == 0 {
-				return nil
-			}
-			// One UNLINK per key: on Redis Cluster a multi-key UNLINK needs one slot.
-			cmds, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
-				for _, key := range batch {
-					p.Unlink(ctx, key)
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			for _, cmd := range cmds {
-				removed += cmd.(*redis.IntCmd).Val()
-			}
-			batch = batch[:0]
-			return nil
-		}
 		for iter.Next(ctx) {
 			batch = append(batch, iter.Val())
 			if len(batch) == cap(batch) {
-				if err := flush(); err != nil {
+				n, err := q.unlink(ctx, c, batch)
+				removed += n
+				if err != nil {
 					return err
 				}
+				batch = batch[:0]
 			}
 		}
 		if err := iter.Err(); err != nil {
 			return err
 		}
-		return flush()
+		n, err := q.unlink(ctx, c, batch)
+		removed += n
+		return err
 	})
 	if err != nil {
 		return removed, fmt.Errorf("flush %s: %w", q.opts.Name, err)
@@ -58,6 +62,73 @@ func (q *Queue) Flush(ctx context.Context) (int64, error) {
 		return removed, fmt.Errorf("flush %s: event: %w", q.opts.Name, err)
 	}
 	return removed, nil
+}
+
+// unlink deletes keys in pipelined batches, one UNLINK per key (on Redis Cluster a
+// multi-key UNLINK needs one slot), and counts what existed.
+func (q *Queue) unlink(ctx context.Context, c redis.UniversalClient, keys []string) (int64, error) {
+	var removed int64
+	for start := 0; start < len(keys); start += 500 {
+		chunk := keys[start:min(start+500, len(keys))]
+		cmds, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, key := range chunk {
+				p.Unlink(ctx, key)
+			}
+			return nil
+		})
+		if err != nil {
+			return removed, err
+		}
+		for _, cmd := range cmds {
+			removed += cmd.(*redis.IntCmd).Val()
+		}
+	}
+	return removed, nil
+}
+
+// allIDs gathers every task id the queue knows of: its lists, processing, retry
+// and lease sets, observed claims and index. Each key is read according to the
+// type it really has, so a layout clash does not stop a flush.
+func (q *Queue) allIDs(ctx context.Context) (map[string]struct{}, error) {
+	k := q.keys
+	sources := []string{k.PendingHigh, k.Pending, k.PendingLow, k.Processing, k.Completed, k.Failed,
+		k.Retry, k.Leases, k.Tasks, k.Observed}
+	types, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, key := range sources {
+			p.Type(ctx, key)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read ids: %w", err)
+	}
+	cmds, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, key := range sources {
+			switch types[i].(*redis.StatusCmd).Val() {
+			case "list":
+				p.LRange(ctx, key, 0, -1)
+			case "hash":
+				p.HKeys(ctx, key)
+			case "zset":
+				p.ZRange(ctx, key, 0, -1)
+			case "set":
+				p.SMembers(ctx, key)
+			}
+		}
+		return nil
+	})
+	if err != nil && !isNil(err) {
+		return nil, fmt.Errorf("read ids: %w", err)
+	}
+	ids := map[string]struct{}{}
+	for _, c := range cmds {
+		for _, id := range c.(*redis.StringSliceCmd).Val() {
+			if ValidateID("task", id) == nil {
+				ids[id] = struct{}{}
+			}
+		}
+	}
+	return ids, nil
 }
 
 // forEachNode runs fn on every master of a cluster, or once on a plain client.
@@ -106,56 +177,114 @@ func (q *Queue) Requeue(ctx context.Context, ids ...string) (int, error) {
 func (q *Queue) RequeueAll(ctx context.Context) (int, error) {
 	ids, err := q.rdb.LRange(ctx, q.keys.Failed, 0, -1).Result()
 	if err != nil {
-		return 0, fmt.Errorf("requeue all: %w", err)
+		return 0, fmt.Errorf("requeue all: %w", q.explain(ctx, err))
 	}
 	// Oldest failure first, so they run again in the order they first came.
-	for i, j := 0, len(ids)-1; i < j; i, j = i+1, j-1 {
-		ids[i], ids[j] = ids[j], ids[i]
-	}
+	slices.Reverse(ids)
+	// An id pushed twice (by hand, or by two workers) moves once.
+	seen := make(map[string]bool, len(ids))
+	ids = slices.DeleteFunc(ids, func(id string) bool {
+		dup := seen[id]
+		seen[id] = true
+		return dup
+	})
 	return q.Requeue(ctx, ids...)
 }
 
-// Task returns the record of a task by id, or by a unique prefix of its id.
+// RequeueStuck does the course's fix for stuck tasks (HDEL processing, RPUSH
+// pending) for every claim without an imgq lease that is older than olderThan
+// (0: Options.StuckAfter): claims of workers imgq cannot see, such as a course
+// worker that crashed. imgq's own claims are never touched: their leases tell
+// whether their workers live. With only set, just those ids are considered.
+func (q *Queue) RequeueStuck(ctx context.Context, olderThan time.Duration, only ...string) (int, error) {
+	if olderThan <= 0 {
+		olderThan = q.opts.StuckAfter
+	}
+	if len(only) == 0 {
+		only = []string{""}
+	}
+	n := 0
+	for _, id := range only {
+		v, err := requeueStuckScript.Run(ctx, q.rdb, q.stuckKeys(), q.stuckArgs(olderThan, id)...).Int()
+		if err != nil {
+			return n, fmt.Errorf("requeue stuck tasks: %w", q.explain(ctx, err))
+		}
+		n += v
+	}
+	return n, nil
+}
+
+func (q *Queue) stuckKeys() []string {
+	k := q.keys
+	return []string{k.Processing, k.Leases, k.PendingHigh, k.Pending, k.PendingLow, k.Signal,
+		k.Events, k.Stats, k.Observed, k.Failed}
+}
+
+func (q *Queue) stuckArgs(olderThan time.Duration, id string) []any {
+	return []any{q.keys.TaskPrefix(), ms(olderThan), q.opts.EventsMaxLen, q.opts.SignalCap, id}
+}
+
+// Task returns the record of a task by id, or by a unique prefix of its id:
+// its task:<id> hash and, once it completed, its result:<id>.
 func (q *Queue) Task(ctx context.Context, idOrPrefix string) (TaskInfo, error) {
 	idOrPrefix = strings.TrimSpace(idOrPrefix)
 	if err := ValidateID("task", idOrPrefix); err != nil {
 		return TaskInfo{}, err
 	}
-	h, err := q.rdb.HGetAll(ctx, q.keys.Task(idOrPrefix)).Result()
-	if err != nil {
-		return TaskInfo{}, fmt.Errorf("task %s: %w", idOrPrefix, err)
-	}
-	if len(h) > 0 {
-		return taskInfo(idOrPrefix, h), nil
+	t, err := q.readTask(ctx, idOrPrefix)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return t, err
 	}
 	id, err := q.findPrefix(ctx, idOrPrefix)
 	if err != nil {
 		return TaskInfo{}, err
 	}
-	h, err = q.rdb.HGetAll(ctx, q.keys.Task(id)).Result()
-	if err != nil {
-		return TaskInfo{}, fmt.Errorf("task %s: %w", id, err)
-	}
-	if len(h) == 0 {
-		return TaskInfo{}, fmt.Errorf("task %s: %w", id, ErrNotFound)
-	}
-	return taskInfo(id, h), nil
+	return q.readTask(ctx, id)
 }
 
-func (q *Queue) findPrefix(ctx context.Context, prefix string) (string, error) {
-	base := q.keys.Task("")
-	pattern := strings.TrimSuffix(q.keys.Pattern(), "*") + "task:" + prefix + "*"
-	var found []string
-	err := q.forEachNode(ctx, func(ctx context.Context, c redis.UniversalClient) error {
-		iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
-		for iter.Next(ctx) && len(found) < 2 {
-			found = append(found, strings.TrimPrefix(iter.Val(), base))
-		}
-		return iter.Err()
+func (q *Queue) readTask(ctx context.Context, id string) (TaskInfo, error) {
+	var th, rh *redis.MapStringStringCmd
+	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		th = p.HGetAll(ctx, q.keys.Task(id))
+		rh = p.HGetAll(ctx, q.keys.Result(id))
+		return nil
 	})
+	if err != nil {
+		return TaskInfo{}, fmt.Errorf("task %s: %w", id, q.explainRecord(ctx, id, err))
+	}
+	if len(th.Val()) == 0 {
+		return TaskInfo{}, fmt.Errorf("task %s: %w", id, ErrNotFound)
+	}
+	return taskInfo(id, th.Val(), rh.Val()), nil
+}
+
+// explainRecord says which record has the wrong type, for a WRONGTYPE reading one.
+func (q *Queue) explainRecord(ctx context.Context, id string, err error) error {
+	if err == nil || !strings.Contains(err.Error(), "WRONGTYPE") {
+		return err
+	}
+	for _, key := range []string{q.keys.Task(id), q.keys.Result(id)} {
+		if ty, terr := q.rdb.Type(ctx, key).Result(); terr == nil && ty != "hash" && ty != "none" {
+			return fmt.Errorf("%w: %s is a %s, imgq expects a hash (the course's task record); nothing was changed", ErrLayout, key, ty)
+		}
+	}
+	return err
+}
+
+// findPrefix finds the one id starting with prefix among the ids the queue
+// knows of (its lists, processing, retry set and index), never by KEYS.
+func (q *Queue) findPrefix(ctx context.Context, prefix string) (string, error) {
+	ids, err := q.allIDs(ctx)
 	if err != nil {
 		return "", fmt.Errorf("find task %s: %w", prefix, err)
 	}
+	var found []string
+	for id := range ids {
+		if strings.HasPrefix(id, prefix) {
+			found = append(found, id)
+		}
+	}
+	slices.Sort(found)
 	switch len(found) {
 	case 0:
 		return "", fmt.Errorf("task %s: %w", prefix, ErrNotFound)
@@ -165,24 +294,42 @@ func (q *Queue) findPrefix(ctx context.Context, prefix string) (string, error) {
 	return "", fmt.Errorf("task %s: %w (%s, %s, ...)", prefix, ErrAmbiguous, found[0], found[1])
 }
 
-func taskInfo(id string, h map[string]string) TaskInfo {
-	return TaskInfo{
-		ID:          id,
-		Name:        h["name"],
-		Priority:    Priority(h["priority"]),
-		Status:      Status(h["status"]),
-		Payload:     []byte(h["payload"]),
-		Attempts:    int(atoi(h["attempts"])),
-		MaxAttempts: int(atoi(h["max_attempts"])),
-		Worker:      h["worker"],
-		Error:       h["error"],
-		Result:      []byte(h["result"]),
-		CreatedAt:   fromMS(atoi(h["created_at"])),
-		StartedAt:   fromMS(atoi(h["started_at"])),
-		FinishedAt:  fromMS(atoi(h["finished_at"])),
-		BlobBytes:   atoi(h["blob_bytes"]),
-		Fields:      h,
+func taskInfo(id string, h, r map[string]string) TaskInfo {
+	t := TaskInfo{
+		ID:           id,
+		Name:         h["name"],
+		Priority:     Priority(h["priority"]),
+		Status:       Status(h["status"]),
+		Payload:      []byte(h["data"]),
+		Attempts:     int(atoi(h["attempts"])),
+		MaxAttempts:  int(atoi(h["max_attempts"])),
+		Worker:       h["worker_id"],
+		Error:        h["error"],
+		Result:       []byte(r["result"]),
+		Output:       r["output_path"],
+		CreatedAt:    parseStamp(h["created_at"]),
+		StartedAt:    parseStamp(h["started_at"]),
+		FinishedAt:   parseStamp(h["completed_at"]),
+		BlobBytes:    atoi(h["blob_bytes"]),
+		Fields:       h,
+		ResultFields: r,
 	}
+	if t.Name == "" {
+		t.Name = dataName(h["data"])
+	}
+	return t
+}
+
+// dataName is the "name" inside the course's data JSON, for a record that has
+// no name field of its own (one the course's producer wrote).
+func dataName(data string) string {
+	var d struct {
+		Name string `json:"name"`
+	}
+	if json.Unmarshal([]byte(data), &d) != nil {
+		return ""
+	}
+	return d.Name
 }
 
 // FailedTasks returns dead letters, newest first, from offset.
@@ -198,19 +345,24 @@ func (q *Queue) listTasks(ctx context.Context, list string, offset, limit int64)
 	cmds, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, id := range ids {
 			p.HGetAll(ctx, q.keys.Task(id))
+			p.HGetAll(ctx, q.keys.Result(id))
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !strings.Contains(err.Error(), "WRONGTYPE") {
 		return nil, fmt.Errorf("list %s: %w", list, err)
 	}
 	out := make([]TaskInfo, 0, len(ids))
-	for i, c := range cmds {
-		h := c.(*redis.MapStringStringCmd).Val()
-		if len(h) == 0 {
+	for i, id := range ids {
+		tc, rc := cmds[2*i].(*redis.MapStringStringCmd), cmds[2*i+1].(*redis.MapStringStringCmd)
+		h := tc.Val()
+		switch {
+		case tc.Err() != nil:
+			h = map[string]string{"status": "unreadable", "error": q.explainRecord(ctx, id, tc.Err()).Error()}
+		case len(h) == 0:
 			h = map[string]string{"status": "expired"}
 		}
-		out = append(out, taskInfo(ids[i], h))
+		out = append(out, taskInfo(id, h, rc.Val()))
 	}
 	return out, nil
 }

@@ -3,7 +3,9 @@ package queue
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -20,18 +22,19 @@ func (q *Queue) Claim(ctx context.Context, worker string, n int) ([]Claimed, err
 		if isNil(err) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("claim for %s: %w", worker, err)
+		return nil, fmt.Errorf("claim for %s: %w", worker, q.explain(ctx, err))
 	}
 	return parseClaimed(worker, res)
 }
 
 func (q *Queue) claimKeys(worker string) []string {
 	k := q.keys
-	return []string{k.PendingHigh, k.Pending, k.PendingLow, k.Processing, k.Leases, k.Stats, k.Events, k.Worker(worker)}
+	return []string{k.PendingHigh, k.Pending, k.PendingLow, k.Processing, k.Leases, k.Stats, k.Events,
+		k.Worker(worker), k.Failed}
 }
 
 func (q *Queue) claimArgs(worker string, n int) []any {
-	return []any{worker, n, ms(q.opts.Lease), q.opts.EventsMaxLen, q.keys.Prefix + "task:"}
+	return []any{worker, n, ms(q.opts.Lease), q.opts.EventsMaxLen, q.keys.TaskPrefix(), q.opts.MaxAttempts}
 }
 
 // parseClaimed decodes the claim script's reply (shared by Claim and FinishClaim).
@@ -50,7 +53,7 @@ func parseClaimed(worker string, res []any) ([]Claimed, error) {
 			Attempt:  int(num(f[4])),
 		}
 		c.MaxAttempts = int(num(f[5]))
-		c.CreatedAt = fromMS(num(f[6]))
+		c.CreatedAt = parseStamp(str(f[6]))
 		c.HasBlob = num(f[7]) > 0
 		c.ClaimedAt = fromMS(num(f[8]))
 		out = append(out, c)
@@ -110,4 +113,19 @@ func num(v any) int64 {
 		return n
 	}
 	return 0
+}
+
+// parseStamp reads a record's time: Unix seconds with a fraction, as the
+// course's Python code (time.time()) and imgq's scripts write them, or whole
+// milliseconds (an older imgq). Anything else is the zero time.
+func parseStamp(s string) time.Time {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || v <= 0 {
+		return time.Time{}
+	}
+	if v > 1e11 {
+		return time.UnixMilli(int64(v))
+	}
+	sec, frac := math.Modf(v)
+	return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1e3)
 }

@@ -45,7 +45,7 @@ func (q *Queue) enqueueArgs(t NewTask) ([]string, []any) {
 		hasBlob = "1"
 	}
 	keys := []string{q.keys.Task(t.ID), q.keys.PendingFor(t.Priority), q.keys.Signal,
-		q.keys.Events, q.keys.Stats, q.keys.Blob(t.ID)}
+		q.keys.Events, q.keys.Stats, q.keys.Blob(t.ID), q.keys.Tasks}
 	args := []any{t.ID, t.Name, string(t.Priority), t.Payload, t.MaxAttempts,
 		q.opts.EventsMaxLen, q.opts.SignalCap, hasBlob, t.Blob}
 	return keys, args
@@ -60,7 +60,7 @@ func (q *Queue) Enqueue(ctx context.Context, t NewTask) (id string, created bool
 	keys, args := q.enqueueArgs(t)
 	n, err := enqueueScript.Run(ctx, q.rdb, keys, args...).Int()
 	if err != nil {
-		return t.ID, false, fmt.Errorf("enqueue %s: %w", t.ID, explainOOM(err))
+		return t.ID, false, fmt.Errorf("enqueue %s: %w", t.ID, q.explain(ctx, explainOOM(err)))
 	}
 	return t.ID, n == 1, nil
 }
@@ -88,10 +88,10 @@ func (q *Queue) EnqueueBatch(ctx context.Context, ts []NewTask) ([]string, error
 	if err != nil {
 		for i, c := range cmds {
 			if c.Err() != nil {
-				return ids, fmt.Errorf("enqueue %s: %w", ids[i], explainOOM(c.Err()))
+				return ids, fmt.Errorf("enqueue %s: %w", ids[i], q.explain(ctx, explainOOM(c.Err())))
 			}
 		}
-		return ids, fmt.Errorf("enqueue batch: %w", err)
+		return ids, fmt.Errorf("enqueue batch: %w", q.explain(ctx, err))
 	}
 	return ids, nil
 }

@@ -123,6 +123,7 @@ func parseEvent(m redis.XMessage) Event {
 		e.Duration = time.Duration(atoi(v)) * time.Millisecond
 	}
 	e.Attempt = int(atoi(get("attempt")))
+	e.Observed = get("observed") == "1"
 	e.Count = int(atoi(get("count")))
 	return e
 }

@@ -15,7 +15,8 @@ import (
 type Outcome struct {
 	Worker  string
 	Task    Claimed
-	Result  []byte // stored in the task hash on success (JSON for imgq)
+	Result  []byte // stored in result:<id> "result" on success (JSON for imgq)
+	Output  string // result:<id> "output_path": where the result was written (the course's field)
 	Err     error
 	Elapsed time.Duration
 }
@@ -42,9 +43,9 @@ func (q *Queue) failCmd(ctx context.Context, p redis.Pipeliner, o Outcome) *redi
 		perm = "1"
 	}
 	return p.EvalSha(ctx, failScript.Hash(),
-		[]string{k.Task(id), k.Processing, k.Leases, k.Retry, k.Failed, k.Stats, k.Events, k.Worker(o.Worker)},
+		[]string{k.Task(id), k.Processing, k.Leases, k.Retry, k.Failed, k.Stats, k.Events, k.Worker(o.Worker), k.Tasks},
 		id, o.Worker, o.Task.Attempt, truncate(o.Err.Error(), 2000), busy, perm, ms(q.Backoff(o.Task.Attempt)),
-		q.opts.EventsMaxLen, q.opts.FailedKeep, k.Prefix+"task:", k.Prefix+"blob:")
+		q.opts.EventsMaxLen, q.opts.FailedKeep, k.TaskPrefix(), k.Prefix+"blob:", k.ResultPrefix())
 }
 
 // completeBatch is the largest number of completions sent in one script call.
@@ -53,14 +54,14 @@ const completeBatch = 256
 // completeCmd queues one call of the batched complete script for outcomes of one worker.
 func (q *Queue) completeCmd(ctx context.Context, p redis.Pipeliner, worker string, outs []Outcome) *redis.Cmd {
 	k := q.keys
-	args := make([]any, 0, 6+4*len(outs))
-	args = append(args, worker, q.opts.CompletedKeep, ms(q.opts.Retention), q.opts.EventsMaxLen,
-		k.Prefix+"task:", k.Prefix+"blob:")
+	args := make([]any, 0, 6+5*len(outs))
+	args = append(args, worker, q.opts.CompletedKeep, q.opts.EventsMaxLen,
+		k.TaskPrefix(), k.ResultPrefix(), k.Prefix+"blob:")
 	for _, o := range outs {
-		args = append(args, o.Task.ID, o.Task.Attempt, o.Result, max(o.Elapsed.Milliseconds(), 0))
+		args = append(args, o.Task.ID, o.Task.Attempt, o.Result, max(o.Elapsed.Milliseconds(), 0), o.Output)
 	}
 	return p.EvalSha(ctx, completeScript.Hash(),
-		[]string{k.Processing, k.Leases, k.Completed, k.Stats, k.Events, k.Worker(worker)}, args...)
+		[]string{k.Processing, k.Leases, k.Completed, k.Stats, k.Events, k.Worker(worker), k.Tasks}, args...)
 }
 
 // Finish records outcomes in one pipelined round trip (a worker batches what its
@@ -130,7 +131,7 @@ func (q *Queue) FinishClaim(ctx context.Context, outs []Outcome, worker string, 
 		}
 		if cerr != nil && !isNil(cerr) {
 			for _, i := range c.idx {
-				errs[i] = fmt.Errorf("finish %s: %w", outs[i].Task.ID, leaseLost(cerr))
+				errs[i] = fmt.Errorf("finish %s: %w", outs[i].Task.ID, q.explain(ctx, leaseLost(cerr)))
 			}
 			continue
 		}
@@ -159,7 +160,7 @@ func (q *Queue) FinishClaim(ctx context.Context, outs []Outcome, worker string, 
 		if isNil(cerr) {
 			return errs, nil, nil
 		}
-		return errs, nil, fmt.Errorf("claim for %s: %w", worker, cerr)
+		return errs, nil, fmt.Errorf("claim for %s: %w", worker, q.explain(ctx, cerr))
 	}
 	claimed, cerr := parseClaimed(worker, res)
 	return errs, claimed, cerr

@@ -13,17 +13,30 @@ const DefaultName = "image_processing"
 // Keys builds every Redis key of one queue. No other file spells a key name, so the
 // whole layout can be read here (and in docs/ARCHITECTURE.md).
 //
-// A queue name may carry a Redis Cluster hash tag such as "{img}": every key below
-// starts with the name, so all of them hash to the same slot.
+// The lists, the processing hash and the task and result records are the
+// course's own layout (lesson 4): its Python producer and worker and its
+// redis-cli commands work on them unchanged. Everything else is imgq's and lives
+// in extra keys under the queue's prefix that the course's code never touches.
+//
+// Task records are "task:<id>" and "result:<id>", as in the course. A queue name
+// that carries a Redis Cluster hash tag such as "{img}" puts them under its name
+// instead ("{img}:task:<id>"), so every key a script touches shares one slot.
 type Keys struct {
 	Prefix string // "<name>:"
+	// RecordPrefix goes before "task:<id>" and "result:<id>": "" (the course's
+	// keys), or "<name>:" when the name carries a hash tag.
+	RecordPrefix string
 
-	PendingHigh string // list of task ids, oldest at the head (LPOP side)
+	PendingHigh string // list of task ids: producers RPUSH, imgq takes the head (LPOP), a course worker the tail
 	Pending     string // normal priority
 	PendingLow  string
-	Processing  string // list of ids claimed and not yet finished
-	Completed   string // newest first, trimmed to Options.CompletedKeep
-	Failed      string // dead letters, newest first
+	Processing  string // hash task id -> worker id (the course's): claim = HSET, finish = HDEL
+	Completed   string // list, newest first (LPUSH), trimmed to Options.CompletedKeep
+	Failed      string // dead letters, newest first (LPUSH)
+	Tasks       string // set of the ids imgq enqueued: how flush and lookups find records without KEYS
+	Observed    string // hash id -> "worker first-seen-ms": claims by workers imgq did not start
+	ObsWorkers  string // zset worker id -> last activity (ms) of workers imgq did not start
+	Observer    string // hash: where the observer stopped reading completed and failed
 	Leases      string // zset id -> lease deadline (ms, Redis TIME)
 	Retry       string // zset id -> time the retry is due (ms)
 	Signal      string // list of wake-up tokens idle workers block on
@@ -38,37 +51,56 @@ type Keys struct {
 // NewKeys returns the key names of queue name. Call ValidateName first.
 func NewKeys(name string) Keys {
 	p := name + ":"
+	rp := ""
+	if HasHashTag(name) {
+		rp = p
+	}
 	return Keys{
-		Prefix:      p,
-		PendingHigh: p + "pending:high",
-		Pending:     p + "pending",
-		PendingLow:  p + "pending:low",
-		Processing:  p + "processing",
-		Completed:   p + "completed",
-		Failed:      p + "failed",
-		Leases:      p + "leases",
-		Retry:       p + "retry",
-		Signal:      p + "signal",
-		Stats:       p + "stats",
-		Events:      p + "events",
-		Workers:     p + "workers",
-		WorkersGone: p + "workers:gone",
-		Config:      p + "config",
-		Housekeeper: p + "housekeeper",
+		Prefix:       p,
+		RecordPrefix: rp,
+		Tasks:        p + "tasks",
+		Observed:     p + "observed",
+		ObsWorkers:   p + "observed:workers",
+		Observer:     p + "observer",
+		PendingHigh:  p + "pending:high",
+		Pending:      p + "pending",
+		PendingLow:   p + "pending:low",
+		Processing:   p + "processing",
+		Completed:    p + "completed",
+		Failed:       p + "failed",
+		Leases:       p + "leases",
+		Retry:        p + "retry",
+		Signal:       p + "signal",
+		Stats:        p + "stats",
+		Events:       p + "events",
+		Workers:      p + "workers",
+		WorkersGone:  p + "workers:gone",
+		Config:       p + "config",
+		Housekeeper:  p + "housekeeper",
 	}
 }
 
-// Task is the hash of one task.
-func (k Keys) Task(id string) string { return k.Prefix + "task:" + id }
+// Task is the hash of one task: the course's "task:<id>".
+func (k Keys) Task(id string) string { return k.TaskPrefix() + id }
+
+// TaskPrefix is Task without the id, for scripts that derive task keys.
+func (k Keys) TaskPrefix() string { return k.RecordPrefix + "task:" }
+
+// Result is the course's "result:<id>" hash: task_id, output_path, worker_id, total_time.
+func (k Keys) Result(id string) string { return k.ResultPrefix() + id }
+
+// ResultPrefix is Result without the id.
+func (k Keys) ResultPrefix() string { return k.RecordPrefix + "result:" }
+
+// ObsWorker is the hash imgq keeps about a worker it did not start (a course
+// worker), derived from what that worker does to the course's keys.
+func (k Keys) ObsWorker(id string) string { return k.Prefix + "observed:worker:" + id }
 
 // Blob holds the input bytes that travel with a task.
 func (k Keys) Blob(id string) string { return k.Prefix + "blob:" + id }
 
 // Worker is the hash of one worker: host, pid, state and counters.
 func (k Keys) Worker(id string) string { return k.Prefix + "worker:" + id }
-
-// WorkerActive is the set of task ids a worker holds right now.
-func (k Keys) WorkerActive(id string) string { return k.Prefix + "worker:" + id + ":active" }
 
 // PendingFor returns the pending list of a priority.
 func (k Keys) PendingFor(p Priority) string {

@@ -2,8 +2,10 @@
 //
 // Each state transition is one Lua script (lua/*.lua), so every move of a task is
 // atomic; lease times come from Redis TIME, never from a machine's clock; and the
-// keys keep the course's names, so `redis-cli LRANGE image_processing:pending 0 -1`
-// still shows the work waiting. See docs/ARCHITECTURE.md for the layout.
+// data model is the course's own (lesson 4): its pending lists, processing hash,
+// completed and failed lists and task:<id> / result:<id> records, so the course's
+// Python producer and worker and its redis-cli commands work on an imgq queue
+// side by side with imgq. See docs/ARCHITECTURE.md for the layout.
 package queue
 
 import (
@@ -25,12 +27,15 @@ type Options struct {
 	BackoffMax    time.Duration // 1m
 	CompletedKeep int64         // 1000: newest completed ids kept; older tasks are deleted
 	FailedKeep    int64         // 10000: dead letters kept
-	Retention     time.Duration // 24h: a completed task's hash expires after this
 	EventsMaxLen  int64         // 10000: approximate cap of the events stream
 	WorkerTimeout time.Duration // 10s: a worker silent this long is gone
 	KeepGone      time.Duration // 10m: how long a gone worker stays visible
 	MaxBlobBytes  int64         // 20 MiB: input bytes carried by one task
 	SignalCap     int64         // 10000: wake-up tokens kept for idle workers
+	// StuckAfter (1m): a claim with no imgq lease (a course worker's) this old is
+	// shown as stuck, and requeued by housekeeping when RecoverStuck is set.
+	StuckAfter   time.Duration
+	RecoverStuck bool // false: stuck claims wait for `imgq requeue --stuck` or the dashboard's key
 }
 
 func (o Options) withDefaults() Options {
@@ -55,8 +60,8 @@ func (o Options) withDefaults() Options {
 	if o.FailedKeep <= 0 {
 		o.FailedKeep = 10000
 	}
-	if o.Retention <= 0 {
-		o.Retention = 24 * time.Hour
+	if o.StuckAfter <= 0 {
+		o.StuckAfter = time.Minute
 	}
 	if o.EventsMaxLen <= 0 {
 		o.EventsMaxLen = 10000

@@ -29,7 +29,7 @@ func TestEnqueueIsIdempotent(t *testing.T) {
 	if n := rdb.LLen(ctx, "t:pending").Val(); n != 1 {
 		t.Fatalf("t:pending has %d ids, want 1", n)
 	}
-	if got := rdb.HGet(ctx, "t:task:task-fixed", "status").Val(); got != "pending" {
+	if got := rdb.HGet(ctx, "task:task-fixed", "status").Val(); got != "pending" {
 		t.Fatalf("status %q", got)
 	}
 	if got := rdb.Get(ctx, "t:blob:task-fixed").Val(); got != "bytes" {
@@ -62,7 +62,7 @@ func TestClaimBatchRespectsCount(t *testing.T) {
 	if err != nil || len(got) != 4 {
 		t.Fatalf("claim 4: got %d, err %v", len(got), err)
 	}
-	if n := rdb.LLen(ctx, "t:processing").Val(); n != 4 {
+	if n := rdb.HLen(ctx, "t:processing").Val(); n != 4 {
 		t.Fatalf("processing %d, want 4", n)
 	}
 	if n := rdb.ZCard(ctx, "t:leases").Val(); n != 4 {
@@ -148,7 +148,7 @@ func TestLeaseExpiryRecoversTask(t *testing.T) {
 	if err != nil || m.Recovered != 1 {
 		t.Fatalf("maintain: %+v %v", m, err)
 	}
-	if rdb.LLen(ctx, "t:processing").Val() != 0 {
+	if rdb.HLen(ctx, "t:processing").Val() != 0 {
 		t.Fatal("task still in processing")
 	}
 	again := claimOne(t, q, "alive")
@@ -196,38 +196,90 @@ func TestHeartbeatKeepsLongTaskWithItsWorker(t *testing.T) {
 	}
 }
 
-func TestOrphanInProcessingWithoutLeaseIsRecovered(t *testing.T) {
-	q, rdb, _ := newQueue(t, queue.Options{Lease: 200 * time.Millisecond})
+// A claim with no imgq lease is a worker imgq cannot see (the course's worker
+// did RPOP + HSET processing, then crashed). Housekeeping leaves it alone, since
+// that worker may be alive; after StuckAfter it is reported stuck, and
+// RequeueStuck does the course's fix (HDEL processing, RPUSH pending).
+func TestForeignClaimIsStuckThenRequeued(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{Lease: 100 * time.Millisecond, StuckAfter: 300 * time.Millisecond})
 	ids := enqueueN(t, q, 1, queue.Normal)
-	// A crash between two commands of an older client: the id sits in processing
-	// with no lease (the course's RPOP + HSET gap, done by hand).
-	rdb.LMove(ctx, "t:pending", "t:processing", "LEFT", "RIGHT")
-	rdb.HSet(ctx, "t:task:"+ids[0], "status", "processing", "worker", "ghost")
-	if m, _ := q.Maintain(ctx); m.Recovered != 0 {
-		t.Fatal("recovered before the grace period")
+	rdb.RPop(ctx, "t:pending")
+	rdb.HSet(ctx, "t:processing", ids[0], "ghost")
+	rdb.HSet(ctx, "task:"+ids[0], "status", "processing", "worker_id", "ghost", "started_at", fmt.Sprint(float64(time.Now().UnixMicro())/1e6))
+	time.Sleep(150 * time.Millisecond)
+	if m, err := q.Maintain(ctx); err != nil || m.Recovered != 0 || m.Stuck != 0 {
+		t.Fatalf("maintain touched a foreign claim: %+v %v", m, err)
+	}
+	st, err := q.Stats(ctx)
+	if err != nil || len(st.Foreign) != 1 || st.Foreign[0].Worker != "ghost" || len(st.Stuck(300*time.Millisecond)) != 0 {
+		t.Fatalf("stats: %+v %v", st.Foreign, err)
+	}
+	if n, err := q.RequeueStuck(ctx, 0); err != nil || n != 0 {
+		t.Fatalf("requeued %d before it was stuck (%v)", n, err)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if m, err := q.Maintain(ctx); err != nil || m.Recovered != 1 {
-		t.Fatalf("maintain: %+v %v", m, err)
+	st, _ = q.Stats(ctx)
+	if len(st.Stuck(300*time.Millisecond)) != 1 {
+		t.Fatalf("not stuck: %+v at %v", st.Foreign, st.At)
+	}
+	if n, err := q.RequeueStuck(ctx, 0); err != nil || n != 1 {
+		t.Fatalf("requeue stuck: %d %v", n, err)
+	}
+	if rdb.HLen(ctx, "t:processing").Val() != 0 || rdb.LIndex(ctx, "t:pending", -1).Val() != ids[0] {
+		t.Fatal("not moved back the course's way")
 	}
 	if got := claimOne(t, q, "w"); got.ID != ids[0] {
 		t.Fatalf("got %s", got.ID)
 	}
+	if r := eventsOfKind(t, q, "recovered"); len(r) != 1 || r[0].Prev != "ghost" {
+		t.Fatalf("recovered events %+v", r)
+	}
 }
 
-func TestPendingIDWithoutHashIsDropped(t *testing.T) {
-	q, rdb, _ := newQueue(t, queue.Options{})
-	rdb.RPush(ctx, "t:pending", "task-ghost")
+// With RecoverStuck, housekeeping does the same by itself.
+func TestRecoverStuckInHousekeeping(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{StuckAfter: 200 * time.Millisecond, RecoverStuck: true})
 	ids := enqueueN(t, q, 1, queue.Normal)
-	got, err := q.Claim(ctx, "w", 2)
+	rdb.RPop(ctx, "t:pending")
+	rdb.HSet(ctx, "t:processing", ids[0], "ghost") // no started_at: timed from first sight
+	if m, err := q.Maintain(ctx); err != nil || m.Stuck != 0 {
+		t.Fatalf("first pass: %+v %v", m, err)
+	}
+	time.Sleep(250 * time.Millisecond)
+	if m, err := q.Maintain(ctx); err != nil || m.Stuck != 1 {
+		t.Fatalf("second pass: %+v %v", m, err)
+	}
+	if rdb.LLen(ctx, "t:pending").Val() != 1 {
+		t.Fatal("not back in pending")
+	}
+}
+
+// An id whose record is missing or is not a hash is dead-lettered with the
+// reason, never dropped without a trace, and the claim of the rest goes on.
+func TestPendingIDWithoutRecordIsDeadLettered(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{})
+	rdb.RPush(ctx, "t:pending", "task-ghost", "task-list")
+	rdb.RPush(ctx, "task:task-list", "not", "a", "hash")
+	ids := enqueueN(t, q, 1, queue.Normal)
+	got, err := q.Claim(ctx, "w", 3)
 	if err != nil || len(got) != 1 || got[0].ID != ids[0] {
 		t.Fatalf("claim: %v %v", got, err)
 	}
-	if n := rdb.LLen(ctx, "t:processing").Val(); n != 1 {
+	if n := rdb.HLen(ctx, "t:processing").Val(); n != 1 {
 		t.Fatalf("processing %d, want only the real task", n)
 	}
-	if d := eventsOfKind(t, q, "dropped"); len(d) != 1 || d[0].Task != "task-ghost" {
-		t.Fatalf("dropped events %+v", d)
+	if f := rdb.LRange(ctx, "t:failed", 0, -1).Val(); !slices.Equal(f, []string{"task-list", "task-ghost"}) {
+		t.Fatalf("failed %v", f)
+	}
+	if e := rdb.HGet(ctx, "task:task-ghost", "error").Val(); e != "task record task:task-ghost is missing" {
+		t.Fatalf("ghost error %q", e)
+	}
+	if ty := rdb.Type(ctx, "task:task-list").Val(); ty != "list" {
+		t.Fatalf("the foreign key was changed to a %s", ty)
+	}
+	evs := eventsOfKind(t, q, "failed")
+	if len(evs) != 2 || evs[1].Task != "task-list" || evs[1].Error != "task record task:task-list is a list, not a hash" {
+		t.Fatalf("failed events %+v", evs)
 	}
 }
 
@@ -255,7 +307,7 @@ func TestRetryBackoffThenDeadLetter(t *testing.T) {
 			t.Fatal(err)
 		}
 		if attempt < 3 {
-			if st := rdb.HGet(ctx, "t:task:"+c.ID, "status").Val(); st != "retry" {
+			if st := rdb.HGet(ctx, "task:"+c.ID, "status").Val(); st != "retry" {
 				t.Fatalf("after attempt %d status %q", attempt, st)
 			}
 		}
@@ -289,7 +341,7 @@ func TestPermanentErrorDeadLettersAtOnce(t *testing.T) {
 	if err := q.Fail(ctx, "w", c, queue.Permanent(errors.New("corrupt JPEG")), 0); err != nil {
 		t.Fatal(err)
 	}
-	if st := rdb.HGet(ctx, "t:task:"+c.ID, "status").Val(); st != "failed" {
+	if st := rdb.HGet(ctx, "task:"+c.ID, "status").Val(); st != "failed" {
 		t.Fatalf("status %q", st)
 	}
 	if rdb.ZCard(ctx, "t:retry").Val() != 0 {
@@ -324,13 +376,19 @@ func TestCompletedIsBoundedAndOldTasksDeleted(t *testing.T) {
 		t.Fatalf("completed keeps %d, want 5", n)
 	}
 	for i, id := range ids {
-		exists := rdb.Exists(ctx, "t:task:"+id).Val() == 1
+		exists := rdb.Exists(ctx, "task:"+id).Val() == 1
 		if want := i >= 7; exists != want {
 			t.Fatalf("task %d (%s) hash exists=%v, want %v", i, id, exists, want)
 		}
 	}
-	if ttl := rdb.PTTL(ctx, "t:task:"+ids[11]).Val(); ttl <= 0 {
-		t.Fatalf("finished task hash has no expiry (%s)", ttl)
+	for i, id := range ids {
+		// The course's result record goes with its task; the index forgets it.
+		if exists, want := rdb.Exists(ctx, "result:"+id).Val() == 1, i >= 7; exists != want {
+			t.Fatalf("result %d exists=%v, want %v", i, exists, want)
+		}
+		if in, want := rdb.SIsMember(ctx, "t:tasks", id).Val(), i >= 7; in != want {
+			t.Fatalf("index holds %d: %v, want %v", i, in, want)
+		}
 	}
 }
 
@@ -406,16 +464,21 @@ func TestFlushDeletesOnlyThisQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 700 task hashes + pending + signal + events + stats.
-	if n != 704 {
-		t.Fatalf("flush removed %d keys, want 704", n)
+	// Another queue's record that the course's layout puts beside ours.
+	otherIDs, _ := rdb.LRange(ctx, "tt:pending", 0, -1).Result()
+	// 700 task hashes + pending + signal + events + stats + index.
+	if n != 705 {
+		t.Fatalf("flush removed %d keys, want 705", n)
+	}
+	if rdb.Exists(ctx, "task:"+otherIDs[0]).Val() != 1 {
+		t.Fatal("flush removed another queue's task record")
 	}
 	for _, k := range []string{"unrelated", "t", "tt:pending", "tt:stats"} {
 		if rdb.Exists(ctx, k).Val() != 1 {
 			t.Fatalf("flush removed %s", k)
 		}
 	}
-	if f := eventsOfKind(t, q, queue.EventFlushed); len(f) != 1 || f[0].Count != 704 {
+	if f := eventsOfKind(t, q, queue.EventFlushed); len(f) != 1 || f[0].Count != 705 {
 		t.Fatalf("flushed event %+v", f)
 	}
 }
@@ -546,7 +609,7 @@ func TestPipelinesSurviveAFlushedScriptCache(t *testing.T) {
 	if err != nil || errs[0] != nil || errs[1] != nil || len(more) != 1 || more[0].ID != ids[2] {
 		t.Fatalf("finish+claim after flush: errs %v, claimed %v, err %v", errs, more, err)
 	}
-	if n := rdb.LLen(ctx, "t:processing").Val(); n != 1 {
+	if n := rdb.HLen(ctx, "t:processing").Val(); n != 1 {
 		t.Fatalf("processing %d, want only the one claim (no second claim on the resend)", n)
 	}
 	flush()

@@ -42,24 +42,26 @@ func ScriptName(sha string) string { return scriptNames[strings.ToLower(sha)] }
 
 // One script per state transition; each file's header lists its KEYS and ARGV.
 var (
-	enqueueScript    = mustScript("enqueue")
-	claimScript      = mustScript("claim", "emit")
-	completeScript   = mustScript("complete", "emit")
-	failScript       = mustScript("fail")
-	releaseScript    = mustScript("release")
-	forwardScript    = mustScript("forward")
-	recoverScript    = mustScript("recover")
-	reapScript       = mustScript("reap")
-	heartbeatScript  = mustScript("heartbeat")
-	registerScript   = mustScript("register")
-	deregisterScript = mustScript("deregister")
-	requeueScript    = mustScript("requeue")
-	statsScript      = mustScript("stats")
+	enqueueScript      = mustScript("enqueue", "clock", "record")
+	claimScript        = mustScript("claim", "clock", "record", "deadletter", "emit")
+	completeScript     = mustScript("complete", "clock", "record", "trim", "emit")
+	failScript         = mustScript("fail", "clock", "record", "trim")
+	releaseScript      = mustScript("release", "record")
+	forwardScript      = mustScript("forward", "clock", "record", "deadletter")
+	recoverScript      = mustScript("recover", "clock", "record", "deadletter")
+	reapScript         = mustScript("reap", "clock", "record")
+	heartbeatScript    = mustScript("heartbeat")
+	registerScript     = mustScript("register")
+	deregisterScript   = mustScript("deregister")
+	requeueScript      = mustScript("requeue", "record")
+	statsScript        = mustScript("stats", "clock", "record")
+	observeScript      = mustScript("observe", "clock", "record")
+	requeueStuckScript = mustScript("requeue_stuck", "clock", "record", "deadletter")
 )
 
 var allScripts = []*redis.Script{enqueueScript, claimScript, completeScript, failScript,
 	releaseScript, forwardScript, recoverScript, reapScript, heartbeatScript,
-	registerScript, deregisterScript, requeueScript, statsScript}
+	registerScript, deregisterScript, requeueScript, statsScript, observeScript, requeueStuckScript}
 
 // LoadScripts loads every script into Redis' script cache, so pipelines can use
 // EVALSHA (a pipeline cannot fall back to EVAL on NOSCRIPT the way Script.Run does).

@@ -14,12 +14,12 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	k := q.keys
 	res, err := statsScript.Run(ctx, q.rdb,
 		[]string{k.PendingHigh, k.Pending, k.PendingLow, k.Processing, k.Retry, k.Completed, k.Failed,
-			k.Stats, k.Workers, k.WorkersGone, k.Config},
-		k.Prefix+"worker:", k.Prefix+"task:").Slice()
+			k.Stats, k.Workers, k.WorkersGone, k.Config, k.Leases, k.ObsWorkers, k.Observed},
+		k.Prefix+"worker:", k.TaskPrefix(), k.ObsWorker("")).Slice()
 	if err != nil {
-		return Stats{}, fmt.Errorf("stats: %w", err)
+		return Stats{}, fmt.Errorf("stats: %w", q.explain(ctx, err))
 	}
-	if len(res) < 11 {
+	if len(res) < 13 {
 		return Stats{}, fmt.Errorf("stats: unexpected reply of %d fields", len(res))
 	}
 	now := num(res[0])
@@ -53,6 +53,20 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	sort.SliceStable(s.Workers, func(i, j int) bool {
 		return s.Workers[i].StartedAt.Before(s.Workers[j].StartedAt)
 	})
+	obs, _ := res[11].([]any)
+	var observed []WorkerStat
+	for _, w := range obs {
+		ws := workerStat(pairs(w), now)
+		ws.Observed = true
+		observed = append(observed, ws)
+	}
+	sort.SliceStable(observed, func(i, j int) bool { return observed[i].ID < observed[j].ID })
+	s.Workers = append(s.Workers, observed...)
+	fc, _ := res[12].([]any)
+	for i := 0; i+2 < len(fc); i += 3 {
+		s.Foreign = append(s.Foreign, ForeignClaim{ID: str(fc[i]), Worker: str(fc[i+1]), Since: fromMS(num(fc[i+2]))})
+	}
+	sort.Slice(s.Foreign, func(i, j int) bool { return s.Foreign[i].Since.Before(s.Foreign[j].Since) })
 	return s, nil
 }
 

@@ -33,7 +33,7 @@ type Status string
 const (
 	StatusPending    Status = "pending"
 	StatusProcessing Status = "processing"
-	StatusRetry      Status = "retry" // waiting out its backoff in Q:retry
+	StatusRetry      Status = "retry" // imgq's own: waiting out its backoff in Q:retry
 	StatusCompleted  Status = "completed"
 	StatusFailed     Status = "failed" // dead-lettered in Q:failed
 )
@@ -77,7 +77,7 @@ type NewTask struct {
 	ID          string   // chosen by the client so a retried enqueue is a no-op; empty: generated
 	Name        string   // human label, shown in the dashboard
 	Priority    Priority // default Normal
-	Payload     []byte   // opaque to the queue (imgq stores JSON)
+	Payload     []byte   // the course's "data" field: a JSON object (name, image_path, output_path, ...)
 	Blob        []byte   // optional input bytes that travel with the task
 	MaxAttempts int      // 0: Options.MaxAttempts
 }
@@ -97,21 +97,23 @@ type Claimed struct {
 
 // TaskInfo is the whole record of a task, as the detail view shows it.
 type TaskInfo struct {
-	ID          string
-	Name        string
-	Priority    Priority
-	Status      Status
-	Payload     []byte
-	Attempts    int
-	MaxAttempts int
-	Worker      string
-	Error       string
-	Result      []byte
-	CreatedAt   time.Time
-	StartedAt   time.Time
-	FinishedAt  time.Time
-	BlobBytes   int64
-	Fields      map[string]string // the raw hash, for anything not above
+	ID           string
+	Name         string
+	Priority     Priority
+	Status       Status
+	Payload      []byte
+	Attempts     int
+	MaxAttempts  int
+	Worker       string
+	Error        string
+	Result       []byte // result:<id> "result" (imgq's JSON)
+	Output       string // result:<id> "output_path"
+	CreatedAt    time.Time
+	StartedAt    time.Time
+	FinishedAt   time.Time
+	BlobBytes    int64
+	Fields       map[string]string // the raw task:<id> hash, for anything not above
+	ResultFields map[string]string // the raw result:<id> hash
 }
 
 // Event is one transition of one task (or worker) from the Q:events stream. A
@@ -125,6 +127,7 @@ type Event struct {
 	Name     string
 	Worker   string
 	Prev     string // for recovered: the worker that lost the task
+	Observed bool   // derived by imgq from a worker it did not start (a course worker), not reported by it
 	Duration time.Duration
 	Error    string
 	Attempt  int
@@ -159,9 +162,29 @@ type Stats struct {
 	Completed   int64 // length of the (trimmed) completed list
 	Failed      int64
 	Totals      Totals
-	Workers     []WorkerStat
+	Workers     []WorkerStat // imgq's registered workers, then those it observed
+	Foreign     []ForeignClaim
 	FailRate    float64 // failure injection shared through Q:config
 	Paused      bool
+}
+
+// ForeignClaim is an entry of processing with no imgq lease: a task claimed by
+// a worker imgq did not start (a course worker), which imgq cannot vouch for.
+type ForeignClaim struct {
+	ID     string
+	Worker string
+	Since  time.Time // the record's started_at, or when the observer first saw it
+}
+
+// Stuck returns the foreign claims older than after, by Redis' clock.
+func (s Stats) Stuck(after time.Duration) []ForeignClaim {
+	var out []ForeignClaim
+	for _, c := range s.Foreign {
+		if !c.Since.IsZero() && s.At.Sub(c.Since) >= after {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // PendingTotal is the work waiting, all priorities.
@@ -199,6 +222,9 @@ type WorkerStat struct {
 	Current     string        // one task held now, if any
 	CurrentName string
 	CurrentFor  time.Duration // how long Current has run
+	// Observed: a worker imgq did not start (a course worker). It never reports;
+	// imgq derives it from the course's keys: host, pid and concurrency are unknown.
+	Observed bool
 }
 
 // MeanTime is the mean handler time per finished task.

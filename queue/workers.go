@@ -51,13 +51,13 @@ func (q *Queue) Register(ctx context.Context, w WorkerInfo) error {
 func (q *Queue) Heartbeat(ctx context.Context, w WorkerInfo, state WorkerState, held []string) (failRate float64, err error) {
 	k := q.keys
 	args := make([]any, 0, 6+len(held))
-	args = append(args, w.ID, w.Instance, ms(q.opts.Lease), k.Prefix+"task:", string(state), len(held))
+	args = append(args, w.ID, w.Instance, ms(q.opts.Lease), k.TaskPrefix(), string(state), len(held))
 	for _, id := range held {
 		args = append(args, id)
 	}
 	res, err := heartbeatScript.Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.Leases, k.Config}, args...).StringSlice()
 	if err != nil {
-		return 0, fmt.Errorf("heartbeat %s: %w", w.ID, err)
+		return 0, fmt.Errorf("heartbeat %s: %w", w.ID, q.explain(ctx, err))
 	}
 	if len(res) != 2 {
 		return 0, fmt.Errorf("heartbeat %s: unexpected reply %q", w.ID, res)
@@ -101,33 +101,43 @@ type Maintenance struct {
 	Gone      []string // workers declared gone
 	Recovered int      // tasks whose lease lapsed, handed back (or dead-lettered)
 	Forwarded int      // retries whose backoff ended, back in pending
+	Stuck     int      // claims of workers imgq cannot see, requeued (Options.RecoverStuck)
 }
 
 // Maintain runs the housekeeping every worker process (and the dashboard) runs
-// about once a second: declare silent workers gone, recover lapsed leases, and
-// forward due retries. Every step is an atomic, idempotent script, so any number
-// of processes may run it at once.
+// about once a second: declare silent workers gone, recover lapsed leases,
+// forward due retries, observe the workers imgq did not start (observe.lua) and,
+// with Options.RecoverStuck, requeue their claims older than StuckAfter. Every
+// step is an atomic, idempotent script, so any number of processes may run it
+// at once.
 func (q *Queue) Maintain(ctx context.Context) (Maintenance, error) {
 	var m Maintenance
 	k := q.keys
-	tp := k.Prefix + "task:"
+	tp := k.TaskPrefix()
 	// One round trip; Redis runs the three in order, so recover.lua sees the
 	// leases reap.lua just expired. All three are idempotent, so resending them
 	// after NOSCRIPT is safe.
-	var reap, recov, fwd *redis.Cmd
+	var reap, recov, fwd, obs, stuck *redis.Cmd
 	// Each command's own error is checked below.
 	_, _ = q.scriptPipeline(ctx, func(p redis.Pipeliner, _ bool) {
 		reap = p.EvalSha(ctx, reapScript.Hash(), []string{k.Workers, k.WorkersGone, k.Leases, k.Processing, k.Events},
-			ms(q.opts.WorkerTimeout), k.Prefix+"worker:", tp, q.opts.EventsMaxLen, ms(q.opts.KeepGone))
+			ms(q.opts.WorkerTimeout), k.Prefix+"worker:", q.opts.EventsMaxLen, ms(q.opts.KeepGone))
 		recov = p.EvalSha(ctx, recoverScript.Hash(),
 			[]string{k.Leases, k.Processing, k.PendingHigh, k.Pending, k.PendingLow, k.Failed, k.Signal, k.Events, k.Stats},
-			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap, ms(q.opts.Lease))
-		fwd = p.EvalSha(ctx, forwardScript.Hash(), []string{k.Retry, k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events},
 			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap)
+		fwd = p.EvalSha(ctx, forwardScript.Hash(),
+			[]string{k.Retry, k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events, k.Failed, k.Stats},
+			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap)
+		obs = p.EvalSha(ctx, observeScript.Hash(),
+			[]string{k.Processing, k.Leases, k.Observed, k.ObsWorkers, k.Observer, k.Completed, k.Failed, k.Events, k.Stats},
+			tp, k.ObsWorker(""), q.opts.EventsMaxLen, k.Prefix+"blob:", ms(q.opts.KeepGone), 500, k.Prefix+"worker:")
+		if q.opts.RecoverStuck {
+			stuck = p.EvalSha(ctx, requeueStuckScript.Hash(), q.stuckKeys(), q.stuckArgs(q.opts.StuckAfter, "")...)
+		}
 	})
 	gone, err := reap.StringSlice()
 	if err != nil && !isNil(err) {
-		return m, fmt.Errorf("reap workers: %w", err)
+		return m, fmt.Errorf("reap workers: %w", q.explain(ctx, err))
 	}
 	m.Gone = gone
 	if m.Recovered, err = recov.Int(); err != nil {
@@ -135,6 +145,14 @@ func (q *Queue) Maintain(ctx context.Context) (Maintenance, error) {
 	}
 	if m.Forwarded, err = fwd.Int(); err != nil {
 		return m, fmt.Errorf("forward retries: %w", err)
+	}
+	if err := obs.Err(); err != nil && !isNil(err) {
+		return m, fmt.Errorf("observe workers: %w", err)
+	}
+	if stuck != nil {
+		if m.Stuck, err = stuck.Int(); err != nil {
+			return m, fmt.Errorf("requeue stuck tasks: %w", err)
+		}
 	}
 	return m, nil
 }

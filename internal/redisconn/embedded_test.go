@@ -24,7 +24,7 @@ func TestEmbeddedModeRunsTheQueue(t *testing.T) {
 	if conn.Embedded == nil {
 		t.Fatal("not embedded")
 	}
-	q, err := queue.New(conn.Client, queue.Options{Name: "emb", Lease: 300 * time.Millisecond, Retention: 500 * time.Millisecond})
+	q, err := queue.New(conn.Client, queue.Options{Name: "emb", Lease: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

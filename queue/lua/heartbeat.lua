@@ -17,7 +17,7 @@ redis.call('HSET', KEYS[2], 'last_seen', now, 'state', ARGV[5], 'active', ARGV[6
 local deadline = now + tonumber(ARGV[3])
 for i = 7, #ARGV do
   local id = ARGV[i]
-  local th = redis.call('HMGET', ARGV[4] .. id, 'status', 'worker')
+  local th = redis.call('HMGET', ARGV[4] .. id, 'status', 'worker_id')
   if th[1] == 'processing' and th[2] == ARGV[1] then
     redis.call('ZADD', KEYS[3], 'XX', deadline, id)
   end

@@ -1,37 +1,41 @@
--- recover: hand back tasks whose lease lapsed (their worker died or stalled).
--- A task id found in processing with no lease at all (put there by hand, or left by
--- an older version) first gets a lease from now, so it is recovered like any other.
+-- recover: hand back tasks whose lease lapsed (their imgq worker died or stalled).
+-- Only imgq's own claims have leases: an entry in processing without one belongs
+-- to a worker imgq did not start (a course worker), and is left to it, or to
+-- requeue_stuck.lua once it is older than --stuck-after.
 -- A task that has used all its attempts is dead-lettered instead.
 -- KEYS: 1 leases, 2 processing, 3 high, 4 normal, 5 low, 6 failed, 7 signal, 8 events, 9 stats
--- ARGV: 1 task key prefix, 2 limit, 3 events maxlen, 4 signal cap, 5 lease ms
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local inflight = redis.call('LRANGE', KEYS[2], 0, 9999)
-for _, id in ipairs(inflight) do
-  if not redis.call('ZSCORE', KEYS[1], id) then
-    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[5]), id)
-  end
-end
+-- ARGV: 1 task key prefix, 2 limit, 3 events maxlen, 4 signal cap
+local bad = expect({KEYS[1], 'zset', KEYS[2], 'hash', KEYS[3], 'list', KEYS[4], 'list', KEYS[5], 'list', KEYS[6], 'list'})
+if bad then return bad end
+local _, now, nowsecs = clock()
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
 local lists = {high = KEYS[3], normal = KEYS[4], low = KEYS[5]}
 local n = 0
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
-  redis.call('LREM', KEYS[2], 1, id)
   local tk = ARGV[1] .. id
-  local h = redis.call('HMGET', tk, 'status', 'worker', 'attempts', 'max_attempts', 'priority', 'name')
-  if not h[1] then
-    redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'dropped',
-      'task', id, 'error', 'task hash is missing')
-  elseif h[1] == 'processing' then
-    local who = h[2] or '?'
+  local h, why = record(tk, 'status', 'worker_id', 'attempts', 'max_attempts', 'priority', 'name', 'data')
+  local held = redis.call('HGET', KEYS[2], id)
+  if h and not h[1] and not h[7] then
+    why = 'task record ' .. tk .. ' is missing'
+  end
+  if why then
+    redis.call('HDEL', KEYS[2], id)
+    deadletter(KEYS[6], KEYS[9], KEYS[8], ARGV[3], tk, id, why, held, nowsecs)
+    n = n + 1
+  elseif h[1] == 'processing' and held then
+    -- (Not in processing any more: someone moved it by hand, the course's fix,
+    -- and pushed it back themselves; pushing it again would run it twice.)
+    redis.call('HDEL', KEYS[2], id)
+    local who = h[2] or held
+    local name = nameof(h[6], h[7])
     local msg = 'lease expired on worker ' .. who
     if tonumber(h[3] or '0') >= tonumber(h[4] or '1') then
-      redis.call('HSET', tk, 'status', 'failed', 'error', msg .. ' on the last attempt', 'finished_at', now)
+      redis.call('HSET', tk, 'status', 'failed', 'error', msg .. ' on the last attempt', 'completed_at', nowsecs)
       redis.call('LPUSH', KEYS[6], id)
       redis.call('HINCRBY', KEYS[9], 'failed', 1)
       redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'failed', 'task', id,
-        'name', h[6] or '', 'worker', who, 'attempt', h[3] or '0', 'error', msg .. ' on the last attempt')
+        'name', name, 'worker', who, 'attempt', h[3] or '0', 'error', msg .. ' on the last attempt')
     else
       -- Front of its list: it has waited its turn already.
       redis.call('HSET', tk, 'status', 'pending', 'error', msg, 'recovered_from', who)
@@ -41,7 +45,7 @@ for _, id in ipairs(ids) do
       end
       redis.call('HINCRBY', KEYS[9], 'recovered', 1)
       redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'recovered', 'task', id,
-        'name', h[6] or '', 'prev', who, 'attempt', h[3] or '0', 'error', msg)
+        'name', name, 'prev', who, 'attempt', h[3] or '0', 'error', msg)
     end
     n = n + 1
   end

@@ -1,39 +1,72 @@
--- stats: everything the dashboard shows, in one round trip. Its cost grows with
--- the number of workers, never with the length of any list (LLEN is O(1)).
+-- stats: everything the dashboard shows, in one round trip. Depths are the
+-- course's LLEN and HLEN; the cost grows with the number of workers and of
+-- claims without an imgq lease (course workers'), never with a list's length.
 -- KEYS: 1 high, 2 normal, 3 low, 4 processing, 5 retry, 6 completed, 7 failed,
---       8 stats, 9 workers, 10 workers gone, 11 config
--- ARGV: 1 worker key prefix, 2 task key prefix
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local out = {now,
+--       8 stats, 9 workers, 10 workers gone, 11 config, 12 leases, 13 observed workers,
+--       14 observed claims
+-- ARGV: 1 worker key prefix, 2 task key prefix, 3 observed worker key prefix
+local nowms = clock()
+local out = {nowms,
   redis.call('LLEN', KEYS[1]), redis.call('LLEN', KEYS[2]), redis.call('LLEN', KEYS[3]),
-  redis.call('LLEN', KEYS[4]), redis.call('ZCARD', KEYS[5]), redis.call('LLEN', KEYS[6]),
+  redis.call('HLEN', KEYS[4]), redis.call('ZCARD', KEYS[5]), redis.call('LLEN', KEYS[6]),
   redis.call('LLEN', KEYS[7]), redis.call('HGETALL', KEYS[8]), redis.call('HGETALL', KEYS[11])}
+local function current(h, w)
+  -- The worker's current task is in the reply already: no second read of the hash.
+  local cur
+  for j = 1, #h, 2 do
+    if h[j] == 'current' then
+      cur = h[j + 1]
+      break
+    end
+  end
+  if cur then
+    local th = record(ARGV[2] .. cur, 'status', 'worker_id', 'name', 'started_at', 'data') or {}
+    if th[1] == 'processing' and th[2] == w then
+      h[#h + 1] = 'current_name'
+      h[#h + 1] = nameof(th[3], th[5])
+      h[#h + 1] = 'current_started'
+      local s = tonumber(th[4]) or 0
+      h[#h + 1] = string.format('%d', s > 1e11 and s or s * 1000)
+    end
+  end
+  return h
+end
 local ws = {}
 local ids = redis.call('ZRANGE', KEYS[9], 0, -1)
 for _, w in ipairs(redis.call('ZRANGE', KEYS[10], 0, -1)) do ids[#ids + 1] = w end
 for _, w in ipairs(ids) do
   local h = redis.call('HGETALL', ARGV[1] .. w)
   if #h > 0 then
-    -- The worker's current task is in the reply already: no second read of the hash.
-    local cur
-    for j = 1, #h, 2 do
-      if h[j] == 'current' then
-        cur = h[j + 1]
-        break
-      end
-    end
-    if cur then
-      local th = redis.call('HMGET', ARGV[2] .. cur, 'status', 'worker', 'name', 'started_at')
-      if th[1] == 'processing' and th[2] == w then
-        h[#h + 1] = 'current_name'
-        h[#h + 1] = th[3] or ''
-        h[#h + 1] = 'current_started'
-        h[#h + 1] = th[4] or '0'
-      end
-    end
-    ws[#ws + 1] = h
+    ws[#ws + 1] = current(h, w)
   end
 end
 out[#out + 1] = ws
+local obs = {}
+for _, w in ipairs(redis.call('ZRANGE', KEYS[13], 0, -1)) do
+  local h = redis.call('HGETALL', ARGV[3] .. w)
+  if #h > 0 then
+    obs[#obs + 1] = current(h, w)
+  end
+end
+out[#out + 1] = obs
+-- Claims without a lease (flat: id, worker, since ms): stuck once old enough.
+local foreign = {}
+if redis.call('HLEN', KEYS[4]) > redis.call('ZCARD', KEYS[12]) then
+  local kv = redis.call('HGETALL', KEYS[4])
+  for j = 1, #kv, 2 do
+    if not redis.call('ZSCORE', KEYS[12], kv[j]) then
+      local s = tonumber((record(ARGV[2] .. kv[j], 'started_at') or {})[1])
+      if s then
+        s = s > 1e11 and s or s * 1000
+      else
+        local seen = redis.call('HGET', KEYS[14], kv[j])
+        s = seen and tonumber(string.match(seen, ' (%d+)$')) or nowms
+      end
+      foreign[#foreign + 1] = kv[j]
+      foreign[#foreign + 1] = kv[j + 1]
+      foreign[#foreign + 1] = string.format('%d', s)
+    end
+  end
+end
+out[#out + 1] = foreign
 return out
