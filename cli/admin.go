@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -22,16 +23,18 @@ func newFlushCmd(g *globals) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
 		Use:   "flush",
-		Short: "Delete this queue's keys (and nothing else in Redis)",
+		Short: "Delete this queue: its lists, its task:/result: records and its keys (nothing else in Redis)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			g.skipLayout = true // flush is the fix for a layout clash
 			conn, q, err := g.connect(cmd.Context(), false, nil)
 			if err != nil {
 				return err
 			}
 			defer conn.Close()
 			if !yes {
-				fmt.Fprintf(g.errOut, "Delete every key matching %s on %s? [y/N] ", q.Keys().Pattern(), conn.Addr)
+				fmt.Fprintf(g.errOut, "Delete queue %s on %s (its lists, the task:/result: records they name, and every key matching %s)? [y/N] ",
+					q.Name(), conn.Addr, q.Keys().Pattern())
 				line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
 					return errors.New("flush cancelled")
@@ -50,13 +53,38 @@ func newFlushCmd(g *globals) *cobra.Command {
 }
 
 func newRequeueCmd(g *globals) *cobra.Command {
-	var all bool
+	var all, stuck bool
 	cmd := &cobra.Command{
-		Use:   "requeue [--all | ID...]",
-		Short: "Move failed tasks (dead letters) back to pending",
+		Use:   "requeue [--all | --stuck | ID...]",
+		Short: "Move failed tasks (dead letters), or stuck ones, back to pending",
+		Long: `Move dead letters back to pending with fresh attempts (--all, or by id).
+
+--stuck does the course's fix for tasks a crashed worker left in processing
+(HKEYS / HDEL image_processing:processing ID / RPUSH image_processing:pending ID),
+atomically, for every claim with no imgq lease older than --stuck-after: claims
+of workers imgq cannot see, such as the course's Python worker. imgq's own
+workers' claims are recovered by their leases, never by this.`,
+		Example: `  imgq requeue --all
+  imgq requeue --stuck --stuck-after 30s`,
 		RunE: func(cmd *cobra.Command, ids []string) error {
+			if stuck {
+				if all || len(ids) > 0 {
+					return usageError{errors.New("--stuck takes no ids and no --all")}
+				}
+				conn, q, err := g.connect(cmd.Context(), false, nil)
+				if err != nil {
+					return err
+				}
+				defer conn.Close()
+				n, err := q.RequeueStuck(cmd.Context(), 0)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.out, "requeued %d stuck task(s) (held over %s by workers imgq cannot see)\n", n, q.Options().StuckAfter)
+				return nil
+			}
 			if all == (len(ids) > 0) {
-				return usageError{errors.New("give task ids or --all")}
+				return usageError{errors.New("give task ids, --all or --stuck")}
 			}
 			conn, q, err := g.connect(cmd.Context(), false, nil)
 			if err != nil {
@@ -80,6 +108,7 @@ func newRequeueCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "requeue every failed task")
+	cmd.Flags().BoolVar(&stuck, "stuck", false, "requeue tasks stuck in processing with workers imgq cannot see (older than --stuck-after)")
 	return cmd
 }
 
@@ -98,20 +127,33 @@ func newTaskCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			keys := slices.Sorted(maps.Keys(t.Fields))
 			tw := tabwriter.NewWriter(g.out, 2, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "key\t%s\n", q.Keys().Task(t.ID))
-			for _, k := range keys {
-				v := t.Fields[k]
-				if strings.HasSuffix(k, "_at") || k == "current_since" {
-					if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
-						v = fmt.Sprintf("%s (%s)", v, time.UnixMilli(ms).Format(time.RFC3339Nano))
-					}
-				}
-				fmt.Fprintf(tw, "%s\t%s\n", safetext.Clean(k), safetext.Truncate(v, 500))
+			printRecord(tw, q.Keys().Task(t.ID), t.Fields)
+			if len(t.ResultFields) > 0 {
+				fmt.Fprintln(tw)
+				printRecord(tw, q.Keys().Result(t.ID), t.ResultFields)
 			}
 			return tw.Flush()
 		},
+	}
+}
+
+// printRecord prints one hash as redis-cli HGETALL would, sorted, with times
+// (Unix seconds, or ms from an older imgq) also shown as dates.
+func printRecord(w io.Writer, key string, h map[string]string) {
+	fmt.Fprintf(w, "key\t%s\n", safetext.Clean(key))
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		v := h[k]
+		if strings.HasSuffix(k, "_at") || k == "current_since" {
+			if f, err := strconv.ParseFloat(v, 64); err == nil && f > 0 {
+				t := time.UnixMilli(int64(f * 1000))
+				if f > 1e11 {
+					t = time.UnixMilli(int64(f))
+				}
+				v = fmt.Sprintf("%s (%s)", v, t.Format(time.RFC3339Nano))
+			}
+		}
+		fmt.Fprintf(w, "%s\t%s\n", safetext.Clean(k), safetext.Truncate(v, 500))
 	}
 }
 

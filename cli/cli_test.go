@@ -27,10 +27,13 @@ func TestFormatEventIsTerminalSafe(t *testing.T) {
 }
 
 func TestStatsJSONHasTheDocumentedFields(t *testing.T) {
-	s := queue.Stats{Pending: 2, PendingHigh: 1, Processing: 3, Completed: 4, Failed: 5,
-		Workers: []queue.WorkerStat{{ID: "ana", Processed: 7, Failed: 1, State: queue.WorkerBusy}}}
+	at := time.Unix(1764620000, 0)
+	s := queue.Stats{At: at, Pending: 2, PendingHigh: 1, Processing: 3, Completed: 4, Failed: 5,
+		Totals:  queue.Totals{Enqueued: 9},
+		Workers: []queue.WorkerStat{{ID: "ana", Processed: 7, Failed: 1, State: queue.WorkerBusy}, {ID: "py-1", Observed: true}},
+		Foreign: []queue.ForeignClaim{{ID: "task-old", Worker: "py-1", Since: at.Add(-90 * time.Second)}, {ID: "task-new", Worker: "py-1", Since: at.Add(-time.Second)}}}
 	var buf bytes.Buffer
-	if err := printStats(&buf, s, true); err != nil {
+	if err := printStats(&buf, s, true, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	var got map[string]any
@@ -44,8 +47,19 @@ func TestStatsJSONHasTheDocumentedFields(t *testing.T) {
 	}
 	ws := got["workers"].([]any)
 	w := ws[0].(map[string]any)
-	if w["id"] != "ana" || w["processed"] != 7.0 || w["failed"] != 1.0 {
+	if w["id"] != "ana" || w["processed"] != 7.0 || w["failed"] != 1.0 || w["observed"] != false {
 		t.Fatalf("worker %v", w)
+	}
+	if o := ws[1].(map[string]any); o["observed"] != true {
+		t.Fatalf("observed worker %v", o)
+	}
+	// One naming style: the totals are snake_case like everything else.
+	if tot := got["totals"].(map[string]any); tot["enqueued"] != 9.0 || tot["Enqueued"] != nil {
+		t.Fatalf("totals %v", tot)
+	}
+	stuck := got["stuck"].([]any)
+	if len(stuck) != 1 || stuck[0].(map[string]any)["id"] != "task-old" || stuck[0].(map[string]any)["seconds"] != 90.0 {
+		t.Fatalf("stuck %v", stuck)
 	}
 }
 

@@ -74,7 +74,7 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 	defer cancel()
 	var pool *workers.Pool
 	if d.workers > 0 {
-		h, err := newImageHandler(q, d.output, "images")
+		h, err := newImageHandler(q, d.output, ".")
 		if err != nil {
 			return err
 		}

@@ -91,8 +91,8 @@ func newEnqueueCmd(g *globals) *cobra.Command {
 	f.StringVarP(&priority, "priority", "p", "normal", "high, normal or low")
 	f.StringVar(&size, "size", "640x480", "size of generated samples, WxH")
 	f.StringVar(&name, "name", "", "task name shown in the dashboard")
-	f.BoolVar(&shared, "shared", false, "send only the path (relative to --input) for workers sharing a filesystem, not the bytes")
-	f.StringVar(&inputDir, "input", "images", "with --shared: the folder workers read inputs from")
+	f.BoolVar(&shared, "shared", false, "send only the path (relative to --input, as the task's image_path) for workers sharing a filesystem, not the bytes")
+	f.StringVar(&inputDir, "input", ".", "with --shared: the folder image paths are relative to (the workers' --input)")
 	return cmd
 }
 

@@ -23,8 +23,12 @@ type globals struct {
 	cluster       bool
 	lease         time.Duration
 	workerTimeout time.Duration
-	out           io.Writer
-	errOut        io.Writer
+	stuckAfter    time.Duration
+	recoverStuck  bool
+	// skipLayout: connect does not refuse a queue whose keys clash (flush is the fix).
+	skipLayout bool
+	out        io.Writer
+	errOut     io.Writer
 }
 
 // Execute runs the command line and returns the process exit code.
@@ -69,6 +73,8 @@ embedded workers, and an embedded Redis when none answers at the default address
 	pf.BoolVar(&g.cluster, "cluster", false, "connect with the Redis Cluster client (--redis names one node)")
 	pf.DurationVar(&g.lease, "lease", 30*time.Second, "how long a claim lasts without a heartbeat before its task is recovered")
 	pf.DurationVar(&g.workerTimeout, "worker-timeout", 10*time.Second, "a worker silent this long is reported gone and its tasks recovered")
+	pf.DurationVar(&g.stuckAfter, "stuck-after", time.Minute, "a task a worker imgq cannot see (a course worker) holds this long is shown as stuck")
+	pf.BoolVar(&g.recoverStuck, "recover-stuck", false, "let housekeeping requeue stuck tasks of workers imgq cannot see (the course's HDEL + RPUSH); off: `imgq requeue --stuck`")
 	d.register(root)
 
 	root.AddCommand(
@@ -115,9 +121,18 @@ func (g *globals) connect(ctx context.Context, embeddedOK bool, share *shareOpts
 		conn.Close()
 		return nil, nil, redisconn.DescribeError(conn.Addr, err)
 	}
+	// A key of the wrong type (an older imgq's layout, another program) is said
+	// plainly before anything runs. The dashboard starts anyway and shows it.
+	if !embeddedOK && !g.skipLayout {
+		if err := q.CheckLayout(ctx); err != nil {
+			conn.Close()
+			return nil, nil, err
+		}
+	}
 	return conn, q, nil
 }
 
 func (g *globals) queueOptions() queue.Options {
-	return queue.Options{Name: g.queueName, Lease: g.lease, WorkerTimeout: g.workerTimeout}
+	return queue.Options{Name: g.queueName, Lease: g.lease, WorkerTimeout: g.workerTimeout,
+		StuckAfter: g.stuckAfter, RecoverStuck: g.recoverStuck}
 }

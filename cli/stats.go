@@ -36,7 +36,7 @@ func newStatsCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return printStats(g.out, s, asJSON)
+				return printStats(g.out, s, asJSON, q.Options().StuckAfter)
 			}
 			// --watch keeps going through Redis restarts: report, back off, retry.
 			backoff := every
@@ -52,7 +52,7 @@ func newStatsCmd(g *globals) *cobra.Command {
 				if !asJSON {
 					fmt.Fprint(g.out, "\x1b[H\x1b[2J")
 				}
-				if err := printStats(g.out, s, asJSON); err != nil {
+				if err := printStats(g.out, s, asJSON, q.Options().StuckAfter); err != nil {
 					return err
 				}
 				sleepCtx(ctx, every)
@@ -85,9 +85,10 @@ type statsJSON struct {
 	Retry       int64          `json:"retry"`
 	Completed   int64          `json:"completed"`
 	Failed      int64          `json:"failed"`
-	Totals      queue.Totals   `json:"totals"`
+	Totals      totalsJSON     `json:"totals"`
 	FailRate    float64        `json:"fail_rate"`
 	Workers     []workerJSON   `json:"workers"`
+	Stuck       []stuckJSON    `json:"stuck"`
 	Extra       map[string]any `json:"-"`
 }
 
@@ -104,35 +105,72 @@ type workerJSON struct {
 	Current     string    `json:"current,omitempty"`
 	StartedAt   time.Time `json:"started_at"`
 	LastSeen    time.Time `json:"last_seen"`
+	Observed    bool      `json:"observed"` // a worker imgq did not start (a course worker), derived from its moves
 }
 
-func toJSON(s queue.Stats) statsJSON {
+// totalsJSON names the counters in the same snake_case as every other field.
+type totalsJSON struct {
+	Enqueued  int64 `json:"enqueued"`
+	Claimed   int64 `json:"claimed"`
+	Completed int64 `json:"completed"`
+	Retried   int64 `json:"retried"`
+	Failed    int64 `json:"failed"`
+	Recovered int64 `json:"recovered"`
+	Requeued  int64 `json:"requeued"`
+}
+
+// stuckJSON is a claim without an imgq lease held longer than --stuck-after.
+type stuckJSON struct {
+	ID      string    `json:"id"`
+	Worker  string    `json:"worker"`
+	Since   time.Time `json:"since"`
+	Seconds int64     `json:"seconds"`
+}
+
+func toJSON(s queue.Stats, stuckAfter time.Duration) statsJSON {
 	j := statsJSON{
 		At: s.At, Pending: s.PendingTotal(), PendingHigh: s.PendingHigh, PendingNorm: s.Pending,
 		PendingLow: s.PendingLow, Processing: s.Processing, Retry: s.Retry, Completed: s.Completed,
-		Failed: s.Failed, Totals: s.Totals, FailRate: s.FailRate, Workers: []workerJSON{},
+		Failed: s.Failed, FailRate: s.FailRate, Workers: []workerJSON{}, Stuck: []stuckJSON{},
+		Totals: totalsJSON{Enqueued: s.Totals.Enqueued, Claimed: s.Totals.Claimed, Completed: s.Totals.Completed,
+			Retried: s.Totals.Retried, Failed: s.Totals.Failed, Recovered: s.Totals.Recovered, Requeued: s.Totals.Requeued},
+	}
+	for _, c := range s.Stuck(stuckAfter) {
+		j.Stuck = append(j.Stuck, stuckJSON{ID: c.ID, Worker: c.Worker, Since: c.Since, Seconds: int64(s.At.Sub(c.Since).Seconds())})
 	}
 	for _, w := range s.Workers {
 		j.Workers = append(j.Workers, workerJSON{
 			ID: w.ID, Host: w.Host, PID: w.PID, State: string(w.State), Concurrency: w.Concurrency,
 			Processed: w.Processed, Failed: w.Failed, BusyMS: w.Busy.Milliseconds(),
 			MeanMS: w.MeanTime().Milliseconds(), Current: w.Current, StartedAt: w.StartedAt, LastSeen: w.LastSeen,
+			Observed: w.Observed,
 		})
 	}
 	return j
 }
 
-func printStats(out io.Writer, s queue.Stats, asJSON bool) error {
+func printStats(out io.Writer, s queue.Stats, asJSON bool, stuckAfter time.Duration) error {
 	if asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(toJSON(s))
+		return enc.Encode(toJSON(s, stuckAfter))
 	}
 	fmt.Fprintf(out, "Queue    pending %d (high %d, normal %d, low %d)  processing %d  retry %d  completed %d  failed %d\n",
 		s.PendingTotal(), s.PendingHigh, s.Pending, s.PendingLow, s.Processing, s.Retry, s.Completed, s.Failed)
 	t := s.Totals
 	fmt.Fprintf(out, "Totals   enqueued %d  completed %d  retried %d  failed %d  recovered %d  requeued %d\n",
 		t.Enqueued, t.Completed, t.Retried, t.Failed, t.Recovered, t.Requeued)
+	if stuck := s.Stuck(stuckAfter); len(stuck) > 0 {
+		fmt.Fprintf(out, "Stuck    %d task(s) held over %s by workers imgq cannot see (imgq requeue --stuck):", len(stuck), stuckAfter)
+		for i, c := range stuck {
+			if i == 5 {
+				fmt.Fprint(out, " ...")
+				break
+			}
+			fmt.Fprintf(out, " %s (%s, %s)", safetext.Truncate(c.ID, 40), safetext.Truncate(c.Worker, 24), s.At.Sub(c.Since).Round(time.Second))
+		}
+		fmt.Fprintln(out)
+	}
 	if len(s.Workers) == 0 {
 		fmt.Fprintln(out, "Workers  none")
 		return nil
@@ -144,8 +182,13 @@ func printStats(out io.Writer, s queue.Stats, asJSON bool) error {
 		if n := w.Processed + w.Failed; n > 0 {
 			rate = fmt.Sprintf("%.0f%%", 100*float64(w.Processed)/float64(n))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", safetext.Truncate(w.ID, 32), safetext.Truncate(w.Host, 24),
-			w.PID, safetext.Truncate(string(w.State), 12), w.Processed, w.Failed, rate, w.MeanTime().Round(time.Millisecond), safetext.Truncate(w.Current, 24))
+		host, pid := safetext.Truncate(w.Host, 24), fmt.Sprint(w.PID)
+		if w.Observed {
+			// It never reported: imgq derived it from the course's keys.
+			host, pid = "(observed)", "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", safetext.Truncate(w.ID, 32), host,
+			pid, safetext.Truncate(string(w.State), 12), w.Processed, w.Failed, rate, w.MeanTime().Round(time.Millisecond), safetext.Truncate(w.Current, 24))
 	}
 	return tw.Flush()
 }

@@ -58,7 +58,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	f.StringVar(&wf.id, "id", "", "worker id shown in the dashboard (default <host>-<pid>)")
 	f.IntVarP(&wf.concurrency, "concurrency", "c", 1, "tasks run at once")
 	f.StringVarP(&wf.output, "output", "o", "output", "folder results are written to (never escaped)")
-	f.StringVar(&wf.input, "input", "images", "folder shared-filesystem inputs are read from")
+	f.StringVar(&wf.input, "input", ".", "folder a task's image_path is read from when its bytes do not travel with it (relative paths, as the course's worker reads them from its working directory)")
 	f.DurationVar(&wf.heartbeat, "heartbeat", time.Second, "heartbeat period")
 	f.DurationVar(&wf.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, time in-flight tasks get to finish")
 	f.DurationVar(&wf.delay, "delay", 0, "extra time each task takes (slows work down so a class can watch it, or kill a worker mid-task)")

@@ -26,7 +26,7 @@ var ErrInjected = errors.New("injected failure (failure injection is on)")
 type ImageHandler struct {
 	Queue    *queue.Queue
 	Output   *os.Root // outputs can never escape this folder
-	Input    *os.Root // shared-filesystem inputs are read only from here; nil refuses them
+	Input    *os.Root // inputs named by a path (the course's image_path) are read only from here; nil refuses them
 	Limits   pipeline.Limits
 	failRate atomic.Uint64 // shared failure-injection rate, in millionths
 }
@@ -40,6 +40,10 @@ func (h *ImageHandler) Handle(ctx context.Context, t queue.Claimed) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
+	label := job.Name
+	if label == "" {
+		label = job.ImagePath
+	}
 	in, err := h.input(ctx, t, job)
 	if err != nil {
 		return nil, err
@@ -47,14 +51,23 @@ func (h *ImageHandler) Handle(ctx context.Context, t queue.Claimed) ([]byte, err
 	if r := float64(h.failRate.Load()) / 1e6; r > 0 && rand.Float64() < r {
 		return nil, ErrInjected
 	}
-	out, res, err := pipeline.Process(ctx, in, spec, pipeline.Options{Limits: h.Limits})
+	opts := pipeline.Options{Limits: h.Limits}
+	name := ""
+	if job.OutputPath != "" {
+		name = pipeline.LocalOutputPath(h.Output.Name(), job.OutputPath)
+		opts.Format = pipeline.FormatForName(name)
+	}
+	out, res, err := pipeline.Process(ctx, in, spec, opts)
 	if err != nil {
 		if errors.Is(err, pipeline.ErrBadInput) || errors.Is(err, pipeline.ErrBadSpec) {
-			return nil, queue.Permanent(fmt.Errorf("%s: %w", job.Input, err))
+			return nil, queue.Permanent(fmt.Errorf("%s: %w", label, err))
 		}
-		return nil, fmt.Errorf("process %s: %w", job.Input, err)
+		return nil, fmt.Errorf("process %s: %w", label, err)
 	}
-	path, err := pipeline.WriteOutput(h.Output, pipeline.OutputName(t.ID, job.Input, res.OutFormat), out)
+	if name == "" {
+		name = pipeline.OutputName(t.ID, label, res.OutFormat)
+	}
+	path, err := pipeline.WriteOutput(h.Output, name, out)
 	if err != nil {
 		if errors.Is(err, pipeline.ErrUnsafePath) {
 			return nil, queue.Permanent(err)
@@ -64,40 +77,49 @@ func (h *ImageHandler) Handle(ctx context.Context, t queue.Claimed) ([]byte, err
 	return json.Marshal(Result{Output: path, Width: res.Width, Height: res.Height, Bytes: res.Bytes, MS: res.Duration.Milliseconds()})
 }
 
+// input returns the task's image: the bytes that travel with it, or the file
+// its image_path names inside the worker's input folder (the course's tasks).
 func (h *ImageHandler) input(ctx context.Context, t queue.Claimed, job Job) ([]byte, error) {
-	if !job.Shared {
+	if t.HasBlob {
 		b, err := h.Queue.Blob(ctx, t.ID)
 		if errors.Is(err, queue.ErrNotFound) {
 			return nil, queue.Permanent(fmt.Errorf("input of %s is missing from Redis", t.ID))
 		}
 		return b, err
 	}
-	if h.Input == nil {
-		return nil, queue.Permanent(fmt.Errorf("task %s reads %q from a shared folder, and this worker has none (--input)", t.ID, job.Input))
+	if job.ImagePath == "" {
+		return nil, queue.Permanent(fmt.Errorf("task %s has no input: no image bytes and no image_path in its data", t.ID))
 	}
-	fi, err := h.Input.Stat(job.Input)
+	if h.Input == nil {
+		return nil, queue.Permanent(fmt.Errorf("task %s reads %q from a shared folder, and this worker has none (--input)", t.ID, job.ImagePath))
+	}
+	rel, err := pipeline.LocalInputPath(h.Input.Name(), job.ImagePath)
+	if err != nil {
+		return nil, queue.Permanent(fmt.Errorf("image_path %q: %w", job.ImagePath, err))
+	}
+	fi, err := h.Input.Stat(rel)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || isEscape(err) {
-			return nil, queue.Permanent(fmt.Errorf("input %q: %w", job.Input, err))
+			return nil, queue.Permanent(fmt.Errorf("image_path %q: %w", job.ImagePath, err))
 		}
-		return nil, fmt.Errorf("input %q: %w", job.Input, err)
+		return nil, fmt.Errorf("image_path %q: %w", job.ImagePath, err)
 	}
 	if fi.IsDir() {
-		return nil, queue.Permanent(fmt.Errorf("input %q is a directory", job.Input))
+		return nil, queue.Permanent(fmt.Errorf("image_path %q is a directory", job.ImagePath))
 	}
 	lim := h.Limits
 	if lim.MaxBytes <= 0 {
 		lim = pipeline.DefaultLimits()
 	}
 	if fi.Size() > lim.MaxBytes {
-		return nil, queue.Permanent(fmt.Errorf("input %q: %d bytes is over the %d byte limit: %w", job.Input, fi.Size(), lim.MaxBytes, pipeline.ErrBadInput))
+		return nil, queue.Permanent(fmt.Errorf("image_path %q: %d bytes is over the %d byte limit: %w", job.ImagePath, fi.Size(), lim.MaxBytes, pipeline.ErrBadInput))
 	}
-	b, err := h.Input.ReadFile(job.Input)
+	b, err := h.Input.ReadFile(rel)
 	if err != nil {
 		if isEscape(err) {
-			return nil, queue.Permanent(fmt.Errorf("input %q: %w", job.Input, err))
+			return nil, queue.Permanent(fmt.Errorf("image_path %q: %w", job.ImagePath, err))
 		}
-		return nil, fmt.Errorf("input %q: %w", job.Input, err)
+		return nil, fmt.Errorf("image_path %q: %w", job.ImagePath, err)
 	}
 	return b, nil
 }

@@ -7,30 +7,44 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/workers/pipeline"
 )
 
-// Job is the payload of an image task, stored as JSON in the task hash's
-// "payload" field (readable with `redis-cli HGET image_processing:task:<id> payload`).
+// Job is an image task's "data" field: the course's JSON object (name,
+// image_path, output_path), readable with `redis-cli HGET task:<id> data`, plus
+// imgq's filters. The course's Python worker reads the same object, so either
+// kind of worker can run either kind of task.
 type Job struct {
-	Filters string `json:"filters"`          // canonical spec, e.g. "brightness:1.8,blur:2,grayscale"
-	Input   string `json:"input"`            // the input's file name (shown, and used to name the output)
-	Shared  bool   `json:"shared,omitempty"` // read Input from the worker's input folder instead of the blob
+	Name string `json:"name"` // shown everywhere, and used to name the output
+	// ImagePath is where the input is on the producer's machine: absolute for
+	// `imgq enqueue FILE` (its bytes also travel with the task, for workers on
+	// other machines), or relative to the worker's input folder (the course's
+	// "images/cat.jpg", resolved like the Python worker does, against its cwd).
+	ImagePath string `json:"image_path,omitempty"`
+	// OutputPath is where the course's worker writes the result ("output/x.jpg");
+	// an imgq worker writes it inside its --output folder, never outside.
+	OutputPath string `json:"output_path,omitempty"`
+	Filters    string `json:"filters,omitempty"` // imgq's; empty: the course's pipeline
 }
 
-// CourseFilters is the course's pipeline.
+// CourseFilters is the course's pipeline: what a task without filters gets.
 const CourseFilters = "brightness:1.8,blur:2,grayscale"
 
-// DecodeJob parses a payload; garbage written into Redis by hand is a
+// DecodeJob parses a task's data; garbage written into Redis by hand is a
 // permanent error (retrying cannot fix it).
-func DecodeJob(payload []byte) (Job, pipeline.Spec, error) {
+func DecodeJob(data []byte) (Job, pipeline.Spec, error) {
 	var j Job
-	if err := json.Unmarshal(payload, &j); err != nil {
-		return j, nil, queue.Permanent(fmt.Errorf("malformed task payload: %w", err))
+	if err := json.Unmarshal(data, &j); err != nil {
+		return j, nil, queue.Permanent(fmt.Errorf("malformed task data (want a JSON object with name, image_path, output_path): %w", err))
 	}
-	spec, err := pipeline.Parse(j.Filters)
+	filters := j.Filters
+	if strings.TrimSpace(filters) == "" {
+		filters = CourseFilters
+	}
+	spec, err := pipeline.Parse(filters)
 	if err != nil {
 		return j, nil, queue.Permanent(err)
 	}
@@ -38,7 +52,8 @@ func DecodeJob(payload []byte) (Job, pipeline.Spec, error) {
 }
 
 // SampleTask builds a task whose input is a generated picture of w×h, so enqueue
-// works on a machine with no pictures. seed varies the picture.
+// works on a machine with no pictures. seed varies the picture. Its bytes travel
+// in Redis only, so only imgq workers can run it.
 func SampleTask(spec pipeline.Spec, w, h int, seed int64, name string) (queue.NewTask, error) {
 	data, err := pipeline.SampleJPEG(w, h, seed, 90)
 	if err != nil {
@@ -47,19 +62,21 @@ func SampleTask(spec pipeline.Spec, w, h int, seed int64, name string) (queue.Ne
 	if name == "" {
 		name = fmt.Sprintf("sample-%d.jpg", seed)
 	}
-	return newTask(spec, name, data, false)
+	return newTask(spec, name, "", pipeline.FormatJPEG, data)
 }
 
-// FileTask builds a task from an image file. With shared=false its bytes travel
-// with the task (any machine can process it); with shared=true only the path
-// relative to inputDir travels, for workers that share a filesystem.
+// FileTask builds a task from an image file. Its data names the file's absolute
+// path and an output path, so a course worker on the same machine can run it,
+// and with shared=false its bytes travel with the task, so an imgq worker on any
+// machine can too. With shared=true only the path relative to inputDir travels,
+// for workers that share a filesystem (and read it from their --input folder).
 func FileTask(spec pipeline.Spec, path, inputDir string, shared bool, lim pipeline.Limits) (queue.NewTask, error) {
 	if shared {
 		rel, err := filepath.Rel(inputDir, path)
 		if err != nil || !filepath.IsLocal(rel) {
 			return queue.NewTask{}, fmt.Errorf("%s is not inside the input folder %s", path, inputDir)
 		}
-		return newTask(spec, filepath.ToSlash(rel), nil, true)
+		return newTask(spec, filepath.Base(path), filepath.ToSlash(rel), formatOf(path), nil)
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -76,18 +93,40 @@ func FileTask(spec pipeline.Spec, path, inputDir string, shared bool, lim pipeli
 		return queue.NewTask{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	// Refuse what no worker could process now, not after a trip through Redis.
-	if _, err := pipeline.Inspect(data, lim); err != nil {
+	info, err := pipeline.Inspect(data, lim)
+	if err != nil {
 		return queue.NewTask{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return newTask(spec, filepath.Base(path), data, false)
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return queue.NewTask{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	out := pipeline.FormatJPEG
+	if info.Format == pipeline.FormatPNG {
+		out = pipeline.FormatPNG
+	}
+	return newTask(spec, filepath.Base(path), abs, out, data)
 }
 
-func newTask(spec pipeline.Spec, input string, blob []byte, shared bool) (queue.NewTask, error) {
-	payload, err := json.Marshal(Job{Filters: spec.String(), Input: input, Shared: shared})
+func formatOf(path string) pipeline.Format {
+	if strings.EqualFold(filepath.Ext(path), ".png") {
+		return pipeline.FormatPNG
+	}
+	return pipeline.FormatJPEG
+}
+
+func newTask(spec pipeline.Spec, name, imagePath string, out pipeline.Format, blob []byte) (queue.NewTask, error) {
+	id := queue.NewID()
+	data, err := json.Marshal(Job{
+		Name:       name,
+		ImagePath:  imagePath,
+		OutputPath: "output/" + pipeline.OutputName(id, name, out),
+		Filters:    spec.String(),
+	})
 	if err != nil {
 		return queue.NewTask{}, err
 	}
-	return queue.NewTask{ID: queue.NewID(), Name: input, Payload: payload, Blob: blob}, nil
+	return queue.NewTask{ID: id, Name: name, Payload: data, Blob: blob}, nil
 }
 
 // Result is what an image task stores in its hash's "result" field.

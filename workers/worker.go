@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -254,7 +255,7 @@ func (w *Worker) run(env runEnv, t queue.Claimed) {
 	// Counted until recorded: Run must not see "all handlers done" while the
 	// acker may still start handlers for the tasks it claims with this ack.
 	env.handlers.Add(1)
-	w.results <- queue.Outcome{Worker: w.cfg.ID, Task: t, Result: result, Err: err, Elapsed: elapsed}
+	w.results <- queue.Outcome{Worker: w.cfg.ID, Task: t, Result: result, Output: outputOf(result), Err: err, Elapsed: elapsed}
 }
 
 // safeHandle turns a handler panic into a permanent failure of that task
@@ -476,4 +477,17 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-time.After(d):
 	}
+}
+
+// outputOf is the "output" of a handler's JSON result (an image handler's
+// Result), for the course's result:<id> output_path; "" for anything else.
+func outputOf(result []byte) string {
+	if len(result) == 0 || result[0] != '{' {
+		return ""
+	}
+	var r struct {
+		Output string `json:"output"`
+	}
+	_ = json.Unmarshal(result, &r)
+	return r.Output
 }

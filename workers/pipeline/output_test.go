@@ -94,3 +94,45 @@ func TestWriteOutputDir(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestLocalOutputPath(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ in, want string }{
+		{"output/cat.jpg", "cat.jpg"},                               // the course's producer
+		{"cat.jpg", "cat.jpg"},                                      // a bare name
+		{"output/class/cat.jpg", filepath.Join("class", "cat.jpg")}, // keeps its shape
+		{`output\win\cat.jpg`, filepath.Join("win", "cat.jpg")},     // a Windows producer
+		{filepath.Join(dir, "a", "b.png"), filepath.Join("a", "b.png")},
+		{"/etc/passwd", "passwd"},          // absolute elsewhere: base name only
+		{"../../escape.jpg", "escape.jpg"}, // never outside
+		{"", ""},
+		{"..", ""},
+	} {
+		if got := LocalOutputPath(dir, c.in); got != c.want {
+			t.Errorf("LocalOutputPath(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestLocalInputPath(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		in, want string
+		bad      bool
+	}{
+		{in: "images/a.jpg", want: filepath.Join("images", "a.jpg")},
+		{in: `images\a.jpg`, want: filepath.Join("images", "a.jpg")},
+		{in: filepath.Join(dir, "x.png"), want: "x.png"},
+		{in: "../a.jpg", bad: true},
+		{in: "/etc/passwd", bad: true},
+		{in: "", bad: true},
+	} {
+		got, err := LocalInputPath(dir, c.in)
+		if c.bad != (err != nil) || got != c.want {
+			t.Errorf("LocalInputPath(%q) = %q, %v", c.in, got, err)
+		}
+		if err != nil && !errors.Is(err, ErrUnsafePath) {
+			t.Errorf("LocalInputPath(%q): %v is not ErrUnsafePath", c.in, err)
+		}
+	}
+}
