@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/imgq/imgq/internal/redisconn"
@@ -27,6 +29,7 @@ type demoFlags struct {
 	size    string
 	output  string
 	filters string
+	yes     bool
 }
 
 func newDemoCmd(g *globals) *cobra.Command {
@@ -38,6 +41,7 @@ func newDemoCmd(g *globals) *cobra.Command {
 	cmd.PersistentFlags().StringVar(&df.size, "size", "640x480", "size of the generated images")
 	cmd.PersistentFlags().StringVarP(&df.output, "output", "o", "output", "folder for the processed images")
 	cmd.PersistentFlags().StringVarP(&df.filters, "filters", "f", workers.CourseFilters, "filter spec")
+	cmd.PersistentFlags().BoolVarP(&df.yes, "yes", "y", false, "flush the queue even when others are using it (tasks waiting or running, live workers)")
 	basic := &cobra.Command{
 		Use:   "basic",
 		Short: "Flush, enqueue 3 tasks, process them with one worker, print what the course printed",
@@ -78,24 +82,54 @@ func (df *demoFlags) sampleTasks(n int) ([]queue.NewTask, pipeline.Spec, error) 
 	return tasks, spec, nil
 }
 
-// waitFinished polls the stats (a demo can afford it) until n tasks have
-// finished, and returns the last stats.
-func waitFinished(ctx context.Context, q *queue.Queue, n int64, timeout time.Duration) (queue.Stats, error) {
+// claimQueue makes sure the demo may flush q, as the course's demo cleared its
+// queue: it refuses a queue that others are using (tasks waiting or running,
+// live workers, a student's or the dashboard's) unless --yes.
+func claimQueue(ctx context.Context, q *queue.Queue, yes bool) error {
+	if yes {
+		return nil
+	}
+	s, err := q.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	live := 0
+	for _, w := range s.Workers {
+		if w.State != queue.WorkerGone && w.State != queue.WorkerStop {
+			live++
+		}
+	}
+	if busy := s.PendingTotal() + s.Processing + s.Retry; busy > 0 || live > 0 {
+		return usageError{fmt.Errorf("queue %s is in use (%d task(s) waiting or running, %d live worker(s)) and the demo starts by flushing it: "+
+			"use a queue of its own (--queue demo), or --yes to flush it anyway", q.Name(), busy, live)}
+	}
+	return nil
+}
+
+// waitFinished polls the demo's own tasks (a demo can afford it) until every one
+// has completed or failed, whoever else works the queue meanwhile.
+func waitFinished(ctx context.Context, q *queue.Queue, tasks []queue.NewTask, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		s, err := q.Stats(ctx)
-		if err != nil {
-			return s, err
+		done := 0
+		for _, t := range tasks {
+			st, err := q.Client().HGet(ctx, q.Keys().Task(t.ID), "status").Result()
+			if err != nil && !errors.Is(err, redis.Nil) {
+				return fmt.Errorf("status of %s: %w", t.ID, err)
+			}
+			if st == string(queue.StatusCompleted) || st == string(queue.StatusFailed) {
+				done++
+			}
 		}
-		if s.Totals.Completed+s.Totals.Failed >= n {
-			return s, nil
+		if done == len(tasks) {
+			return nil
 		}
 		if time.Now().After(deadline) {
-			return s, fmt.Errorf("only %d of %d tasks finished within %s", s.Totals.Completed+s.Totals.Failed, n, timeout)
+			return fmt.Errorf("only %d of %d tasks finished within %s", done, len(tasks), timeout)
 		}
 		select {
 		case <-ctx.Done():
-			return s, ctx.Err()
+			return ctx.Err()
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
@@ -109,6 +143,9 @@ func demoBasic(ctx context.Context, g *globals, df *demoFlags) error {
 	}
 	defer conn.Close()
 	fmt.Fprintf(out, "imgq demo basic — Redis %s, queue %s\n\n", conn.Addr, q.Name())
+	if err := claimQueue(ctx, q, df.yes); err != nil {
+		return err
+	}
 	n, err := q.Flush(ctx)
 	if err != nil {
 		return err
@@ -127,7 +164,7 @@ func demoBasic(ctx context.Context, g *globals, df *demoFlags) error {
 	}
 
 	wctx, stop := context.WithCancel(ctx)
-	wf := &workerFlags{id: "demo-worker", concurrency: 1, output: df.output, input: "images", grace: 5 * time.Second}
+	wf := &workerFlags{id: "demo-worker", concurrency: 1, output: df.output, input: ".", grace: 5 * time.Second}
 	w, err := newImageWorker(q, wf, g)
 	if err != nil {
 		stop()
@@ -136,7 +173,7 @@ func demoBasic(ctx context.Context, g *globals, df *demoFlags) error {
 	done := make(chan error, 1)
 	start := time.Now()
 	go func() { done <- w.Run(wctx) }()
-	s, werr := waitFinished(ctx, q, int64(len(tasks)), 2*time.Minute)
+	werr := waitFinished(ctx, q, tasks, 2*time.Minute)
 	elapsed := time.Since(start)
 	stop()
 	if err := <-done; err != nil {
@@ -146,7 +183,8 @@ func demoBasic(ctx context.Context, g *globals, df *demoFlags) error {
 		return werr
 	}
 	fmt.Fprintf(out, "3. One worker processed them in %.2fs\n\n", elapsed.Seconds())
-	if s, err = q.Stats(ctx); err != nil {
+	s, err := q.Stats(ctx)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Queue stats:  pending %d  processing %d  completed %d  failed %d\n",
@@ -167,7 +205,7 @@ func demoBasic(ctx context.Context, g *globals, df *demoFlags) error {
 	if err := printResults(ctx, out, q, tasks); err != nil {
 		return err
 	}
-	return printKeys(ctx, out, q)
+	return printKeys(ctx, out, q, tasks)
 }
 
 func printResults(ctx context.Context, out interface{ Write([]byte) (int, error) }, q *queue.Queue, tasks []queue.NewTask) error {
@@ -188,8 +226,16 @@ func printResults(ctx context.Context, out interface{ Write([]byte) (int, error)
 	return nil
 }
 
-func printKeys(ctx context.Context, out interface{ Write([]byte) (int, error) }, q *queue.Queue) error {
+func printKeys(ctx context.Context, out interface{ Write([]byte) (int, error) }, q *queue.Queue, tasks []queue.NewTask) error {
 	var keys []string
+	// The course's records of the demo's tasks, beside the queue's own keys.
+	for _, t := range tasks {
+		for _, k := range []string{q.Keys().Task(t.ID), q.Keys().Result(t.ID)} {
+			if q.Client().Exists(ctx, k).Val() == 1 {
+				keys = append(keys, k)
+			}
+		}
+	}
 	iter := q.Client().Scan(ctx, 0, q.Keys().Pattern(), 500).Iterator()
 	for iter.Next(ctx) {
 		keys = append(keys, iter.Val())
@@ -198,7 +244,7 @@ func printKeys(ctx context.Context, out interface{ Write([]byte) (int, error) },
 		return fmt.Errorf("scan keys: %w", err)
 	}
 	sort.Strings(keys)
-	fmt.Fprintf(out, "\nKeys in Redis (%d), as `redis-cli --scan --pattern '%s'` shows them:\n", len(keys), q.Keys().Pattern())
+	fmt.Fprintf(out, "\nKeys in Redis (%d): the demo's task:/result: records and every key matching %s\n", len(keys), q.Keys().Pattern())
 	for _, k := range keys {
 		typ, _ := q.Client().Type(ctx, k).Result()
 		fmt.Fprintf(out, "  %-7s %s\n", typ, safetext.Clean(k))
@@ -282,8 +328,12 @@ func runRound(ctx context.Context, g *globals, conn *redisconn.Conn, q *queue.Qu
 	if _, err := q.EnqueueBatch(ctx, tasks); err != nil {
 		return 0, nil, err
 	}
-	s, err := waitFinished(ctx, q, int64(len(tasks)), 5*time.Minute)
+	err = waitFinished(ctx, q, tasks, 5*time.Minute)
 	elapsed := time.Since(start)
+	if err != nil {
+		return 0, nil, err
+	}
+	s, err := q.Stats(ctx)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -307,6 +357,9 @@ func demoDistributed(ctx context.Context, g *globals, df *demoFlags) error {
 	}
 	defer conn.Close()
 	fmt.Fprintf(out, "imgq demo distributed — Redis %s, queue %s, %d tasks of %s (%s)\n\n", conn.Addr, q.Name(), df.tasks, df.size, df.filters)
+	if err := claimQueue(ctx, q, df.yes); err != nil {
+		return err
+	}
 
 	fmt.Fprintf(out, "Round 1: 1 worker process ...\n")
 	t1, _, err := runRound(ctx, g, conn, q, df, 1, "solo")

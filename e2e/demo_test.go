@@ -45,6 +45,30 @@ func TestCourseDemos(t *testing.T) {
 	}
 }
 
+// A demo starts by flushing its queue, as the course's did: it refuses a queue
+// that others are using unless told, and leaves their work alone.
+func TestDemoDoesNotWipeAQueueInUse(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	dir := t.TempDir()
+	if out, code := Run(t, srv, dir, "enqueue", "--count", "2", "--size", "32x32"); code != 0 {
+		t.Fatalf("enqueue: %d %s", code, out)
+	}
+	out, code := Run(t, srv, dir, "demo", "basic", "--size", "32x32")
+	if code != 2 || !strings.Contains(out, "queue image_processing is in use (2 task(s) waiting or running") || !strings.Contains(out, "--yes") {
+		t.Fatalf("demo on a busy queue: exit %d\n%s", code, out)
+	}
+	q := newQueue(t, srv, "image_processing")
+	if st, err := q.Stats(t.Context()); err != nil || st.PendingTotal() != 2 {
+		t.Fatalf("the others' tasks: %+v %v", st, err)
+	}
+	if out, code := Run(t, srv, dir, "demo", "basic", "--size", "32x32", "--queue", "demo"); code != 0 || !strings.Contains(out, "completed 3") {
+		t.Fatalf("demo on its own queue: exit %d\n%s", code, out)
+	}
+	if out, code := Run(t, srv, dir, "demo", "basic", "--size", "32x32", "--yes"); code != 0 {
+		t.Fatalf("demo --yes: exit %d\n%s", code, out)
+	}
+}
+
 func atoi(s string) int {
 	n := 0
 	for _, c := range s {
