@@ -12,13 +12,21 @@ if ! command -v redis-server >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq redis-server >/dev/null
 fi
-for tool in tmux; do
+for tool in tmux redis-cli; do
   if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "== installing $tool (Debian package)"
+    pkg=$tool; [ "$tool" = redis-cli ] && pkg=redis-tools
+    echo "== installing $pkg (Debian package)"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "$tool" >/dev/null
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "$pkg" >/dev/null
   fi
 done
+# The course's own Python producer and worker (e2e/course/) run against imgq in
+# the tests: Debian's redis-py and Pillow for the system python3.
+if ! /usr/bin/python3 -c 'import redis, PIL' >/dev/null 2>&1; then
+  echo "== installing python3-redis python3-pil (Debian packages)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-redis python3-pil >/dev/null
+fi
 echo "== $(go version); $(redis-server --version | cut -d' ' -f1-3)"
 
 echo "== gofmt"
