@@ -24,12 +24,16 @@ var ACLCommands = []string{
 	"+evalsha", "+eval", "+script|load",
 	// called by imgq directly
 	"+blpop", "+xread", "+xrevrange", "+xadd", "+lrange", "+hgetall", "+hget", "+hset", "+get",
-	"+scan", "+unlink", "+time",
+	"+scan", "+unlink", "+time", "+type", "+hkeys", "+smembers",
 	// called inside the Lua scripts
-	"+del", "+exists", "+hdel", "+hincrby", "+hmget", "+hsetnx", "+llen", "+lmove", "+lpush", "+lrem",
-	"+ltrim", "+persist", "+pexpire", "+rpush", "+set", "+zadd", "+zcard", "+zrange", "+zrangebyscore",
-	"+zrem", "+zremrangebyscore", "+zscore",
+	"+del", "+exists", "+hdel", "+hexists", "+hincrby", "+hlen", "+hmget", "+hscan", "+hsetnx", "+llen",
+	"+lpop", "+lpush", "+lrem", "+ltrim", "+persist", "+pexpire", "+rpush", "+sadd", "+set", "+srem",
+	"+zadd", "+zcard", "+zrange", "+zrangebyscore", "+zrem", "+zremrangebyscore", "+zscore",
 }
+
+// ACLKeys are the key patterns of the documented user: the queue's own prefix,
+// and the course's task:<id> and result:<id> records.
+var ACLKeys = []string{"~image_processing:*", "~task:*", "~result:*"}
 
 // A Redis ACL user limited to the queue's key prefix and the commands above can
 // run a worker, enqueue, stats, events, task, requeue and flush; Redis logs no
@@ -40,7 +44,11 @@ func TestACLUserRunsTheQueue(t *testing.T) {
 	ctx := context.Background()
 	admin := srv.Client(t)
 	const user, pw = "imgq", "acl-Pa55-word"
-	args := []any{"ACL", "SETUSER", user, "reset", "on", ">" + pw, "~image_processing:*", "resetchannels", "-@all"}
+	args := []any{"ACL", "SETUSER", user, "reset", "on", ">" + pw}
+	for _, k := range ACLKeys {
+		args = append(args, k)
+	}
+	args = append(args, "resetchannels", "-@all")
 	for _, c := range ACLCommands {
 		args = append(args, c)
 	}
@@ -76,7 +84,7 @@ func TestACLUserRunsTheQueue(t *testing.T) {
 	}
 	run("events", "--follow=false", "--last", "100")
 	run("task", ids[0])
-	run("task", ids[1][:12]) // a prefix: SCAN
+	run("task", ids[1][:12]) // a prefix: the lists and the index
 	run("requeue", "--all")
 	_ = w.Cmd.Process.Signal(syscall.SIGTERM)
 	if code := w.Wait(t, 30*time.Second); code != 0 {

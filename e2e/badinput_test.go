@@ -123,10 +123,11 @@ func TestBadInputRefusedAtEnqueue(t *testing.T) {
 }
 
 // The same bad inputs reaching a worker by the shared-folder route, plus ../ and
-// symlink escapes for input and output, a garbage payload and a missing hash:
+// symlink escapes for input and output (image_path and output_path in the
+// course's data), garbage data, a missing record and a record of the wrong type:
 // each task is dead-lettered at once as permanent (one attempt, no retry) with a
-// clear error; the ghost id is dropped; nothing stays stuck; the file outside the
-// output folder is untouched.
+// clear error, the ghost and the list too (never dropped without a trace);
+// nothing stays stuck; the file outside the output folder is untouched.
 func TestBadInputAtWorker(t *testing.T) {
 	srv := redistest.Start(t, redistest.Options{})
 	dir := t.TempDir()
@@ -159,30 +160,35 @@ func TestBadInputAtWorker(t *testing.T) {
 		}
 		want[id] = id
 	}
-	hand("task-dotdot", `{"filters":"grayscale","input":"../outside.jpg","shared":true}`)
-	hand("task-abs", `{"filters":"grayscale","input":"/etc/passwd","shared":true}`)
-	hand("task-badfilter", `{"filters":"sparkle","input":"ok.jpg","shared":true}`)
-	hand("task-badparam", `{"filters":"blur:1e9","input":"ok.jpg","shared":true}`)
-	// The output name of task-outlink is a symlink leading out of the output folder.
-	must(t, os.Symlink("../victim.jpg", filepath.Join(dir, "output", pipeline.OutputName("task-outlink", "ok.jpg", pipeline.FormatJPEG))))
-	hand("task-outlink", `{"filters":"grayscale","input":"ok.jpg","shared":true}`)
-	// Written by hand with redis-cli: a hash with a garbage payload, and an id whose hash is gone.
+	hand("task-dotdot", `{"filters":"grayscale","image_path":"../outside.jpg"}`)
+	hand("task-abs", `{"filters":"grayscale","image_path":"/etc/passwd"}`)
+	hand("task-badfilter", `{"filters":"sparkle","image_path":"ok.jpg"}`)
+	hand("task-badparam", `{"filters":"blur:1e9","image_path":"ok.jpg"}`)
+	// task-outlink's output_path is a symlink leading out of the output folder.
+	must(t, os.Symlink("../victim.jpg", filepath.Join(dir, "output", "outlink.jpg")))
+	hand("task-outlink", `{"filters":"grayscale","image_path":"ok.jpg","output_path":"output/outlink.jpg"}`)
+	// task-outpath's output_path tries to leave the folder: it keeps only its base name.
+	hand("task-outpath", `{"filters":"grayscale","image_path":"ok.jpg","output_path":"../../escaped.jpg"}`)
+	delete(want, "task-outpath")
+	// Written by hand with redis-cli: a record with garbage data, an id whose
+	// record is gone, and one whose record is a list.
 	k := q.Keys()
 	must(t, rdb.HSet(ctx, k.Task("task-garbage"), "id", "task-garbage", "name", "garbage", "priority", "normal",
-		"payload", "\x00\xffnot json{", "status", "pending", "attempts", 0, "max_attempts", 3).Err())
-	must(t, rdb.RPush(ctx, k.Pending, "task-garbage", "task-ghost").Err())
+		"data", "\x00\xffnot json{", "status", "pending", "attempts", 0, "max_attempts", 3).Err())
+	must(t, rdb.RPush(ctx, k.Task("task-alist"), "not", "a", "hash").Err())
+	must(t, rdb.RPush(ctx, k.Pending, "task-garbage", "task-ghost", "task-alist").Err())
 	want["task-garbage"] = "garbage"
 	msgs := map[string]string{
 		"corrupt.jpg": "corrupt.jpg", "truncated.jpg": "truncated.jpg", "empty.jpg": "empty", "bomb.png": "100000",
 		"notes.jpg": "notes.jpg", "adir.jpg": "directory", "link.jpg": "escapes", "gone.jpg": "no such file",
 		"task-dotdot": "escapes", "task-abs": "/etc/passwd", "task-badfilter": "unknown filter", "task-badparam": "from 0 to 50",
-		"task-outlink": "symlink", "task-garbage": "malformed task payload",
+		"task-outlink": "symlink", "task-garbage": "malformed task data",
 	}
 
 	Start(t, srv, dir, "worker", "--queue", "badw", "--id", "bw", "--concurrency", "2", "--input", "images", "--output", "output")
 	eventually(t, 60*time.Second, func() bool {
 		s, err := q.Stats(ctx)
-		return err == nil && s.Failed == int64(len(want)) && s.PendingTotal() == 0 && s.Processing == 0
+		return err == nil && s.Failed == int64(len(want)+2) && s.PendingTotal() == 0 && s.Processing == 0
 	})
 	for id, what := range want {
 		info, err := q.Task(ctx, id)
@@ -200,19 +206,29 @@ func TestBadInputAtWorker(t *testing.T) {
 	if k2[queue.EventRetried] != 0 {
 		t.Errorf("%d retries of permanent failures", k2[queue.EventRetried])
 	}
-	dropped := false
+	why := map[string]string{}
 	for _, e := range evs {
-		if e.Kind == "dropped" && e.Task == "task-ghost" {
-			dropped = true
+		if e.Kind == queue.EventFailed {
+			why[e.Task] = e.Error
 		}
 	}
-	if !dropped {
-		t.Error("no dropped event for task-ghost")
+	if why["task-ghost"] != "task record task:task-ghost is missing" || why["task-alist"] != "task record task:task-alist is a list, not a hash" {
+		t.Errorf("ghost and list ids: %q / %q", why["task-ghost"], why["task-alist"])
+	}
+	if ty := rdb.Type(ctx, k.Task("task-alist")).Val(); ty != "list" {
+		t.Errorf("the foreign key task:task-alist was changed to a %s", ty)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "victim.jpg")); string(b) != "keep me" {
 		t.Fatalf("the file outside the output folder was overwritten: %q", b)
 	}
-	t.Logf("bad inputs at the worker: %d tasks dead-lettered as permanent, 1 ghost id dropped", len(want))
+	if info, err := q.Task(ctx, "task-outpath"); err != nil || info.Status != queue.StatusCompleted ||
+		info.Output != filepath.Join("output", "escaped.jpg") {
+		t.Errorf("output_path ../../escaped.jpg: %+v %v (want completed inside output/)", info, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "..", "escaped.jpg")); err == nil {
+		t.Error("an output escaped the output folder")
+	}
+	t.Logf("bad inputs at the worker: %d tasks dead-lettered as permanent, the ghost and the list id with the reason", len(want))
 }
 
 // Connection mistakes: a wrong password, an unreachable Redis, a bad URL scheme,

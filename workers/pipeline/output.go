@@ -16,6 +16,10 @@ import (
 // (absolute, "..", or through a symlink) or is otherwise unusable.
 var ErrUnsafePath = errors.New("unsafe output path")
 
+// ErrUnsafeInput marks an input path (a task's image_path) outside the
+// worker's input folder.
+var ErrUnsafeInput = errors.New("unsafe input path")
+
 // OutputName builds a safe file name "<taskID>_<base>.<ext>" from a task id
 // and the input's name: directories and extension dropped, anything but
 // letters, digits, '-', '_' and '.' replaced by '_', lengths capped.
@@ -86,11 +90,11 @@ func LocalOutputPath(dir, p string) string {
 func LocalInputPath(dir, p string) (string, error) {
 	p = filepath.FromSlash(strings.ReplaceAll(p, `\`, "/"))
 	if p == "" || strings.ContainsRune(p, 0) {
-		return "", fmt.Errorf("%w: empty or invalid path", ErrUnsafePath)
+		return "", fmt.Errorf("%w: empty or invalid path", ErrUnsafeInput)
 	}
 	if !filepath.IsAbs(p) {
 		if !filepath.IsLocal(p) {
-			return "", fmt.Errorf("%w: %q leaves the input folder %s", ErrUnsafePath, p, dir)
+			return "", fmt.Errorf("%w: %q escapes the input folder %s", ErrUnsafeInput, p, dir)
 		}
 		return filepath.Clean(p), nil
 	}
@@ -100,7 +104,7 @@ func LocalInputPath(dir, p string) (string, error) {
 	}
 	rel, err := filepath.Rel(absDir, p)
 	if err != nil || !filepath.IsLocal(rel) {
-		return "", fmt.Errorf("%w: %q is outside the worker's input folder %s (--input)", ErrUnsafePath, p, absDir)
+		return "", fmt.Errorf("%w: %q is outside the worker's input folder %s (--input)", ErrUnsafeInput, p, absDir)
 	}
 	return rel, nil
 }

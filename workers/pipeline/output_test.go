@@ -131,8 +131,8 @@ func TestLocalInputPath(t *testing.T) {
 		if c.bad != (err != nil) || got != c.want {
 			t.Errorf("LocalInputPath(%q) = %q, %v", c.in, got, err)
 		}
-		if err != nil && !errors.Is(err, ErrUnsafePath) {
-			t.Errorf("LocalInputPath(%q): %v is not ErrUnsafePath", c.in, err)
+		if err != nil && !errors.Is(err, ErrUnsafeInput) {
+			t.Errorf("LocalInputPath(%q): %v is not ErrUnsafeInput", c.in, err)
 		}
 	}
 }
