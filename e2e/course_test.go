@@ -205,10 +205,12 @@ func TestMixedClass(t *testing.T) {
 	// The imgq victim holds a task for long, so it is surely mid-task when killed.
 	victim := Start(t, srv, dir, "worker", "--id", "imgq-victim", "--lease", "2s", "--delay", "20s", "--output", "out")
 	procs = append(procs, victim)
+	var victimTask string
 	courseWait(t, 20*time.Second, "the victim to claim a task", func() (bool, string) {
 		l := readLayout(t, c)
-		for _, w := range l.Processing {
+		for id, w := range l.Processing {
 			if strings.Contains(w, "imgq-victim") {
+				victimTask = id
 				return true, ""
 			}
 		}
@@ -277,6 +279,9 @@ func TestMixedClass(t *testing.T) {
 	}
 	if st := hgetall(t, c, "task:"+stuck); st["status"] != "completed" || st["worker_id"] == "py-crash" {
 		t.Errorf("the task py-crash left (%s): status %q worker_id %q, want completed by another worker", stuck, st["status"], st["worker_id"])
+	}
+	if st := hgetall(t, c, "task:"+victimTask); st["status"] != "completed" || strings.Contains(st["worker_id"], "imgq-victim") {
+		t.Errorf("the task the SIGKILLed imgq worker held (%s): status %q worker_id %q, want completed by another worker", victimTask, st["status"], st["worker_id"])
 	}
 	// Both kinds of worker did work.
 	by := map[string]int{}
@@ -442,10 +447,12 @@ func TestCourseRedisCLICommands(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	monOut := mon.Output()
 	pop := regexp.MustCompile(`(?i)"(lpop|rpop|blpop|brpop|lmpop|blmpop|lmove|blmove|rpoplpush|brpoplpush)" "image_processing:pending"`)
-	hset := regexp.MustCompile(`(?i)"hset" "image_processing:processing"`)
+	hset := regexp.MustCompile(`(?i)"hset" "image_processing:processing" "(` + later + `|` + mine + `)" "[^"]*imgq-cli[^"]*"`)
 	if !pop.MatchString(monOut) || !hset.MatchString(monOut) {
-		t.Errorf("MONITOR during an imgq claim: pop from image_processing:pending %v, HSET image_processing:processing %v\n%s",
+		t.Errorf("MONITOR during an imgq claim: pop from image_processing:pending %v, HSET image_processing:processing <id> imgq-cli %v\n%s",
 			pop.MatchString(monOut), hset.MatchString(monOut), lastLines(monOut, 60))
+	} else {
+		t.Logf("MONITOR shows the claim as the course's move:\n%s\n%s", pop.FindString(monOut), hset.FindString(monOut))
 	}
 	_ = mon.Cmd.Process.Kill()
 
