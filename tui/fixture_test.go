@@ -43,6 +43,13 @@ func (c *clock) now() time.Time { return c.t }
 // minute of history of nWorkers workers and a set of events.
 func fixture(t *testing.T, w, h, nWorkers int, opts Options) (*Model, *clock) {
 	t.Helper()
+	return fixtureWith(t, w, h, opts, func(at time.Time, i int) queue.Stats { return sampleStats(at, i, nWorkers) }, sampleEvents())
+}
+
+// fixtureWith is fixture with the snapshots of gen (called for i = 0..12, five
+// seconds apart) and the events evs.
+func fixtureWith(t *testing.T, w, h int, opts Options, gen func(at time.Time, i int) queue.Stats, evs []queue.Event) (*Model, *clock) {
+	t.Helper()
 	clk := &clock{t: t0.Add(-time.Minute)}
 	if opts.RedisAddr == "" {
 		opts.RedisAddr = "127.0.0.1:6379"
@@ -64,11 +71,47 @@ func fixture(t *testing.T, w, h, nWorkers int, opts Options) (*Model, *clock) {
 	for i := 0; i <= 12; i++ {
 		at := t0.Add(-time.Minute + time.Duration(i)*5*time.Second)
 		clk.t = at
-		m.Update(statsMsg{stats: sampleStats(at, i, nWorkers)})
+		m.Update(statsMsg{stats: gen(at, i)})
 	}
 	m.Update(versionMsg{version: "7.0.15"})
-	m.Update(eventsMsg{events: sampleEvents(), after: "1-0"})
+	m.Update(eventsMsg{events: evs, after: "1-0"})
 	return m, clk
+}
+
+// courseFixture is a mixed class: three imgq workers and one course worker
+// (py-4242, observed: imgq did not start it) busy on a task, its observed
+// claim and completion in the events, and two claims of a crashed course
+// worker (py-crashed) stuck in processing for longer than StuckAfter (60 s).
+func courseFixture(t *testing.T, w, h int, opts Options) (*Model, *clock) {
+	t.Helper()
+	return fixtureWith(t, w, h, opts, courseStats, courseEvents())
+}
+
+func courseStats(at time.Time, i int) queue.Stats {
+	s := sampleStats(at, i, 3)
+	done := int64(2 * i)
+	s.Workers = append(s.Workers, queue.WorkerStat{
+		ID: "py-4242", State: queue.WorkerBusy, Observed: true,
+		StartedAt: t0.Add(-5 * time.Minute), LastSeen: at,
+		Processed: done, Failed: int64(i / 6), Busy: time.Duration(done) * 400 * time.Millisecond,
+		Active: 1, Current: "task-c0ffee0000000007", CurrentName: "beach.jpg", CurrentFor: 1200 * time.Millisecond,
+	})
+	s.Processing += 3
+	s.Foreign = []queue.ForeignClaim{
+		{ID: "task-dead00000000000a", Worker: "py-crashed", Since: t0.Add(-3 * time.Minute)},
+		{ID: "task-dead00000000000b", Worker: "py-crashed", Since: t0.Add(-2 * time.Minute)},
+		{ID: "task-c0ffee0000000007", Worker: "py-4242", Since: at.Add(-1200 * time.Millisecond)},
+	}
+	return s
+}
+
+func courseEvents() []queue.Event {
+	at := func(s int) time.Time { return t0.Add(time.Duration(s-30) * time.Second) }
+	return append(sampleEvents(),
+		queue.Event{ID: "12", Time: at(11), Kind: queue.EventClaimed, Task: "task-c0ffee0000000006", Name: "dune.jpg", Worker: "py-4242", Observed: true},
+		queue.Event{ID: "13", Time: at(12), Kind: queue.EventCompleted, Task: "task-c0ffee0000000006", Name: "dune.jpg", Worker: "py-4242", Observed: true, Duration: 410 * time.Millisecond},
+		queue.Event{ID: "14", Time: at(13), Kind: queue.EventClaimed, Task: "task-c0ffee0000000007", Name: "beach.jpg", Worker: "py-4242", Observed: true},
+	)
 }
 
 func sampleStats(at time.Time, i, nWorkers int) queue.Stats {

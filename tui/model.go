@@ -67,6 +67,9 @@ type Model struct {
 	lastOK   time.Time // last successful refresh: a stalled Redis shows as such
 	version  string
 	needInfo bool // ask the server version at the next successful refresh
+	// clash is the explanation of a key of the wrong type (queue.LayoutError),
+	// cleaned: Redis answers, so it is shown under the header, not as an outage.
+	clash string
 
 	// events stream
 	after     string
@@ -134,11 +137,14 @@ func (m *Model) setFocus(p pane) {
 // wide is the layout with queues and events side by side over the workers.
 func (m *Model) wide() bool { return m.w >= 110 }
 
+// bannerRows is the lines between the header and the body: the join line and
+// the explanation of a layout clash.
 func (m *Model) bannerRows() int {
-	if m.opts.JoinLine == "" {
-		return 0
+	n := len(m.clashLines())
+	if m.opts.JoinLine != "" {
+		n++
 	}
-	return 1
+	return n
 }
 
 // layout gives every component its rectangle. The workers pane gets what its
@@ -172,6 +178,15 @@ func (m *Model) layout() {
 	m.events.SetSize(w, max(rest-wh, 1))
 }
 
+// stuck is how many claims of workers imgq cannot see are older than the
+// queue's StuckAfter, by the newest snapshot.
+func (m *Model) stuck() int {
+	if m.opts.Queue == nil {
+		return 0
+	}
+	return len(m.track.Last.Stuck(m.opts.Queue.Options().StuckAfter))
+}
+
 func (m *Model) stopMonitor() {
 	if m.mon.cancel != nil {
 		m.mon.cancel()
@@ -188,6 +203,7 @@ func (m *Model) headerInfo() header.Info {
 	}
 	if m.opts.Queue != nil {
 		i.Queue = m.opts.Queue.Name()
+		i.Stuck = m.stuck()
 	}
 	if m.opts.Workers != nil {
 		i.PoolSize = m.opts.Workers.Size()

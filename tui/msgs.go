@@ -32,6 +32,11 @@ type (
 		text string
 		err  error
 	}
+	// stuckRequeuedMsg is the outcome of the requeue-stuck key.
+	stuckRequeuedMsg struct {
+		n   int
+		err error
+	}
 	failedListMsg struct {
 		tasks []queue.TaskInfo
 		err   error
@@ -136,6 +141,21 @@ func action(ctx context.Context, f func(ctx context.Context) (string, error)) te
 		defer cancel()
 		text, err := f(ctx)
 		return actionMsg{text: text, err: err}
+	}
+}
+
+// requeueStuck does the course's stuck-task fix (HDEL processing, RPUSH
+// pending) for claims of workers imgq cannot see that are older than the
+// queue's StuckAfter.
+func requeueStuck(ctx context.Context, q *queue.Queue) tea.Cmd {
+	return func() tea.Msg {
+		if q == nil {
+			return stuckRequeuedMsg{err: errNoQueue}
+		}
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		n, err := q.RequeueStuck(ctx, 0)
+		return stuckRequeuedMsg{n: n, err: err}
 	}
 }
 

@@ -240,3 +240,64 @@ func TestLiveSurvivesRedisRestart(t *testing.T) {
 	}
 	requireContains(t, screen(l.m), "● connected")
 }
+
+// A crashed course worker left two claims in processing (the course's hash,
+// no imgq lease) with started_at two minutes ago: the dashboard counts them
+// stuck, S puts them back the course's way, and the refresh shows them pending.
+func TestLiveRequeueStuckKey(t *testing.T) {
+	l := newLive(t, Options{})
+	ctx := context.Background()
+	rdb, k := l.q.Client(), l.q.Keys()
+	ids := []string{"task-dead0000000000a1", "task-dead0000000000a2"}
+	old := fmt.Sprint(float64(time.Now().Add(-2*time.Minute).UnixMicro()) / 1e6)
+	for _, id := range ids {
+		rdb.HSet(ctx, k.TaskPrefix()+id, "id", id, "data", `{"name":"`+id+`.jpg","image_path":"images/x.jpg","output_path":"output/x.jpg"}`,
+			"status", "processing", "worker_id", "py-crashed", "created_at", old, "started_at", old)
+		rdb.HSet(ctx, k.Processing, id, "py-crashed")
+	}
+	l.refresh()
+	requireContains(t, screen(l.m), "▲ stuck 2 (S)", "S requeue stuck")
+	msg, ok := l.key("S").(stuckRequeuedMsg)
+	if !ok || msg.err != nil || msg.n != 2 {
+		t.Fatalf("S: %+v", msg)
+	}
+	requireContains(t, screen(l.m), "requeued 2 stuck tasks")
+	l.refresh()
+	if s := l.m.track.Last; s.Pending != 2 || s.Processing != 0 || len(s.Foreign) != 0 {
+		t.Fatalf("after S: pending %d processing %d foreign %v", s.Pending, s.Processing, s.Foreign)
+	}
+	if strings.Contains(screen(l.m), "stuck 2") {
+		t.Fatal("the stuck count stays after the requeue")
+	}
+	if got := rdb.HGet(ctx, k.TaskPrefix()+ids[0], "status").Val(); got != "pending" {
+		t.Fatalf("record status %q after S", got)
+	}
+}
+
+// An older imgq's processing LIST on a live server: the refresh shows which
+// key, its type and the fix, never "disconnected", and after the fix (flush)
+// the dashboard is connected again.
+func TestLiveLayoutClashIsShownNotDisconnected(t *testing.T) {
+	l := newLive(t, Options{})
+	ctx := context.Background()
+	rdb, k := l.q.Client(), l.q.Keys()
+	rdb.RPush(ctx, k.Processing, "task-old")
+	l.refresh()
+	if l.m.conn != header.Clash {
+		t.Fatalf("conn %v, want Clash", l.m.conn)
+	}
+	s := screen(l.m)
+	if strings.Contains(s, "disconnected") {
+		t.Fatalf("a clash shows as disconnected:\n%s", s)
+	}
+	requireContains(t, s, "▲ wrong key type", k.Processing+" is a list, imgq expects a hash")
+	requireContains(t, strings.Join(strings.Fields(s), " "), "imgq flush --queue t")
+	checkSize(t, l.m, 120, 36)
+	if _, err := l.q.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l.refresh()
+	if l.m.conn != header.Connected || strings.Contains(screen(l.m), "wrong key type") {
+		t.Fatalf("not connected after the fix:\n%s", screen(l.m))
+	}
+}

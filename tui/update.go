@@ -8,6 +8,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/imgq/imgq/queue"
+	"github.com/imgq/imgq/tui/common"
 	"github.com/imgq/imgq/tui/components/failed"
 	"github.com/imgq/imgq/tui/components/header"
 )
@@ -67,6 +69,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return fetchFailed(m.ctx, m.opts.Queue)
 		}
 		return nil
+	case stuckRequeuedMsg:
+		if msg.err != nil {
+			m.footer.SetStatus(common.Clean(msg.err.Error()), true)
+			return nil
+		}
+		m.footer.SetStatus(fmt.Sprintf(m.c.T("requeued %d stuck tasks"), msg.n), false)
+		return nil
 	case failedListMsg:
 		m.failed.SetTasks(msg.tasks, m.track.Last.Failed, msg.err)
 		return nil
@@ -99,6 +108,9 @@ func (m *Model) onStats(msg statsMsg) tea.Cmd {
 		if errors.Is(msg.err, context.Canceled) {
 			return nil // shutting down
 		}
+		if errors.Is(msg.err, queue.ErrLayout) {
+			return m.onClash(msg.err, now)
+		}
 		m.conn = header.Disconnected
 		m.backoff = min(max(m.backoff*2, 500*time.Millisecond), maxBackoff)
 		m.retryAt = now.Add(m.backoff)
@@ -106,6 +118,7 @@ func (m *Model) onStats(msg statsMsg) tea.Cmd {
 		return scheduleFetch(m.backoff)
 	}
 	m.conn, m.backoff, m.lastOK = header.Connected, 0, now
+	m.clash = ""
 	prevFailed := m.track.Last.Failed
 	m.track.Observe(msg.stats)
 	m.workers.Refresh()
@@ -117,6 +130,26 @@ func (m *Model) onStats(msg statsMsg) tea.Cmd {
 	}
 	if m.view == viewFailed && msg.stats.Failed != prevFailed {
 		cmds = append(cmds, fetchFailed(m.ctx, m.opts.Queue))
+	}
+	return tea.Batch(cmds...)
+}
+
+// onClash shows a key of the wrong type as what it is: Redis answered, the
+// layout is not imgq's. The explanation (which key, its type, what imgq expects,
+// the fix) goes under the header; the refresh keeps polling, at most once a
+// second, until the key is fixed.
+func (m *Model) onClash(err error, now time.Time) tea.Cmd {
+	text := err.Error()
+	if le, ok := errors.AsType[*queue.LayoutError](err); ok {
+		text = le.Error()
+	}
+	m.conn, m.backoff, m.lastOK, m.retryAt = header.Clash, 0, now, time.Time{}
+	m.clash = common.Clean(text)
+	m.layout() // the explanation takes rows from the body
+	cmds := []tea.Cmd{scheduleFetch(max(m.opts.Interval, time.Second))}
+	if m.needInfo {
+		m.needInfo = false
+		cmds = append(cmds, fetchVersion(m.ctx, m.opts.Queue))
 	}
 	return tea.Batch(cmds...)
 }
@@ -234,6 +267,8 @@ func (m *Model) mainKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.toggleFail()
 	case key.Matches(k, keys.Requeue):
 		return m.requeue(nil)
+	case key.Matches(k, keys.RequeueStuck):
+		return requeueStuck(m.ctx, m.opts.Queue)
 	case key.Matches(k, keys.Monitor):
 		return m.toggleMonitor()
 	case key.Matches(k, keys.Failed):

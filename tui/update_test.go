@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -338,5 +339,45 @@ func TestStalledRedisIsShown(t *testing.T) {
 	requireContains(t, screen(m), "● connected")
 	if strings.Contains(screen(m), "stalled") {
 		t.Fatal("still shown stalled after Redis answered")
+	}
+}
+
+// S runs the course's stuck fix as a command with a typed result, and its
+// outcome (or error) is the status line.
+func TestRequeueStuckKey(t *testing.T) {
+	m, _ := courseFixture(t, 80, 24, Options{})
+	if cmd := press(m, "S"); cmd == nil {
+		t.Fatal("S returned no command") // TestLiveRequeueStuckKey runs it on a redis-server
+	}
+	m.Update(stuckRequeuedMsg{n: 2})
+	requireContains(t, screen(m), "requeued 2 stuck tasks")
+	m.Update(stuckRequeuedMsg{err: errors.New("requeue stuck tasks: i/o timeout")})
+	requireContains(t, screen(m), "i/o timeout")
+
+	es, _ := courseFixture(t, 120, 36, Options{Lang: "es"})
+	es.Update(stuckRequeuedMsg{n: 2})
+	requireContains(t, screen(es), "2 tareas atascadas reencoladas")
+}
+
+// A layout clash is not a disconnection: no backoff, Redis counts as answered.
+func TestLayoutClashIsNotDisconnected(t *testing.T) {
+	m, _ := fixture(t, 80, 24, 3, Options{})
+	err := fmt.Errorf("stats: %w", &queue.LayoutError{Queue: "q", Clashes: []queue.KeyClash{{Key: "q:processing", Got: "list", Want: "hash"}}})
+	if _, cmd := m.Update(statsMsg{err: err}); cmd == nil {
+		t.Fatal("the refresh must keep polling through a clash")
+	}
+	if m.conn != header.Clash || m.backoff != 0 || !m.retryAt.IsZero() {
+		t.Fatalf("clash: conn %v backoff %v retryAt %v", m.conn, m.backoff, m.retryAt)
+	}
+	s := screen(m)
+	requireContains(t, s, "▲ wrong key type", "q:processing is a list, imgq expects a hash")
+	if strings.Contains(s, "disconnected") || strings.Contains(s, "stalled") {
+		t.Fatalf("a clash shows as an outage:\n%s", s)
+	}
+	// With the join line too, at any size, the screen keeps its shape.
+	m.opts.JoinLine = "imgq worker --redis redis://10.0.0.2:6379 --id NAME"
+	for _, sz := range [][2]int{{60, 20}, {60, 16}, {200, 50}, {80, 24}} {
+		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		checkSize(t, m, sz[0], sz[1])
 	}
 }

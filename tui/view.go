@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -55,8 +56,48 @@ func (m *Model) mainView() string {
 	return m.queues.View() + "\n" + m.workers.View() + "\n" + m.events.View()
 }
 
-// banner is the classroom join line, on every screen while it is set.
+// clashLines is the explanation of a layout clash wrapped to the width, the
+// last line cut with … when the screen has no room for all of it.
+func (m *Model) clashLines() []string {
+	if m.clash == "" {
+		return nil
+	}
+	w := max(m.w-4, 10)
+	lines := strings.Split(ansi.Wrap(m.clash, w, " "), "\n")
+	join := 0
+	if m.opts.JoinLine != "" {
+		join = 1
+	}
+	// The main view's panes need about ten rows; the explanation takes what
+	// is left beyond them, up to a third of the screen, never less than a line.
+	if limit := max(min(6, (m.h-3)/3, m.h-3-join-10), 1); len(lines) > limit {
+		lines = lines[:limit]
+		lines[limit-1] = ansi.Truncate(lines[limit-1], w-1, "") + "…"
+	}
+	st := m.c.Styles.Warn
+	for i, l := range lines {
+		mark := "   "
+		if i == 0 {
+			mark = " ▲ "
+		}
+		lines[i] = common.Fit(st.Render(mark+l), m.w)
+	}
+	return lines
+}
+
+// banner is what stands between the header and the body on every screen: the
+// explanation of a layout clash, then the classroom join line.
 func (m *Model) banner() string {
+	clash := m.clashLines()
+	join := m.joinBanner()
+	if join != "" {
+		clash = append(clash, join)
+	}
+	return strings.Join(clash, "\n")
+}
+
+// joinBanner is the classroom join line, while it is set.
+func (m *Model) joinBanner() string {
 	if m.opts.JoinLine == "" {
 		return ""
 	}
@@ -105,7 +146,13 @@ func (m *Model) helpKeys() keyMap {
 		return keyMap{short: []key.Binding{k.Back}}
 	}
 	short := []key.Binding{k.Enqueue, k.Batch, k.Flush, k.FailInject, k.Monitor, k.Failed, k.Find,
-		k.ScaleUp, k.ScaleDown, k.Pause, k.Requeue, k.Leaderboard, k.Sort, k.Focus}
+		k.ScaleUp, k.ScaleDown, k.Pause, k.Requeue, k.RequeueStuck, k.Leaderboard, k.Sort, k.Focus}
+	if m.stuck() > 0 {
+		// Stuck tasks wait for this key: its hint comes first while they do.
+		short = append([]key.Binding{k.RequeueStuck}, slices.DeleteFunc(short, func(b key.Binding) bool {
+			return b.Help().Key == k.RequeueStuck.Help().Key
+		})...)
+	}
 	if m.opts.JoinLine != "" {
 		short = append(short, k.Join)
 	}
@@ -119,7 +166,7 @@ func (m *Model) fullHelp() [][]key.Binding {
 		views = append(views, k.Join)
 	}
 	return [][]key.Binding{
-		{k.Enqueue, k.Batch, k.Flush, k.FailInject, k.Requeue},
+		{k.Enqueue, k.Batch, k.Flush, k.FailInject, k.Requeue, k.RequeueStuck},
 		{k.ScaleUp, k.ScaleDown, k.Pause},
 		views,
 		{k.Focus, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},

@@ -1,9 +1,11 @@
 package tui
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -72,6 +74,94 @@ func TestViewClassroom80x24Pages(t *testing.T) {
 		t.Fatal("pgdown on the focused workers pane did not page")
 	}
 	golden.RequireEqual(t, []byte(s))
+}
+
+// A mixed class: the course worker is marked as observed in the workers pane
+// (at 120 its host column says so; at 80, where that column does not fit, a
+// mark follows its id), with its task and counts; its events are marked; the
+// two stuck claims show in the header with their key, whose hint comes first.
+func TestViewCourseWorkers(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 36}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			m, _ := courseFixture(t, sz[0], sz[1], Options{Workers: &fakePool{n: 3}})
+			checkSize(t, m, sz[0], sz[1])
+			s := screen(m)
+			requireContains(t, s, "◦ 1 observed", "▲ stuck 2 (S)", " S requeue stuck", "task-c0ffee00")
+			row := lineWith(t, s, "● py-4242")
+			if !strings.Contains(row, "◦") || !strings.Contains(row, "busy") || !strings.Contains(row, " 24 ") {
+				t.Fatalf("observed worker row lacks its mark, state or done count: %q", row)
+			}
+			if !regexp.MustCompile(`\d\.\d/s`).MatchString(row) || strings.Contains(row, " 0/s") {
+				t.Fatalf("observed worker row has no tasks/s from its counters: %q", row)
+			}
+			if sz[0] >= 120 {
+				requireContains(t, row, "◦ course worker")
+			}
+			for _, task := range []string{"task-c0ffee0000000006"[:13], "task-c0ffee0000000007"[:13]} {
+				if ev := lineWith(t, s, "claimed     "+task); !strings.Contains(ev, "py-4242 ◦") {
+					t.Fatalf("observed event not marked: %q", ev)
+				}
+			}
+			if ev := lineWith(t, s, "09:59:39 requeued"); strings.Contains(ev, "◦") {
+				t.Fatalf("a reported event is marked as observed: %q", ev)
+			}
+			requireContains(t, s, "◦ observed, not reported")
+			golden.RequireEqual(t, []byte(s))
+		})
+	}
+}
+
+func TestViewCourseWorkersSpanish(t *testing.T) {
+	m, _ := courseFixture(t, 120, 36, Options{Lang: "es"})
+	requireContains(t, screen(m), "◦ worker del curso", "◦ 1 observados", "▲ atascadas 2 (S)", "S reencolar atascadas", "observado, no informado")
+}
+
+// lineWith returns the first line of s that contains sub.
+func lineWith(t *testing.T, s, sub string) string {
+	t.Helper()
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	t.Fatalf("no line contains %q:\n%s", sub, s)
+	return ""
+}
+
+// A key of the wrong type is explained under the header, in full, wrapped to
+// the width; the header says so and never "disconnected": Redis answered.
+func TestViewLayoutClash(t *testing.T) {
+	clash := &queue.LayoutError{Queue: "image_processing", Clashes: []queue.KeyClash{{
+		Key: "image_processing:processing", Got: "list", Want: "hash", What: "the course's task id -> worker id\x1b[2J",
+	}}}
+	for _, sz := range [][2]int{{80, 24}, {120, 36}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			m, clk := fixture(t, sz[0], sz[1], 3, Options{})
+			clk.t = clk.t.Add(time.Second)
+			m.Update(statsMsg{err: fmt.Errorf("stats: %w", clash)})
+			checkSize(t, m, sz[0], sz[1])
+			s := screen(m)
+			if strings.Contains(s, "disconnected") {
+				t.Fatalf("a layout clash shows as an outage:\n%s", s)
+			}
+			requireContains(t, s, "▲ wrong key type", "▲ image_processing:processing is a list, imgq expects a hash")
+			flat := strings.Join(strings.Fields(s), " ")
+			requireContains(t, flat, "imgq flush --queue image_processing")
+			if strings.Contains(m.View().Content, "\x1b[2J") {
+				t.Fatal("the error's escape reached the screen")
+			}
+			if sz[0] == 80 {
+				golden.RequireEqual(t, []byte(s))
+			}
+			// The next good refresh clears it.
+			clk.t = clk.t.Add(time.Second)
+			m.Update(statsMsg{stats: sampleStats(clk.t, 13, 3)})
+			checkSize(t, m, sz[0], sz[1])
+			if s := screen(m); strings.Contains(s, "wrong key type") || strings.Contains(s, "expects a hash") {
+				t.Fatalf("the clash stays after a good refresh:\n%s", s)
+			}
+		})
+	}
 }
 
 func TestViewSpanish(t *testing.T) {
@@ -154,9 +244,10 @@ func TestUntrustedTextIsSanitised(t *testing.T) {
 		s.Workers[i].Host = evil
 		s.Workers[i].CurrentName = evil
 	}
+	s.Workers[0].Observed = true // its id takes the mark's path
 	m.Update(statsMsg{stats: s})
 	m.Update(eventsMsg{events: []queue.Event{{ID: "99", Time: t0, Kind: queue.EventFailed + evil, Task: "task-" + evil,
-		Name: evil, Worker: evil, Prev: evil, Error: "boom" + evil}}})
+		Name: evil, Worker: evil, Prev: evil, Error: "boom" + evil, Observed: true}}})
 	check := func(view string) {
 		t.Helper()
 		rest := sgr.ReplaceAllString(view, "")

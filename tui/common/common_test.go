@@ -44,6 +44,7 @@ func TestFormat(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
 		{Count(1234), "1234"}, {Count(12345), "12 345"}, {Count(1234567), "1 234 567"},
 		{Rate(0), "0/s"}, {Rate(2.345), "2.3/s"}, {Rate(250), "250/s"},
+		{Marked("py-4242", "◦", 10), "py-4242 ◦ "}, {Marked("worker-12345", "◦", 10), "worker-… ◦"},
 		{Percent(0.876), "88%"}, {Fit("abcdef", 4), "abc…"}, {FitLeft("ab", 4), "  ab"},
 	} {
 		if c.got != c.want {

@@ -21,6 +21,19 @@ func Fit(s string, w int) string {
 	return s + strings.Repeat(" ", w-sw)
 }
 
+// Marked is s followed by a space and mark, in exactly w cells: s is cut (with
+// …) rather than the mark, so the mark always shows.
+func Marked(s, mark string, w int) string {
+	room := w - ansi.StringWidth(mark) - 1
+	if room < 1 {
+		return Fit(mark, w)
+	}
+	if ansi.StringWidth(s) > room {
+		s = ansi.Truncate(s, room, "…")
+	}
+	return Fit(s+" "+mark, w)
+}
+
 // FitLeft right-aligns s in w cells (numbers).
 func FitLeft(s string, w int) string {
 	if w <= 0 {

@@ -33,7 +33,8 @@ var spanish = map[string]string{
 	"add worker": "añadir worker", "remove worker": "quitar worker",
 	"pause/resume": "pausar/seguir", "fail 20%": "fallar 20%",
 	"requeue failed": "reencolar fallidas", "MONITOR": "MONITOR",
-	"failed tasks": "tareas fallidas", "find task": "buscar tarea",
+	"requeue stuck": "reencolar atascadas",
+	"failed tasks":  "tareas fallidas", "find task": "buscar tarea",
 	"leaderboard": "clasificación", "sort workers": "ordenar workers",
 	"join line": "línea para unirse", "hide own reads": "ocultar lecturas propias",
 	"focus": "foco", "focus back": "foco atrás", "up": "arriba", "down": "abajo",
@@ -48,6 +49,7 @@ var spanish = map[string]string{
 	"embedded":                        "embebido", "uptime": "activo", "throughput": "ritmo",
 	"drain": "vaciado en", "workers": "workers", "fail injection": "fallos inyectados",
 	"paused": "en pausa", "off": "no",
+	"stuck %d": "atascadas %d", "wrong key type": "clave de tipo incorrecto",
 	// queues
 	"Queues": "Colas", "pending": "pendientes", "high": "alta", "normal": "normal",
 	"low": "baja", "processing": "en curso", "retry": "reintento",
@@ -61,6 +63,7 @@ var spanish = map[string]string{
 	"idle":                        "libre", "busy": "ocupado", "gone": "perdido", "stopped": "parado",
 	"sort": "orden", "start order": "llegada", "busiest": "más activos",
 	"slowest": "más lentos", "newest first": "más nuevos",
+	"course worker": "worker del curso", "%d observed": "%d observados", "observed": "observado",
 	// events
 	"Events": "Eventos", "following": "en vivo", "paused, %d new": "en pausa, %d nuevos",
 	"%d skipped": "%d omitidos", "no events yet": "aún no hay eventos",
@@ -70,6 +73,7 @@ var spanish = map[string]string{
 	"flushed": "vaciada", "worker_up": "worker llega", "worker_gone": "worker perdido",
 	"worker_stopped": "worker para", "ack_refused": "ack rechazado", "dropped": "descartada",
 	"%d tasks": "%d tareas", "%d keys": "%d claves",
+	"observed, not reported": "observado, no informado",
 	// monitor
 	"MONITOR: every command the Redis server runs": "MONITOR: cada comando que ejecuta Redis",
 	"starting MONITOR…":                            "iniciando MONITOR…",
@@ -89,7 +93,8 @@ var spanish = map[string]string{
 	"Flush queue %s? Every task and counter is deleted. y/n": "¿Vaciar la cola %s? Se borran todas las tareas y contadores. y/n",
 	"enqueued %d tasks": "%d tareas encoladas", "flushed %s (%d keys)": "vaciada %s (%d claves)",
 	"requeued %d tasks": "%d tareas reencoladas", "workers: %d": "workers: %d",
-	"workers paused": "workers en pausa", "workers resumed": "workers reanudados",
+	"requeued %d stuck tasks": "%d tareas atascadas reencoladas",
+	"workers paused":          "workers en pausa", "workers resumed": "workers reanudados",
 	"failure injection on: 20% of tasks fail": "fallos inyectados: falla el 20% de las tareas",
 	"failure injection off":                   "fallos inyectados desactivados",
 	"no embedded workers (--workers 0)":       "sin workers embebidos (--workers 0)",

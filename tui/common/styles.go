@@ -178,6 +178,12 @@ func (s *Styles) State(st queue.WorkerState) lipgloss.Style {
 	return s.Muted
 }
 
+// ObservedMark tags what imgq derived from a worker it did not start (a course
+// worker) instead of hearing it from the worker: the worker in the workers pane
+// (its host and pid are unknown) and its events in the events pane ("observed,
+// not reported").
+const ObservedMark = "◦"
+
 // StateIcon is a symbol per state, so states differ by shape, not only colour.
 func StateIcon(st queue.WorkerState) string {
 	switch st {

@@ -5,6 +5,7 @@ package events
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -188,11 +189,17 @@ func (m Model) View() string {
 		return m.monitorView()
 	}
 	c := m.c
-	lines := []string{c.PaneTitle(c.T("Events"), m.note(&m.events.follow, m.events.unseen, m.events.skipped), m.focused, m.w)}
+	win := m.events.window(m.visible())
+	note := m.note(&m.events.follow, m.events.unseen, m.events.skipped)
+	if slices.ContainsFunc(win, func(e queue.Event) bool { return e.Observed }) {
+		// The legend of the mark, while a marked line is on screen.
+		note += " · " + common.ObservedMark + " " + c.T("observed, not reported")
+	}
+	lines := []string{c.PaneTitle(c.T("Events"), note, m.focused, m.w)}
 	if len(m.events.items) == 0 {
 		lines = append(lines, c.Styles.Muted.Render("   "+c.T("no events yet")))
 	}
-	for _, e := range m.events.window(m.visible()) {
+	for _, e := range win {
 		lines = append(lines, m.eventLine(e))
 	}
 	return common.Block(lines, m.w, m.h)

@@ -48,11 +48,16 @@ func (m Model) eventLine(e queue.Event) string {
 	if n := common.Clean(e.Name); n != "" {
 		det = append(det, st.Muted.Render(n))
 	}
+	wcell := common.Fit(st.Muted.Render(worker), workerW)
+	if e.Observed {
+		// Derived by imgq from a course worker's moves, not reported by it:
+		// the id is cut before the mark is.
+		wcell = common.Marked(st.Muted.Render(worker), st.Subtle.Render(common.ObservedMark), workerW)
+	}
 	line := " " + st.Subtle.Render(c.Clock(e.Time)) + " " +
 		ks.Render(common.Fit(c.T(common.Clean(e.Kind)), 11)) + " " +
 		common.Fit(st.Text.Render(task), taskW) + " " +
-		common.Fit(st.Muted.Render(worker), workerW) + " " +
-		strings.Join(det, "  ")
+		wcell + " " + strings.Join(det, "  ")
 	return common.Fit(line, m.w)
 }
 

@@ -21,6 +21,10 @@ const (
 	Connecting Conn = iota
 	Connected
 	Disconnected
+	// Clash: Redis answered, but a key of the queue has the wrong type (a
+	// queue.LayoutError). Not an outage: the explanation is shown below the
+	// header, and the header says so instead of "disconnected".
+	Clash
 )
 
 // Info is what the header shows; the root model fills it each refresh.
@@ -40,6 +44,9 @@ type Info struct {
 	// as if they were live.
 	LastOK     time.Time
 	StallAfter time.Duration
+	// Stuck is how many claims of workers imgq cannot see (course workers)
+	// are older than the queue's stuck-after: they wait for the requeue key.
+	Stuck int
 }
 
 // Model is the header.
@@ -84,6 +91,8 @@ func (m Model) View() string {
 		}
 	case Connecting:
 		conn = st.Warn.Render("◌ " + c.T("connecting"))
+	case Clash:
+		conn = st.Warn.Bold(true).Render("▲ " + c.T("wrong key type"))
 	default:
 		secs := max(int(math.Ceil(i.RetryAt.Sub(c.Now()).Seconds())), 1)
 		conn = st.Error.Bold(true).Render("✕ " + fmt.Sprintf(c.T("disconnected, retrying in %s"), fmt.Sprintf("%ds", secs)))
@@ -124,6 +133,12 @@ func (m Model) View() string {
 	// screen, so they come right after the throughput.
 	line2 := []string{lv(c.T("throughput"), common.Rate(m.track.Throughput())) + " " +
 		st.Spark.Render(common.Sparkline(m.track.ThroughputSeries().Buckets(c.Now(), 12)))}
+	// Stuck claims need the teacher's key: right after the throughput, so a
+	// narrow line drops anything else first.
+	if i.Stuck > 0 {
+		line2 = append(line2, st.Warn.Bold(true).Render("▲ "+fmt.Sprintf(c.T("stuck %d"), i.Stuck))+
+			st.Muted.Render(" ("+c.Keys.RequeueStuck.Help().Key+")"))
+	}
 	failPart := st.Label.Render(c.T("fail injection")+" ") + fail
 	if s.FailRate > 0 {
 		line2 = append(line2, failPart)

@@ -25,9 +25,20 @@ const cellMin = 46
 func columns() []column {
 	return []column{
 		{title: "id", w: 14, cell: func(m Model, w queue.WorkerStat) string {
-			return m.c.Styles.State(w.State).Render(common.StateIcon(w.State)+" ") + m.c.Styles.Text.Render(common.Clean(w.ID))
+			icon := m.c.Styles.State(w.State).Render(common.StateIcon(w.State) + " ")
+			id := m.c.Styles.Text.Render(common.Clean(w.ID))
+			if w.Observed && !m.hostShown {
+				// No host column to say so: the mark follows the id, which
+				// is cut before the mark is.
+				return icon + common.Marked(id, m.c.Styles.Subtle.Render(common.ObservedMark), m.idW-2)
+			}
+			return icon + id
 		}},
 		{title: "host/pid", w: 18, prio: 5, cell: func(m Model, w queue.WorkerStat) string {
+			if w.Observed {
+				// imgq did not start it: host and pid are unknown.
+				return m.c.Styles.Subtle.Render(common.ObservedMark + " " + m.c.T("course worker"))
+			}
 			return m.c.Styles.Muted.Render(fmt.Sprintf("%s/%d", common.Clean(w.Host), w.PID))
 		}},
 		{title: "state", w: 7, cell: func(m Model, w queue.WorkerStat) string {
@@ -125,6 +136,14 @@ func fitColumns(cols []column, w int) []column {
 
 func (m Model) tableView() []string {
 	cols := fitColumns(columns(), m.w)
+	for _, col := range cols {
+		switch col.title {
+		case "host/pid":
+			m.hostShown = true
+		case "id":
+			m.idW = col.w
+		}
+	}
 	st := m.c.Styles
 	head := []string{" "}
 	for _, col := range cols {
@@ -170,8 +189,11 @@ func (m Model) gridView() []string {
 		for _, w := range line {
 			r, u, h := m.track.Worker(w.ID)
 			idW := cw - 36
-			cell := " " + st.State(w.State).Render(common.StateIcon(w.State)) + " " +
-				common.Fit(st.Text.Render(common.Clean(w.ID)), idW) +
+			id := common.Fit(st.Text.Render(common.Clean(w.ID)), idW)
+			if w.Observed {
+				id = common.Marked(st.Text.Render(common.Clean(w.ID)), st.Subtle.Render(common.ObservedMark), idW)
+			}
+			cell := " " + st.State(w.State).Render(common.StateIcon(w.State)) + " " + id +
 				st.Value.Render(common.FitLeft(common.Count(w.Processed), 5)) + st.OK.Render("✓") +
 				common.FitLeft(failCell(m, w.Failed), 4) +
 				st.Text.Render(common.FitLeft(common.Rate(r), 7)) + " " +
@@ -217,7 +239,11 @@ func (m Model) boardView() []string {
 			}
 			barW := max(cw-36, 4)
 			full, empty := common.LineBar(float64(w.Processed), float64(top), barW)
-			cell := medal + " " + common.Fit(st.State(w.State).Render(common.Clean(w.ID)), 12) + " " +
+			id := common.Fit(st.State(w.State).Render(common.Clean(w.ID)), 12)
+			if w.Observed {
+				id = common.Marked(st.State(w.State).Render(common.Clean(w.ID)), st.Subtle.Render(common.ObservedMark), 12)
+			}
+			cell := medal + " " + id + " " +
 				st.Queue("completed").Render(full) + st.BarEmpty.Render(empty) +
 				st.Value.Render(common.FitLeft(common.Count(w.Processed), 6)) +
 				st.Muted.Render(common.FitLeft(common.Rate(r), 8))

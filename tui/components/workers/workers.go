@@ -41,6 +41,10 @@ type Model struct {
 	sort    Sort
 	board   bool
 	off     int // first item shown
+
+	// set by tableView on its copy while it renders
+	hostShown bool // the host/pid column fits: it carries the observed mark
+	idW       int
 }
 
 // New returns the pane.
@@ -196,8 +200,11 @@ func (m *Model) clamp() {
 // View renders the pane.
 func (m Model) View() string {
 	c := m.c
-	busy, gone := 0, 0
+	busy, gone, observed := 0, 0, 0
 	for _, w := range m.rows {
+		if w.Observed {
+			observed++
+		}
 		switch w.State {
 		case queue.WorkerBusy:
 			busy++
@@ -212,6 +219,10 @@ func (m Model) View() string {
 	note := fmt.Sprintf("%d · %d %s", len(m.rows), busy, c.T("busy"))
 	if gone > 0 {
 		note += fmt.Sprintf(" · %d %s", gone, c.T("gone"))
+	}
+	if observed > 0 {
+		// The legend of the mark: these workers were seen, not registered.
+		note += " · " + common.ObservedMark + " " + fmt.Sprintf(c.T("%d observed"), observed)
 	}
 	if !m.board {
 		note += " · " + c.T("sort") + ": " + c.T(m.sort.label())
