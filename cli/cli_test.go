@@ -110,3 +110,14 @@ func TestParseSize(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatEventMarksObserved(t *testing.T) {
+	e := queue.Event{Time: time.Unix(0, 0), Kind: "completed", Task: "task-1", Worker: "py-1", Duration: 19 * time.Millisecond, Observed: true}
+	if line := FormatEvent(e); !strings.HasSuffix(line, " (observed)") {
+		t.Fatalf("%q is not marked observed", line)
+	}
+	e.Observed = false
+	if line := FormatEvent(e); strings.Contains(line, "observed") {
+		t.Fatalf("%q is marked observed", line)
+	}
+}

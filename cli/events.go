@@ -93,5 +93,9 @@ func FormatEvent(e queue.Event) string {
 	if e.Error != "" {
 		fmt.Fprintf(&b, " error=%q", safetext.Truncate(e.Error, 200))
 	}
+	if e.Observed {
+		// Derived by imgq from a worker it did not start, not reported by it.
+		b.WriteString(" (observed)")
+	}
 	return b.String()
 }

@@ -31,6 +31,12 @@ func newStatsCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer conn.Close()
+			// Workers imgq did not start are derived by an observer that imgq's
+			// workers and dashboards run; run it once here too, so `imgq stats`
+			// shows a class of Python workers with no imgq process around.
+			if err := q.Observe(ctx); err != nil {
+				return err
+			}
 			if !watch {
 				s, err := q.Stats(ctx)
 				if err != nil {
@@ -41,6 +47,7 @@ func newStatsCmd(g *globals) *cobra.Command {
 			// --watch keeps going through Redis restarts: report, back off, retry.
 			backoff := every
 			for ctx.Err() == nil {
+				_ = q.Observe(ctx) // a failure shows in Stats just below
 				s, err := q.Stats(ctx)
 				if err != nil {
 					fmt.Fprintf(g.errOut, "%s redis unavailable (%v); retrying in %s\n", time.Now().Format("15:04:05"), err, backoff)

@@ -96,6 +96,26 @@ func (q *Queue) Housekeep(ctx context.Context, period time.Duration) (Maintenanc
 	return m, true, err
 }
 
+// Observe runs the observer alone (observe.lua): it derives the workers imgq did
+// not start from the course's keys. It moves no task and writes only imgq's own
+// derived keys, so a read-only command such as `imgq stats` may run it to show
+// course workers even when no imgq worker or dashboard is running.
+func (q *Queue) Observe(ctx context.Context) error {
+	k := q.keys
+	err := observeScript.Run(ctx, q.rdb,
+		[]string{k.Processing, k.Leases, k.Observed, k.ObsWorkers, k.Observer, k.Completed, k.Failed, k.Events, k.Stats},
+		q.observeArgs()...).Err()
+	if err != nil && !isNil(err) {
+		return fmt.Errorf("observe workers: %w", q.explain(ctx, err))
+	}
+	return nil
+}
+
+func (q *Queue) observeArgs() []any {
+	k := q.keys
+	return []any{k.TaskPrefix(), k.ObsWorker(""), q.opts.EventsMaxLen, k.Prefix + "blob:", ms(q.opts.KeepGone), 500, k.Prefix + "worker:"}
+}
+
 // Maintenance is what one Maintain pass did.
 type Maintenance struct {
 	Gone      []string // workers declared gone
@@ -130,7 +150,7 @@ func (q *Queue) Maintain(ctx context.Context) (Maintenance, error) {
 			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap)
 		obs = p.EvalSha(ctx, observeScript.Hash(),
 			[]string{k.Processing, k.Leases, k.Observed, k.ObsWorkers, k.Observer, k.Completed, k.Failed, k.Events, k.Stats},
-			tp, k.ObsWorker(""), q.opts.EventsMaxLen, k.Prefix+"blob:", ms(q.opts.KeepGone), 500, k.Prefix+"worker:")
+			q.observeArgs()...)
 		if q.opts.RecoverStuck {
 			stuck = p.EvalSha(ctx, requeueStuckScript.Hash(), q.stuckKeys(), q.stuckArgs(q.opts.StuckAfter, "")...)
 		}
