@@ -261,7 +261,7 @@ func TestLiveRequeueStuckKey(t *testing.T) {
 	if !ok || msg.err != nil || msg.n != 2 {
 		t.Fatalf("S: %+v", msg)
 	}
-	requireContains(t, screen(l.m), "requeued 2 stuck tasks")
+	requireContains(t, screen(l.m), "requeued 2 stuck task(s)")
 	l.refresh()
 	if s := l.m.track.Last; s.Pending != 2 || s.Processing != 0 || len(s.Foreign) != 0 {
 		t.Fatalf("after S: pending %d processing %d foreign %v", s.Pending, s.Processing, s.Foreign)

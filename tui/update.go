@@ -74,7 +74,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.footer.SetStatus(common.Clean(msg.err.Error()), true)
 			return nil
 		}
-		m.footer.SetStatus(fmt.Sprintf(m.c.T("requeued %d stuck tasks"), msg.n), false)
+		m.footer.SetStatus(fmt.Sprintf(m.c.T("requeued %d stuck task(s)"), msg.n), false)
 		return nil
 	case failedListMsg:
 		m.failed.SetTasks(msg.tasks, m.track.Last.Failed, msg.err)

@@ -350,13 +350,13 @@ func TestRequeueStuckKey(t *testing.T) {
 		t.Fatal("S returned no command") // TestLiveRequeueStuckKey runs it on a redis-server
 	}
 	m.Update(stuckRequeuedMsg{n: 2})
-	requireContains(t, screen(m), "requeued 2 stuck tasks")
+	requireContains(t, screen(m), "requeued 2 stuck task(s)")
 	m.Update(stuckRequeuedMsg{err: errors.New("requeue stuck tasks: i/o timeout")})
 	requireContains(t, screen(m), "i/o timeout")
 
 	es, _ := courseFixture(t, 120, 36, Options{Lang: "es"})
 	es.Update(stuckRequeuedMsg{n: 2})
-	requireContains(t, screen(es), "2 tareas atascadas reencoladas")
+	requireContains(t, screen(es), "2 tarea(s) atascada(s) reencolada(s)")
 }
 
 // A layout clash is not a disconnection: no backoff, Redis counts as answered.

@@ -93,7 +93,7 @@ var spanish = map[string]string{
 	"Flush queue %s? Every task and counter is deleted. y/n": "¿Vaciar la cola %s? Se borran todas las tareas y contadores. y/n",
 	"enqueued %d tasks": "%d tareas encoladas", "flushed %s (%d keys)": "vaciada %s (%d claves)",
 	"requeued %d tasks": "%d tareas reencoladas", "workers: %d": "workers: %d",
-	"requeued %d stuck tasks": "%d tareas atascadas reencoladas",
+	"requeued %d stuck task(s)": "%d tarea(s) atascada(s) reencolada(s)",
 	"workers paused":          "workers en pausa", "workers resumed": "workers reanudados",
 	"failure injection on: 20% of tasks fail": "fallos inyectados: falla el 20% de las tareas",
 	"failure injection off":                   "fallos inyectados desactivados",
