@@ -47,7 +47,6 @@ func newStatsCmd(g *globals) *cobra.Command {
 			// --watch keeps going through Redis restarts: report, back off, retry.
 			backoff := every
 			for ctx.Err() == nil {
-				_ = q.Observe(ctx) // a failure shows in Stats just below
 				s, err := q.Stats(ctx)
 				if err != nil {
 					fmt.Fprintf(g.errOut, "%s redis unavailable (%v); retrying in %s\n", time.Now().Format("15:04:05"), err, backoff)
@@ -62,6 +61,9 @@ func newStatsCmd(g *globals) *cobra.Command {
 				if err := printStats(g.out, s, asJSON, q.Options().StuckAfter); err != nil {
 					return err
 				}
+				// After Stats, so that an outage is reported by Stats at once rather
+				// than absorbed by this call's retries; its effect shows next time.
+				_ = q.Observe(ctx)
 				sleepCtx(ctx, every)
 			}
 			return nil
