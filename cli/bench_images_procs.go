@@ -14,10 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/imgq/imgq/internal/benchkit"
+	"github.com/imgq/imgq/internal/proc"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
 )
@@ -91,13 +91,6 @@ func scanChild(r io.Reader, ready func(), tick func(), res *childResult) error {
 	return nil
 }
 
-// killGroup makes a command a process-group leader that dies with us and is
-// killed with its children when ctx ends.
-func killGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-}
-
 // goImagesRun starts o.Procs Go worker processes, waits until each has loaded
 // its files and warmed up, starts them together and collects their timings.
 func goImagesRun(ctx context.Context, o BenchImagesOptions, files []string, count int, tick func()) (ImagesRun, error) {
@@ -132,7 +125,6 @@ func goImagesRun(ctx context.Context, o BenchImagesOptions, files []string, coun
 			cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(o.GOMAXPROCS))
 		}
 		cmd.Stderr = &c.stderr
-		killGroup(cmd)
 		if c.stdin, err = cmd.StdinPipe(); err != nil {
 			return ImagesRun{}, err
 		}
@@ -140,7 +132,8 @@ func goImagesRun(ctx context.Context, o BenchImagesOptions, files []string, coun
 		if err != nil {
 			return ImagesRun{}, err
 		}
-		if err := cmd.Start(); err != nil {
+		// Its own group, killed whole when ctx ends, and dying with us.
+		if err := proc.Start(cmd); err != nil {
 			return ImagesRun{}, err
 		}
 		wg.Add(1)
@@ -252,12 +245,12 @@ func pillowImagesRun(ctx context.Context, python, script string, procs int, file
 	cmd := exec.CommandContext(ctx, python, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	killGroup(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return ImagesRun{}, err
 	}
-	if err := cmd.Start(); err != nil {
+	// Its own group, so Pillow's pool processes are killed with it.
+	if err := proc.Start(cmd); err != nil {
 		return ImagesRun{}, err
 	}
 	var res childResult

@@ -9,10 +9,10 @@ import (
 	"image/jpeg"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
+	"github.com/imgq/imgq/internal/proc"
 	"github.com/imgq/imgq/workers/pipeline"
 )
 
@@ -71,18 +71,11 @@ func psnrGray(a, b image.Image) (float64, error) {
 	return round3(10 * math.Log10(255*255/mse)), nil
 }
 
-// loadAvg is the 1, 5 and 15 minute load average (Linux), or nil.
+// loadAvg is the 1, 5 and 15 minute load average, or nil where the system
+// cannot tell (the report then shows []).
 func loadAvg() []float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return nil
-	}
-	var out []float64
-	for _, f := range strings.Fields(string(b))[:3] {
-		v, _ := strconv.ParseFloat(f, 64)
-		out = append(out, v)
-	}
-	return out
+	l, _ := proc.LoadAverage()
+	return l
 }
 
 func printImagesReport(w io.Writer, rep ImagesReport) {

@@ -7,12 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/imgq/imgq/internal/benchkit"
+	"github.com/imgq/imgq/internal/proc"
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
@@ -108,9 +108,8 @@ func newBenchMemoryCmd(g *globals) *cobra.Command {
 			child := exec.CommandContext(ctx, exe, "worker", "--redis", url, "--queue", q.Name(), "--id", "memory",
 				"--concurrency", strconv.Itoa(conc), "--input", in, "--output", out)
 			child.Stderr = os.Stderr
-			child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 			start := time.Now()
-			if err := child.Start(); err != nil {
+			if err := proc.Start(child); err != nil {
 				return err
 			}
 			defer func() { _ = child.Process.Kill(); _ = child.Wait() }()
@@ -152,7 +151,7 @@ func newBenchMemoryCmd(g *globals) *cobra.Command {
 			rep.ImagesPerS = float64(tasks) / rep.Seconds
 			rep.PeakRSSMB = float64(peak) / 1024
 			bar.Done()
-			_ = child.Process.Signal(syscall.SIGTERM)
+			_ = proc.Terminate(child)
 			_, _ = q.Flush(ctx)
 			if asJSON {
 				return printJSON(g.out, rep)

@@ -11,13 +11,13 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/imgq/imgq/internal/benchkit"
+	"github.com/imgq/imgq/internal/proc"
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
@@ -349,8 +349,7 @@ func crashChild(ctx context.Context, q *queue.Queue, o RecoveryOptions, task que
 	wid := "doomed-" + strconv.Itoa(run)
 	cmd := exec.CommandContext(ctx, exe, "worker", "--redis", o.URL, "--queue", q.Name(), "--lease", o.Lease.String(),
 		"--id", wid, "--output", dir, "--input", dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	if err := proc.Start(cmd); err != nil {
 		return time.Time{}, "", err
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
@@ -382,7 +381,7 @@ func crashChild(ctx context.Context, q *queue.Queue, o RecoveryOptions, task que
 		for _, e := range evs {
 			after = e.ID
 			if e.Kind == queue.EventClaimed && e.Task == t.ID && e.Worker == wid {
-				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				if err := cmd.Process.Kill(); err != nil { // SIGKILL, TerminateProcess on Windows
 					return time.Time{}, "", err
 				}
 				return time.Now(), t.ID, nil
@@ -523,7 +522,8 @@ func okWord(ok bool) string {
 	return "MISSED"
 }
 
-// redisPID finds the server's pid when it runs on this machine (INFO process_id).
+// redisPID finds the server's pid when it runs on this machine (INFO process_id)
+// and its CPU time can be read here (0 otherwise: no Redis CPU in the report).
 func redisPID(ctx context.Context, rdb redis.UniversalClient) int {
 	info, err := rdb.Info(ctx, "server").Result()
 	if err != nil {
@@ -531,7 +531,7 @@ func redisPID(ctx context.Context, rdb redis.UniversalClient) int {
 	}
 	pid, _ := strconv.Atoi(benchkit.InfoField(info, "process_id"))
 	if pid > 0 {
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d/stat", pid)); err != nil {
+		if _, err := proc.ProcessCPU(pid); err != nil {
 			return 0
 		}
 	}

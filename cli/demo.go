@@ -10,12 +10,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"github.com/imgq/imgq/internal/proc"
 	"github.com/imgq/imgq/internal/redisconn"
 	"github.com/imgq/imgq/internal/safetext"
 	"github.com/imgq/imgq/queue"
@@ -282,7 +282,7 @@ func runRound(ctx context.Context, g *globals, conn *redisconn.Conn, q *queue.Qu
 	var procs []*exec.Cmd
 	defer func() {
 		for _, p := range procs {
-			_ = p.Process.Signal(syscall.SIGTERM)
+			_ = proc.Terminate(p)
 		}
 		for _, p := range procs {
 			_ = p.Wait()
@@ -299,7 +299,7 @@ func runRound(ctx context.Context, g *globals, conn *redisconn.Conn, q *queue.Qu
 		// pipeline's own use of every core inside one process.
 		c.Env = append(os.Environ(), "REDIS_URL="+childURL(g, conn), "GOMAXPROCS=1")
 		c.Stderr = g.errOut
-		if err := c.Start(); err != nil {
+		if err := proc.Start(c); err != nil {
 			return 0, nil, fmt.Errorf("start worker process: %w", err)
 		}
 		procs = append(procs, c)

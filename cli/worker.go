@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/imgq/imgq/internal/proc"
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
@@ -37,10 +37,14 @@ func newWorkerCmd(g *globals) *cobra.Command {
   imgq worker --concurrency 4 --output output/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			// SIGINT/SIGTERM: stop claiming, let tasks finish within --grace, hand
-			// back the rest, exit 0.
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			// Ctrl-C / SIGTERM (Windows: Ctrl-C, Ctrl-Break, the console
+			// closing): stop claiming, let tasks finish within --grace, hand back
+			// the rest, exit 0. A worker started by imgq (demo, bench) also stops
+			// so when its parent is gone.
+			ctx, stop := signal.NotifyContext(cmd.Context(), proc.StopSignals()...)
 			defer stop()
+			ctx, unwatch := proc.WatchParent(ctx)
+			defer unwatch()
 			conn, q, err := g.connect(context.WithoutCancel(ctx), false, nil)
 			if err != nil {
 				return err

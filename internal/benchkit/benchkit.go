@@ -1,25 +1,25 @@
 // Package benchkit holds what every imgq benchmark shares: a progress bar,
 // percentiles and medians, a description of the machine, and CPU, memory and
-// Redis command accounting read from Linux /proc and INFO. Used by `imgq bench`
+// Redis command accounting read from the system (internal/proc: what a system
+// cannot tell is an error naming it) and INFO. Used by `imgq bench`
 // and by the nested bench module's queuebench.
 package benchkit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/imgq/imgq/internal/proc"
 )
 
 // Progress draws a one-line bar on w (stderr), at most ten times a second.
@@ -104,7 +104,7 @@ type Machine struct {
 	Date         string `json:"date"`
 }
 
-// DescribeMachine reads /proc/cpuinfo and the server's INFO.
+// DescribeMachine describes this machine and reads the server's INFO.
 func DescribeMachine(ctx context.Context, c redis.UniversalClient) Machine {
 	m := LocalMachine()
 	if info, err := c.Info(ctx, "server").Result(); err == nil {
@@ -115,16 +115,8 @@ func DescribeMachine(ctx context.Context, c redis.UniversalClient) Machine {
 
 // LocalMachine describes this machine (no Redis involved).
 func LocalMachine() Machine {
-	m := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Date: time.Now().UTC().Format(time.RFC3339)}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "model name"); ok {
-				m.CPUModel = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-				break
-			}
-		}
-	}
-	return m
+	return Machine{CPUs: runtime.NumCPU(), CPUModel: proc.CPUModel(), GoVersion: runtime.Version(),
+		Date: time.Now().UTC().Format(time.RFC3339)}
 }
 
 // InfoField returns one field of an INFO reply ("" when absent).
@@ -173,48 +165,16 @@ func CommandDelta(before, after map[string]int64) (total int64, per map[string]i
 	return total, per
 }
 
-// ProcCPU returns the user+system CPU time a process has used (Linux /proc).
-func ProcCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, errors.New("bad /proc stat")
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
-		return 0, errors.New("bad /proc stat")
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / 100, nil // USER_HZ is 100 on Linux
-}
+// ProcCPU returns the user+system CPU time a process has used (an error
+// wrapping errors.ErrUnsupported where the system cannot tell).
+func ProcCPU(pid int) (time.Duration, error) { return proc.ProcessCPU(pid) }
 
-// SelfCPU is the user+system CPU time this process has used (getrusage, µs resolution).
+// SelfCPU is the user+system CPU time this process has used (0 if unknown).
 func SelfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	d, _ := proc.SelfCPU()
+	return d
 }
 
-// ProcMemKB reads VmRSS and VmHWM (peak RSS) of a process, in KiB.
-func ProcMemKB(pid int) (rss, hwm int64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			rss, _ = strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		}
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			hwm, _ = strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		}
-	}
-	return rss, hwm, nil
-}
+// ProcMemKB reads the resident memory of a process now and at its peak (Linux
+// VmRSS and VmHWM), in KiB; an error wrapping errors.ErrUnsupported elsewhere.
+func ProcMemKB(pid int) (rss, hwm int64, err error) { return proc.ProcessMemory(pid) }

@@ -13,10 +13,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/imgq/imgq/internal/proc"
 )
 
 // Options describe the server. The zero value is a plain, non-persistent server
@@ -67,7 +68,7 @@ func FreePort() (int, error) {
 func Start(ctx context.Context, o Options) (*Server, error) {
 	o.Binary = Binary(o.Binary)
 	if _, err := exec.LookPath(o.Binary); err != nil {
-		return nil, fmt.Errorf("%s not found (apt-get install redis-server): %w", o.Binary, err)
+		return nil, fmt.Errorf("%s not found (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis; Windows: use WSL): %w", o.Binary, err)
 	}
 	s := &Server{Port: o.Port, Dir: o.Dir, opts: o}
 	if s.Port == 0 {
@@ -107,10 +108,9 @@ func (s *Server) args() []string {
 
 func (s *Server) start(ctx context.Context) error {
 	cmd := exec.Command(s.opts.Binary, s.args()...)
-	// Its own process group, killed with its parent: a crashed test or benchmark
-	// leaves no server behind.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	// Its own process group, killed with its parent (Linux, Windows): a crashed
+	// test or benchmark leaves no server behind.
+	if err := proc.Start(cmd); err != nil {
 		return fmt.Errorf("start %s: %w", s.opts.Binary, err)
 	}
 	done := make(chan struct{})
@@ -175,7 +175,8 @@ func (s *Server) PID() int {
 	return s.cmd.Process.Pid
 }
 
-// Kill stops the server with SIGKILL, as a crash would, and waits for it to exit.
+// Kill stops the server at once (SIGKILL, or TerminateJobObject on Windows), as a
+// crash would, and waits for it to exit.
 func (s *Server) Kill() {
 	s.mu.Lock()
 	cmd, done := s.cmd, s.done
@@ -184,7 +185,7 @@ func (s *Server) Kill() {
 	if cmd == nil {
 		return
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = proc.KillGroup(cmd)
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
