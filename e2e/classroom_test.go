@@ -86,9 +86,7 @@ func TestFrozenWorkerIsGoneAndItsTaskCompletesElsewhere(t *testing.T) {
 	waitEvent(t, q, 20*time.Second, "claimed by sleepy", func(e queue.Event) bool {
 		return e.Kind == queue.EventClaimed && e.Worker == "sleepy"
 	})
-	if err := sleepy.Cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
+	freeze(t, sleepy.Cmd.Process)
 	Start(t, srv, dir, append([]string{"worker", "--id", "awake"}, timeouts...)...)
 	gone := waitEvent(t, q, 20*time.Second, "worker_gone", func(e queue.Event) bool {
 		return e.Kind == queue.EventWorkerGone && e.Worker == "sleepy"
@@ -111,7 +109,7 @@ func TestFrozenWorkerIsGoneAndItsTaskCompletesElsewhere(t *testing.T) {
 		}
 	}
 	// The laptop wakes: it finishes its (stale) task, which is refused, and rejoins.
-	_ = sleepy.Cmd.Process.Signal(syscall.SIGCONT)
+	thaw(sleepy.Cmd.Process)
 	waitEvent(t, q, 20*time.Second, "ack_refused", func(e queue.Event) bool {
 		return e.Kind == queue.EventLeaseRefused && e.Worker == "sleepy"
 	})
