@@ -59,6 +59,7 @@ func newRoot(g *globals) *cobra.Command {
 		Long: `imgq is a reliable, distributed image-processing task queue on Redis, with a
 live terminal dashboard. Run it with no command to open the dashboard (with 3
 embedded workers, and an embedded Redis when none answers at the default address).`,
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
@@ -66,6 +67,7 @@ embedded workers, and an embedded Redis when none answers at the default address
 			return runDash(cmd.Context(), g, d)
 		},
 	}
+	root.SetVersionTemplate("imgq {{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.redisURL, "redis", os.Getenv("REDIS_URL"),
 		`Redis URL redis://[user:password@]host:port/db or rediss:// for TLS ($REDIS_URL); "embedded" starts an in-process Redis (default redis://127.0.0.1:6379/0, or embedded when nothing answers there)`)
