@@ -38,5 +38,14 @@ fi
 echo "== go vet"
 go vet ./...
 
+echo "== cross-builds and vets: linux, darwin, windows × amd64, arm64"
+# The binary must build on every laptop in a class; vet also compiles each
+# package's tests for each system. internal/proc holds what differs.
+for target in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64; do
+  echo "   $target"
+  GOOS=${target%/*} GOARCH=${target#*/} CGO_ENABLED=0 go build -o /dev/null .
+  GOOS=${target%/*} GOARCH=${target#*/} CGO_ENABLED=0 go vet ./...
+done
+
 echo "== go test -race"
 go test -race -count=1 -timeout 20m ./... 2>&1 | tee /tmp/imgq-test.log
