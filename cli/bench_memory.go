@@ -45,6 +45,11 @@ func newBenchMemoryCmd(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			// It reads the worker process's memory from the system: say so now
+			// where that is impossible, not after the work.
+			if _, _, err := proc.ProcessMemory(os.Getpid()); err != nil {
+				return fmt.Errorf("imgq bench memory: %w", err)
+			}
 			rdb, url, stop, err := g.benchRedis(ctx, 8)
 			if err != nil {
 				return err
