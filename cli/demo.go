@@ -299,7 +299,7 @@ func runRound(ctx context.Context, g *globals, conn *redisconn.Conn, q *queue.Qu
 		// pipeline's own use of every core inside one process.
 		c.Env = append(os.Environ(), "REDIS_URL="+childURL(g, conn), "GOMAXPROCS=1")
 		c.Stderr = g.errOut
-		if err := proc.Start(c); err != nil {
+		if err := proc.StartGraceful(c); err != nil {
 			return 0, nil, fmt.Errorf("start worker process: %w", err)
 		}
 		procs = append(procs, c)

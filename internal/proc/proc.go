@@ -7,6 +7,8 @@
 //     makes it die with this process where the system can: Linux by
 //     Pdeathsig, Windows by the job (killed when its last handle, ours,
 //     closes). macOS cannot; an imgq child there calls WatchParent instead.
+//     StartGraceful is Start for an imgq worker: orphaned, it is asked to stop
+//     (Linux: Pdeathsig SIGTERM; elsewhere WatchParent) rather than killed.
 //   - Terminate asks a child to stop gracefully: SIGTERM on unix, CTRL_BREAK
 //     on Windows (which Go delivers to the child as os.Interrupt).
 //   - StopSignals are the signals a worker treats as "stop gracefully".
@@ -38,19 +40,27 @@ func unsupported(what string) error {
 // object), tied to this process's life where the system allows it (see the
 // package documentation). A command made with exec.CommandContext has its
 // whole group killed when the context ends.
-func Start(cmd *exec.Cmd) error {
+func Start(cmd *exec.Cmd) error { return start(cmd, false) }
+
+// StartGraceful is Start for a child that can stop gracefully (an imgq
+// worker): orphaned, it is asked to stop rather than killed (Linux: Pdeathsig
+// SIGTERM; Windows: its job does not kill it, it sees its parent go with
+// WatchParent, as on macOS), so it hands back its tasks at once.
+func StartGraceful(cmd *exec.Cmd) error { return start(cmd, true) }
+
+func start(cmd *exec.Cmd, graceful bool) error {
 	if cmd.Env == nil {
 		cmd.Env = os.Environ()
 	}
 	cmd.Env = append(cmd.Env, parentEnv+"="+strconv.Itoa(os.Getpid()))
-	prepare(cmd)
+	prepare(cmd, graceful)
 	if cmd.Cancel != nil { // made by exec.CommandContext: kill the group, not just the leader
 		cmd.Cancel = func() error { return KillGroup(cmd) }
 	}
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	started(cmd)
+	started(cmd, graceful)
 	return nil
 }
 

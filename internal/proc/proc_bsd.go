@@ -11,7 +11,7 @@ import (
 
 // dieWithParent: these systems have no Pdeathsig; an imgq child watches its
 // parent itself (WatchParent).
-func dieWithParent(*syscall.SysProcAttr) {}
+func dieWithParent(*syscall.SysProcAttr, syscall.Signal) {}
 
 func processCPU(int) (time.Duration, error) { return 0, unsupported("cpu time of another process") }
 

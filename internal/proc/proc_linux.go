@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// dieWithParent: the kernel SIGKILLs the child when its parent exits.
-func dieWithParent(a *syscall.SysProcAttr) { a.Pdeathsig = syscall.SIGKILL }
+// dieWithParent: the kernel sends the child sig when its parent exits.
+func dieWithParent(a *syscall.SysProcAttr, sig syscall.Signal) { a.Pdeathsig = sig }
 
 func processCPU(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))

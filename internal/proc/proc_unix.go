@@ -10,15 +10,19 @@ import (
 	"time"
 )
 
-func prepare(cmd *exec.Cmd) {
+func prepare(cmd *exec.Cmd, graceful bool) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Setpgid = true
-	dieWithParent(cmd.SysProcAttr)
+	sig := syscall.SIGKILL
+	if graceful {
+		sig = syscall.SIGTERM
+	}
+	dieWithParent(cmd.SysProcAttr, sig)
 }
 
-func started(*exec.Cmd) {}
+func started(*exec.Cmd, bool) {}
 
 func killGroup(cmd *exec.Cmd) error {
 	// The child leads its group (Setpgid), so -pid is the whole group.

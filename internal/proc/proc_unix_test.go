@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -107,5 +108,25 @@ func TestStartTellsChildItsParent(t *testing.T) {
 	_ = cmd.Wait()
 	if strings.TrimSpace(line) != strconv.Itoa(os.Getpid()) {
 		t.Fatalf("child saw %s=%q, want %d", parentEnv, line, os.Getpid())
+	}
+}
+
+func TestOrphanIsAskedToStop(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("Pdeathsig is Linux's; elsewhere an imgq child uses WatchParent")
+	}
+	// The attribute Start and StartGraceful set; the kernel does the rest.
+	for _, c := range []struct {
+		start func(*exec.Cmd) error
+		want  syscall.Signal
+	}{{Start, syscall.SIGKILL}, {StartGraceful, syscall.SIGTERM}} {
+		cmd := exec.Command("true")
+		if err := c.start(cmd); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+		if got := pdeathsig(cmd.SysProcAttr); got != c.want || !cmd.SysProcAttr.Setpgid {
+			t.Fatalf("Pdeathsig %v (want %v), Setpgid %v", got, c.want, cmd.SysProcAttr.Setpgid)
+		}
 	}
 }

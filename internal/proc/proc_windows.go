@@ -18,7 +18,7 @@ import (
 // exec.Cmd is garbage collected.
 var jobs sync.Map // *os.Process → windows.Handle
 
-func prepare(cmd *exec.Cmd) {
+func prepare(cmd *exec.Cmd, _ bool) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
@@ -27,11 +27,12 @@ func prepare(cmd *exec.Cmd) {
 	cmd.SysProcAttr.CreationFlags |= syscall.CREATE_NEW_PROCESS_GROUP
 }
 
-// started puts the child in a job object that kills its processes when the
-// job's last handle closes, i.e. when this process exits. Without a job
-// (assignment refused) the child still works; KillGroup then kills only it.
-func started(cmd *exec.Cmd) {
-	job, err := newKillOnCloseJob()
+// started puts the child in a job object, so KillGroup ends it and what it
+// started; unless graceful, the job also kills them when its last handle
+// closes, i.e. when this process exits. Without a job (assignment refused)
+// the child still works; KillGroup then kills only it.
+func started(cmd *exec.Cmd, graceful bool) {
+	job, err := newJob(!graceful)
 	if err != nil {
 		return
 	}
@@ -55,10 +56,13 @@ func started(cmd *exec.Cmd) {
 	}, p)
 }
 
-func newKillOnCloseJob() (windows.Handle, error) {
+func newJob(killOnClose bool) (windows.Handle, error) {
 	job, err := windows.CreateJobObject(nil, nil)
 	if err != nil {
 		return 0, fmt.Errorf("create job object: %w", err)
+	}
+	if !killOnClose {
+		return job, nil
 	}
 	info := windows.JOBOBJECT_EXTENDED_LIMIT_INFORMATION{
 		BasicLimitInformation: windows.JOBOBJECT_BASIC_LIMIT_INFORMATION{LimitFlags: windows.JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE},
