@@ -85,11 +85,10 @@ func killGroup(cmd *exec.Cmd) error {
 }
 
 func terminate(cmd *exec.Cmd) error {
-	// CTRL_BREAK reaches only the group the child leads, and only if Start
-	// made it a group leader: sent to any other pid it would reach every
-	// process on our console, us included.
-	if _, ok := jobs.Load(cmd.Process); ok && cmd.SysProcAttr != nil &&
-		cmd.SysProcAttr.CreationFlags&syscall.CREATE_NEW_PROCESS_GROUP != 0 {
+	// CTRL_BREAK reaches only the group the child leads, and only if it was
+	// started as a group leader (Start does): sent to any other pid it would
+	// reach every process on our console, us included.
+	if cmd.SysProcAttr != nil && cmd.SysProcAttr.CreationFlags&syscall.CREATE_NEW_PROCESS_GROUP != 0 {
 		if err := windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, uint32(cmd.Process.Pid)); err == nil {
 			return nil
 		}
