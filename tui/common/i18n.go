@@ -94,7 +94,7 @@ var spanish = map[string]string{
 	"enqueued %d tasks": "%d tareas encoladas", "flushed %s (%d keys)": "vaciada %s (%d claves)",
 	"requeued %d tasks": "%d tareas reencoladas", "workers: %d": "workers: %d",
 	"requeued %d stuck task(s)": "%d tarea(s) atascada(s) reencolada(s)",
-	"workers paused":          "workers en pausa", "workers resumed": "workers reanudados",
+	"workers paused":            "workers en pausa", "workers resumed": "workers reanudados",
 	"failure injection on: 20% of tasks fail": "fallos inyectados: falla el 20% de las tareas",
 	"failure injection off":                   "fallos inyectados desactivados",
 	"no embedded workers (--workers 0)":       "sin workers embebidos (--workers 0)",
