@@ -222,3 +222,35 @@ func TestLayoutClashIsExplained(t *testing.T) {
 		t.Fatalf("after flush: %v", err)
 	}
 }
+
+// A pending list of the wrong type met half-way through a claim: what was
+// claimed before it stays held under a lease (and is recovered when it lapses),
+// the error names the key, and nothing is lost. An enqueue onto it changes nothing.
+func TestWrongTypeMidClaimLosesNothing(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{Lease: 200 * time.Millisecond})
+	ids := enqueueN(t, q, 2, queue.Normal)
+	rdb.Set(ctx, "t:pending:low", "not a list", 0)
+	_, err := q.Claim(ctx, "w", 5)
+	var le *queue.LayoutError
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), "t:pending:low is a string") {
+		t.Fatalf("claim: %v", err)
+	}
+	if n := rdb.ZCard(ctx, "t:leases").Val(); n != 2 {
+		t.Fatalf("the two claimed tasks hold %d leases", n)
+	}
+	if _, _, err := q.Enqueue(ctx, queue.NewTask{Priority: queue.Low, Payload: []byte("{}")}); !errors.As(err, &le) {
+		t.Fatalf("enqueue onto a string: %v", err)
+	}
+	if n := rdb.SCard(ctx, "t:tasks").Val(); n != 2 {
+		t.Fatalf("a refused enqueue left a record in the index (%d)", n)
+	}
+	rdb.Del(ctx, "t:pending:low")
+	time.Sleep(250 * time.Millisecond)
+	if m, err := q.Maintain(ctx); err != nil || m.Recovered != 2 {
+		t.Fatalf("maintain: %+v %v", m, err)
+	}
+	got, err := q.Claim(ctx, "w2", 5)
+	if err != nil || len(got) != 2 || got[0].ID+got[1].ID != ids[0]+ids[1] && got[0].ID+got[1].ID != ids[1]+ids[0] {
+		t.Fatalf("reclaim: %v %v", got, err)
+	}
+}

@@ -11,8 +11,12 @@
 -- KEYS: 1 high, 2 normal, 3 low, 4 processing, 5 leases, 6 stats, 7 events, 8 worker hash, 9 failed
 -- ARGV: 1 worker id, 2 max tasks, 3 lease ms, 4 events maxlen, 5 task key prefix,
 --       6 default max attempts
-local bad = expect({KEYS[1], 'list', KEYS[2], 'list', KEYS[3], 'list', KEYS[4], 'hash', KEYS[5], 'zset', KEYS[9], 'list'})
+-- Only the two keys written after a pop are checked up front (a TYPE call each,
+-- per claim): a pending list of the wrong type fails its own LPOP, before it
+-- takes anything, and the failed list is checked on the rare dead-letter path.
+local bad = expect({KEYS[4], 'hash', KEYS[5], 'zset'})
 if bad then return bad end
+local refused, failedok
 local nowms, now, nowsecs = clock()
 local deadline = string.format('%d', nowms + tonumber(ARGV[3]))
 local worker = ARGV[1]
@@ -21,14 +25,27 @@ local prios = {'high', 'normal', 'low'}
 local out, leases, held, evs = {}, {}, {}, {}
 local got = 0
 for i = 1, 3 do
-  while got < want do
-    local id = redis.call('LPOP', KEYS[i])
+  while got < want and not refused do
+    local id = redis.pcall('LPOP', KEYS[i])
+    if type(id) == 'table' and id.err then
+      refused = expect({KEYS[i], 'list'}) or id
+      break
+    end
     if not id then break end
     local tk = ARGV[5] .. id
     local h, why = record(tk, 'status', 'name', 'priority', 'data', 'max_attempts',
       'created_at', 'blob_bytes', 'recovered_from', 'attempts')
     if h and not h[1] and not h[4] then
       why = 'task record ' .. tk .. ' is missing'
+    end
+    if why and not failedok then
+      refused = expect({KEYS[9], 'list'})
+      failedok = not refused
+      if refused then
+        -- Nowhere to dead-letter it: put it back where it was, change nothing.
+        redis.call('LPUSH', KEYS[i], id)
+        break
+      end
     end
     if why then
       -- Never dropped without a trace: dead-lettered with the reason.
@@ -64,7 +81,7 @@ for i = 1, 3 do
   end
 end
 if got == 0 then
-  return out
+  return refused or out
 end
 -- Variadic calls in chunks, to stay far below Lua's stack limit.
 for j = 1, got, 200 do
@@ -76,4 +93,7 @@ redis.call('HINCRBY', KEYS[6], 'claimed', got)
 redis.call('HINCRBY', KEYS[8], 'active', got)
 redis.call('HSET', KEYS[8], 'current', evs[got].task, 'current_since', now)
 emit(KEYS[7], ARGV[4], 'claimed', worker, evs)
-return out
+-- A key of the wrong type met half-way: what was claimed before it is held
+-- under leases as usual (and recovered when they lapse, since this worker is
+-- told no); the error names the key.
+return refused or out

@@ -36,8 +36,13 @@ for i = 7, #ARGV, 5 do
   else
     redis.call('HSET', tk, 'status', 'completed', 'completed_at', nowsecs, 'duration_ms', ms,
       'error', '')
-    redis.call('HSET', ARGV[5] .. id, 'task_id', id, 'output_path', output, 'worker_id', worker,
-      'total_time', secs(tonumber(ms)), 'result', result)
+    if result == '' then
+      redis.call('HSET', ARGV[5] .. id, 'task_id', id, 'output_path', output, 'worker_id', worker,
+        'total_time', secs(tonumber(ms)))
+    else
+      redis.call('HSET', ARGV[5] .. id, 'task_id', id, 'output_path', output, 'worker_id', worker,
+        'total_time', secs(tonumber(ms)), 'result', result)
+    end
     if h[5] then
       blobs[#blobs + 1] = ARGV[6] .. id
     end

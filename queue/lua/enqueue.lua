@@ -6,13 +6,23 @@
 --       7 tasks index
 -- ARGV: 1 id, 2 name, 3 priority, 4 data (JSON), 5 max attempts, 6 events maxlen,
 --       7 signal cap, 8 has blob (1/0), 9 blob bytes
-local bad = expect({KEYS[2], 'list'})
-if bad then return bad end
-if redis.call('EXISTS', KEYS[1]) == 1 then
+-- HSETNX of the id is the idempotency check and the record's first write in one
+-- call. A record of the wrong type refuses it before anything is written.
+local fresh = redis.pcall('HSETNX', KEYS[1], 'id', ARGV[1])
+if type(fresh) == 'table' and fresh.err then
+  return redis.error_reply('WRONGTYPE task record ' .. KEYS[1] .. ' is not a hash')
+end
+if fresh == 0 then
   return 0
 end
+-- The list first: if it has the wrong type, only the id field above is undone.
+local pushed = redis.pcall('RPUSH', KEYS[2], ARGV[1])
+if type(pushed) == 'table' and pushed.err then
+  redis.call('DEL', KEYS[1])
+  return expect({KEYS[2], 'list'}) or pushed
+end
 local _, _, nowsecs = clock()
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'data', ARGV[4], 'status', 'pending',
+redis.call('HSET', KEYS[1], 'data', ARGV[4], 'status', 'pending',
   'created_at', nowsecs, 'name', ARGV[2], 'priority', ARGV[3], 'attempts', 0,
   'max_attempts', ARGV[5])
 if ARGV[8] == '1' then
@@ -20,7 +30,6 @@ if ARGV[8] == '1' then
   redis.call('HSET', KEYS[1], 'blob_bytes', string.len(ARGV[9]))
 end
 redis.call('SADD', KEYS[7], ARGV[1])
-redis.call('RPUSH', KEYS[2], ARGV[1])
 if redis.call('LLEN', KEYS[3]) < tonumber(ARGV[7]) then
   redis.call('RPUSH', KEYS[3], '1')
 end
