@@ -161,3 +161,29 @@ func TestStaleResultSaysWhatHappened(t *testing.T) {
 		}
 	}
 }
+
+// A record made by hand under a long id (the course's producer does not check
+// ids) runs, but its events carry the id's first 256 bytes only.
+func TestLongIDRecordMadeByHandHasBoundedEvents(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{MaxAttempts: 2})
+	ctx := context.Background()
+	id := "task-" + strings.Repeat("y", 5000)
+	rdb.HSet(ctx, q.Keys().Task(id), "id", id, "status", "pending", "data", `{"name":"long.jpg"}`)
+	rdb.RPush(ctx, q.Keys().Pending, id)
+	c := claimOne(t, q, "w1")
+	if c.ID != id {
+		t.Fatalf("claimed %.40q", c.ID)
+	}
+	if err := q.Fail(ctx, "w1", c, errors.New("boom"), time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{queue.EventClaimed, queue.EventRetried} {
+		evs := rawEvents(t, q, kind)
+		if len(evs) != 1 {
+			t.Fatalf("%d %s events", len(evs), kind)
+		}
+		if task, _ := evs[0]["task"].(string); len(task) > queue.MaxNameBytes {
+			t.Fatalf("%s event task field is %d bytes", kind, len(task))
+		}
+	}
+}

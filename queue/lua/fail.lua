@@ -30,7 +30,7 @@ if ARGV[6] ~= '1' and attempts < tonumber(h[5] or '1') then
   redis.call('HSET', KEYS[1], 'status', 'retry', 'error', err, 'retry_at', string.format('%.3f', due / 1000))
   redis.call('ZADD', KEYS[4], string.format('%d', due), ARGV[1])
   redis.call('HINCRBY', KEYS[6], 'retried', 1)
-  redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[8], '*', 'kind', 'retried', 'task', ARGV[1],
+  redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[8], '*', 'kind', 'retried', 'task', clip(ARGV[1]),
     'name', name, 'worker', ARGV[2], 'dur_ms', ARGV[5], 'attempt', ARGV[3], 'error', err)
   return 'retry'
 end
@@ -39,6 +39,6 @@ redis.call('HSET', KEYS[1], 'status', 'failed', 'error', err, 'completed_at', no
 redis.call('LPUSH', KEYS[5], ARGV[1])
 trim(KEYS[5], tonumber(ARGV[9]), KEYS[9], ARGV[10], ARGV[12], ARGV[11])
 redis.call('HINCRBY', KEYS[6], 'failed', 1)
-redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[8], '*', 'kind', 'failed', 'task', ARGV[1],
+redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[8], '*', 'kind', 'failed', 'task', clip(ARGV[1]),
   'name', name, 'worker', ARGV[2], 'dur_ms', ARGV[5], 'attempt', ARGV[3], 'error', err)
 return 'failed'
