@@ -69,6 +69,9 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 		return err
 	}
 	defer conn.Close()
+	if w := shareWarning(g, conn, d.share); w != "" {
+		fmt.Fprintln(g.errOut, "imgq: warning: "+w)
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -126,7 +129,7 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 		Embedded:  conn.Embedded != nil,
 		Interval:  d.interval,
 		Lang:      d.lang,
-		JoinLine:  joinLine(g, conn, share, d.share),
+		JoinLine:  joinLine(g, conn, share, d.share) + shareNote(g, conn, d.share),
 	}
 	if pool != nil {
 		opts.Workers = pool
@@ -186,6 +189,29 @@ func joinLine(g *globals, conn *redisconn.Conn, share *shareOpts, shareFlag bool
 	}
 	return fmt.Sprintf("imgq worker --redis redis://%s%s/%d --queue %s --id YOUR_NAME   ·   redis-cli -h %s -p %s%s",
 		auth, net.JoinHostPort(host, port), o.DB, g.queueName, host, port, cliAuth)
+}
+
+// shareWarning says when --share opens the room to a real Redis that needs no
+// password: anyone on the network who reaches it can read, change or flush it.
+// (A Redis that needs one and was not given one refuses the connection first.)
+func shareWarning(g *globals, conn *redisconn.Conn, shareFlag bool) string {
+	if !shareFlag || conn.Embedded != nil {
+		return ""
+	}
+	o, err := redisconn.ParseURL(childURL(g, conn))
+	if err != nil || o.Password != "" {
+		return ""
+	}
+	return fmt.Sprintf("--share with a Redis that has no password (%s): anyone on the network who reaches it can read, change or flush every queue on it; set requirepass in its redis.conf and pass the password in --redis", o.Addr)
+}
+
+// shareNote is shareWarning's short form, after the dashboard's join line (the
+// dashboard's screen hides what was printed before it).
+func shareNote(g *globals, conn *redisconn.Conn, shareFlag bool) string {
+	if shareWarning(g, conn, shareFlag) == "" {
+		return ""
+	}
+	return "   ·   warning: this Redis has no password"
 }
 
 // lanIP is this machine's first non-loopback IPv4 address, the one students on

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"time"
 
@@ -112,7 +113,7 @@ func (g *globals) connect(ctx context.Context, embeddedOK bool, share *shareOpts
 			why = "started"
 		}
 		fmt.Fprintf(g.errOut, "imgq: %s an embedded Redis at %s (data lives in memory only and ends with this process).\n", why, conn.Embedded.Addr)
-		fmt.Fprintf(g.errOut, "imgq: other terminals can join with --redis redis://%s/0\n", conn.Embedded.Addr)
+		fmt.Fprintf(g.errOut, "imgq: other terminals can join with --redis %s\n", embeddedURL(conn.Embedded.Addr, share))
 	}
 	q, err := queue.New(conn.Client, g.queueOptions())
 	if err != nil {
@@ -132,6 +133,17 @@ func (g *globals) connect(ctx context.Context, embeddedOK bool, share *shareOpts
 		}
 	}
 	return conn, q, nil
+}
+
+// embeddedURL is the URL other terminals join the embedded Redis at: with
+// --share it carries this run's generated password (printed on purpose, like the
+// dashboard's join line: it is for the room, and dies with the process), or
+// they would get NOAUTH.
+func embeddedURL(addr string, share *shareOpts) string {
+	if share != nil && share.password != "" {
+		return "redis://:" + url.PathEscape(share.password) + "@" + addr + "/0"
+	}
+	return "redis://" + addr + "/0"
 }
 
 func (g *globals) queueOptions() queue.Options {

@@ -80,10 +80,11 @@ func newImageWorker(q *queue.Queue, wf *workerFlags, g *globals) (*workers.Worke
 	if wf.verbose {
 		level = slog.LevelInfo
 	}
+	log := slog.New(slog.NewTextHandler(g.errOut, &slog.HandlerOptions{Level: level}))
 	return workers.New(q, workers.Config{
 		ID: wf.id, Concurrency: wf.concurrency, Heartbeat: wf.heartbeat, Grace: wf.grace, Delay: wf.delay,
-		Handler: h.Handle, OnFailRate: h.SetFailRate,
-		Logger: slog.New(slog.NewTextHandler(g.errOut, &slog.HandlerOptions{Level: level})),
+		Handler: workers.LogTasks(h.Handle, log), OnFailRate: h.SetFailRate, // -v: a line per task
+		Logger: log,
 	})
 }
 

@@ -296,15 +296,15 @@ func (q *Queue) findPrefix(ctx context.Context, prefix string) (string, error) {
 
 func taskInfo(id string, h, r map[string]string) TaskInfo {
 	t := TaskInfo{
-		ID:           id,
-		Name:         h["name"],
+		ID:           clip(id, MaxNameBytes),
+		Name:         clip(h["name"], MaxNameBytes),
 		Priority:     Priority(h["priority"]),
 		Status:       Status(h["status"]),
 		Payload:      []byte(h["data"]),
 		Attempts:     int(atoi(h["attempts"])),
 		MaxAttempts:  int(atoi(h["max_attempts"])),
-		Worker:       h["worker_id"],
-		Error:        h["error"],
+		Worker:       clip(h["worker_id"], MaxNameBytes),
+		Error:        clip(h["error"], MaxErrorBytes),
 		Result:       []byte(r["result"]),
 		Output:       r["output_path"],
 		CreatedAt:    parseStamp(h["created_at"]),
@@ -315,7 +315,7 @@ func taskInfo(id string, h, r map[string]string) TaskInfo {
 		ResultFields: r,
 	}
 	if t.Name == "" {
-		t.Name = dataName(h["data"])
+		t.Name = clip(dataName(h["data"]), MaxNameBytes)
 	}
 	return t
 }

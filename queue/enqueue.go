@@ -25,6 +25,9 @@ func (q *Queue) prepare(t *NewTask) error {
 	if err := ValidateID("task", t.ID); err != nil {
 		return err
 	}
+	if err := validateName(t.ID, t.Name); err != nil {
+		return err
+	}
 	p, err := ParsePriority(string(t.Priority))
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", t.ID, err)

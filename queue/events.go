@@ -98,7 +98,7 @@ func appendEvents(out []Event, m redis.XMessage) []Event {
 	}
 	for _, t := range tasks {
 		te := e
-		te.Task, te.Name, te.Prev, te.Attempt = t.Task, t.Name, t.Prev, t.Attempt
+		te.Task, te.Name, te.Prev, te.Attempt = clip(t.Task, MaxNameBytes), clip(t.Name, MaxNameBytes), clip(t.Prev, MaxNameBytes), t.Attempt
 		te.Duration = time.Duration(t.DurMS) * time.Millisecond
 		out = append(out, te)
 	}
@@ -113,12 +113,13 @@ func parseEvent(m redis.XMessage) Event {
 		}
 	}
 	get := func(k string) string { s, _ := m.Values[k].(string); return s }
-	e.Kind = get("kind")
-	e.Task = get("task")
-	e.Name = get("name")
-	e.Worker = get("worker")
-	e.Prev = get("prev")
-	e.Error = get("error")
+	// Cut what a script or a hand-written entry did not bound (see bound.go).
+	e.Kind = clip(get("kind"), MaxNameBytes)
+	e.Task = clip(get("task"), MaxNameBytes)
+	e.Name = clip(get("name"), MaxNameBytes)
+	e.Worker = clip(get("worker"), MaxNameBytes)
+	e.Prev = clip(get("prev"), MaxNameBytes)
+	e.Error = clip(get("error"), MaxErrorBytes)
 	if v := get("dur_ms"); v != "" {
 		e.Duration = time.Duration(atoi(v)) * time.Millisecond
 	}

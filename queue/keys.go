@@ -156,7 +156,7 @@ func ValidateID(kind, id string) error {
 		return fmt.Errorf("%s id is empty", kind)
 	}
 	if len(id) > 128 {
-		return fmt.Errorf("%s id %q is longer than 128 bytes", kind, id)
+		return fmt.Errorf("%s id %q... is %d bytes, longer than 128", kind, clip(id, 40), len(id))
 	}
 	for _, r := range id {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || r > unicode.MaxASCII || r == ':' || r == '{' || r == '}' || r == '*' || r == '?' || r == '[' || r == ']' || r == '\\' {

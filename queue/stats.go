@@ -64,7 +64,7 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	s.Workers = append(s.Workers, observed...)
 	fc, _ := res[12].([]any)
 	for i := 0; i+2 < len(fc); i += 3 {
-		s.Foreign = append(s.Foreign, ForeignClaim{ID: str(fc[i]), Worker: str(fc[i+1]), Since: fromMS(num(fc[i+2]))})
+		s.Foreign = append(s.Foreign, ForeignClaim{ID: clip(str(fc[i]), MaxNameBytes), Worker: clip(str(fc[i+1]), MaxNameBytes), Since: fromMS(num(fc[i+2]))})
 	}
 	sort.Slice(s.Foreign, func(i, j int) bool { return s.Foreign[i].Since.Before(s.Foreign[j].Since) })
 	return s, nil
@@ -72,8 +72,8 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 
 func workerStat(h map[string]string, now int64) WorkerStat {
 	w := WorkerStat{
-		ID:          h["id"],
-		Host:        h["host"],
+		ID:          clip(h["id"], MaxNameBytes),
+		Host:        clip(h["host"], MaxNameBytes),
 		PID:         int(atoi(h["pid"])),
 		Concurrency: int(atoi(h["concurrency"])),
 		State:       WorkerState(h["state"]),
@@ -85,8 +85,8 @@ func workerStat(h map[string]string, now int64) WorkerStat {
 		Active:      max(atoi(h["active"]), 0),
 	}
 	if started := atoi(h["current_started"]); started > 0 {
-		w.Current = h["current"]
-		w.CurrentName = h["current_name"]
+		w.Current = clip(h["current"], MaxNameBytes)
+		w.CurrentName = clip(h["current_name"], MaxNameBytes)
 		w.CurrentFor = time.Duration(max(now-started, 0)) * time.Millisecond
 		if w.Active == 0 {
 			w.Active = 1

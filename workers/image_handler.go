@@ -104,22 +104,20 @@ func (h *ImageHandler) input(ctx context.Context, t queue.Claimed, job Job) ([]b
 		}
 		return nil, fmt.Errorf("image_path %q: %w", job.ImagePath, err)
 	}
-	if fi.IsDir() {
-		return nil, queue.Permanent(fmt.Errorf("image_path %q is a directory", job.ImagePath))
+	if !fi.Mode().IsRegular() {
+		return nil, notRegular(fmt.Sprintf("image_path %q", job.ImagePath), fi.Mode())
 	}
 	lim := h.Limits
 	if lim.MaxBytes <= 0 {
 		lim = pipeline.DefaultLimits()
 	}
-	if fi.Size() > lim.MaxBytes {
-		return nil, queue.Permanent(fmt.Errorf("image_path %q: %d bytes is over the %d byte limit: %w", job.ImagePath, fi.Size(), lim.MaxBytes, pipeline.ErrBadInput))
-	}
-	b, err := h.Input.ReadFile(rel)
+	b, err := readInput(func(flag int) (*os.File, error) { return h.Input.OpenFile(rel, flag, 0) },
+		fmt.Sprintf("image_path %q", job.ImagePath), lim.MaxBytes)
 	if err != nil {
-		if isEscape(err) {
+		if isEscape(err) || errors.Is(err, fs.ErrNotExist) {
 			return nil, queue.Permanent(fmt.Errorf("image_path %q: %w", job.ImagePath, err))
 		}
-		return nil, fmt.Errorf("image_path %q: %w", job.ImagePath, err)
+		return nil, err
 	}
 	return b, nil
 }

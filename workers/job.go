@@ -78,19 +78,22 @@ func FileTask(spec pipeline.Spec, path, inputDir string, shared bool, lim pipeli
 		}
 		return newTask(spec, filepath.Base(path), filepath.ToSlash(rel), formatOf(path), nil)
 	}
+	// Stat first so a FIFO or a device is refused without opening it;
+	// readInput checks the opened file again and reads through a hard limit.
 	fi, err := os.Stat(path)
 	if err != nil {
 		return queue.NewTask{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	if fi.IsDir() {
-		return queue.NewTask{}, fmt.Errorf("read %s: is a directory", path)
+	if !fi.Mode().IsRegular() {
+		return queue.NewTask{}, notRegular(path, fi.Mode())
 	}
-	if max := lim.MaxBytes; max > 0 && fi.Size() > max {
-		return queue.NewTask{}, fmt.Errorf("read %s: %d bytes is over the %d byte limit", path, fi.Size(), max)
+	max := lim.MaxBytes
+	if max <= 0 {
+		max = pipeline.DefaultMaxBytes
 	}
-	data, err := os.ReadFile(path)
+	data, err := readInput(func(flag int) (*os.File, error) { return os.OpenFile(path, flag, 0) }, path, max)
 	if err != nil {
-		return queue.NewTask{}, fmt.Errorf("read %s: %w", path, err)
+		return queue.NewTask{}, err // names path
 	}
 	// Refuse what no worker could process now, not after a trip through Redis.
 	info, err := pipeline.Inspect(data, lim)

@@ -29,10 +29,10 @@ for i = 7, #ARGV, 5 do
     -- cut connection, CLIENT KILL). Acknowledge again; do not report a lost lease.
     out[#out + 1] = 'OK'
   elseif h[1] ~= 'processing' or h[2] ~= worker or h[3] ~= attempt then
-    local why = 'lease lost (now ' .. tostring(h[1]) .. ' by ' .. tostring(h[2]) .. ')'
+    local why = lostwhy(h[1], h[2], h[3], worker)
     redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'ack_refused',
-      'task', id, 'worker', worker, 'error', why)
-    out[#out + 1] = 'LEASE_LOST task ' .. id .. ' is not held by ' .. worker
+      'task', clip(id), 'worker', worker, 'error', why)
+    out[#out + 1] = 'LEASE_LOST task ' .. clip(id) .. ' is not held by ' .. worker
   else
     redis.call('HSET', tk, 'status', 'completed', 'completed_at', nowsecs, 'duration_ms', ms,
       'error', '')

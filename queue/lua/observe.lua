@@ -46,8 +46,8 @@ if redis.call('HLEN', KEYS[1]) > redis.call('ZCARD', KEYS[2]) or redis.call('HLE
         local k = seen(w)
         redis.call('HSET', k, 'current', id, 'current_name', nameof(h[1], h[2]),
           'current_since', string.format('%d', stamp(h[3]) or nowms))
-        redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxlen, '*', 'kind', 'claimed', 'task', id,
-          'name', nameof(h[1], h[2]), 'worker', w, 'observed', '1')
+        redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxlen, '*', 'kind', 'claimed', 'task', clip(id),
+          'name', nameof(h[1], h[2]), 'worker', clip(w), 'observed', '1')
       end
     end
   end
@@ -95,11 +95,11 @@ local function walk(list, field, kind, counter)
       redis.call('HINCRBY', k, 'busy_ms', dur)
       redis.call('HINCRBY', KEYS[9], kind, 1)
       redis.call('UNLINK', ARGV[4] .. id)
-      local f = {'kind', kind, 'task', id, 'name', nameof(h[5], h[6]), 'worker', w,
+      local f = {'kind', kind, 'task', clip(id), 'name', nameof(h[5], h[6]), 'worker', clip(w),
         'dur_ms', string.format('%d', dur), 'observed', '1'}
       if kind == 'failed' then
         f[#f + 1] = 'error'
-        f[#f + 1] = h[7] or ''
+        f[#f + 1] = clip(h[7] or '', 1024)
       end
       redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxlen, '*', unpack(f))
     end

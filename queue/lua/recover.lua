@@ -34,7 +34,7 @@ for _, id in ipairs(ids) do
       redis.call('HSET', tk, 'status', 'failed', 'error', msg .. ' on the last attempt', 'completed_at', nowsecs)
       redis.call('LPUSH', KEYS[6], id)
       redis.call('HINCRBY', KEYS[9], 'failed', 1)
-      redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'failed', 'task', id,
+      redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'failed', 'task', clip(id),
         'name', name, 'worker', who, 'attempt', h[3] or '0', 'error', msg .. ' on the last attempt')
     else
       -- Front of its list: it has waited its turn already.
@@ -44,7 +44,7 @@ for _, id in ipairs(ids) do
         redis.call('RPUSH', KEYS[7], '1')
       end
       redis.call('HINCRBY', KEYS[9], 'recovered', 1)
-      redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'recovered', 'task', id,
+      redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'recovered', 'task', clip(id),
         'name', name, 'prev', who, 'attempt', h[3] or '0', 'error', msg)
     end
     n = n + 1

@@ -18,6 +18,6 @@ if redis.call('LLEN', KEYS[7]) < tonumber(ARGV[5]) then
   redis.call('RPUSH', KEYS[7], '1')
 end
 redis.call('HINCRBY', KEYS[9], 'active', -1)
-redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[4], '*', 'kind', 'released', 'task', ARGV[1],
+redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[4], '*', 'kind', 'released', 'task', clip(ARGV[1]),
   'name', nameof(h[5], h[6]), 'worker', ARGV[2])
 return 1

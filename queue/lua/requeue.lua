@@ -21,6 +21,6 @@ if redis.call('LLEN', KEYS[6]) < tonumber(ARGV[3]) then
   redis.call('RPUSH', KEYS[6], '1')
 end
 redis.call('HINCRBY', KEYS[8], 'requeued', 1)
-redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[2], '*', 'kind', 'requeued', 'task', ARGV[1],
+redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[2], '*', 'kind', 'requeued', 'task', clip(ARGV[1]),
   'name', nameof(h[3], h[4]))
 return 1

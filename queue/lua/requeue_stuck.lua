@@ -42,7 +42,7 @@ for j = 1, #kv, 2 do
           redis.call('RPUSH', KEYS[6], '1')
         end
         redis.call('HINCRBY', KEYS[8], 'recovered', 1)
-        redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'recovered', 'task', id,
+        redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'recovered', 'task', clip(id),
           'name', nameof(h[3], h[4]), 'prev', w, 'error', msg)
       end
       n = n + 1

@@ -57,11 +57,13 @@ func (f Format) Ext() string {
 	return ".jpg"
 }
 
-// Info is what Inspect learns from the header alone.
+// Info is what Inspect learns from the header alone. Width and Height are the
+// displayed ones: a JPEG's EXIF orientation 5..8 swaps them (orient.go).
 type Info struct {
 	Format        Format
 	Width, Height int
 	Bytes         int
+	Orientation   int // EXIF orientation 1..8 (1 for PNG and for JPEGs without one)
 }
 
 var (
@@ -76,7 +78,7 @@ var (
 // 100000x100000 is refused at no cost. Errors wrap ErrBadInput.
 func Inspect(data []byte, lim Limits) (Info, error) {
 	lim = lim.withDefaults()
-	info := Info{Bytes: len(data)}
+	info := Info{Bytes: len(data), Orientation: 1}
 	if len(data) == 0 {
 		return info, badInput("empty file")
 	}
@@ -91,6 +93,7 @@ func Inspect(data []byte, lim Limits) (Info, error) {
 	case bytes.HasPrefix(data, magicJPEG):
 		info.Format = FormatJPEG
 		cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
+		info.Orientation = jpegOrientation(data)
 	case bytes.HasPrefix(data, magicPNG):
 		info.Format = FormatPNG
 		cfg, err = png.DecodeConfig(bytes.NewReader(data))
@@ -101,6 +104,9 @@ func Inspect(data []byte, lim Limits) (Info, error) {
 		return info, badInput("corrupt %s header: %v", info.Format, err)
 	}
 	info.Width, info.Height = cfg.Width, cfg.Height
+	if swapsAxes(info.Orientation) {
+		info.Width, info.Height = cfg.Height, cfg.Width
+	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return info, badInput("%s claims an empty %dx%d image", info.Format, cfg.Width, cfg.Height)
 	}
@@ -113,7 +119,8 @@ func Inspect(data []byte, lim Limits) (Info, error) {
 
 // Decode inspects data (see Inspect) and only then decodes it. A JPEG
 // decodes to *image.YCbCr or *image.Gray (which the fast path uses as is), a
-// PNG to whatever its colour type gives.
+// PNG to whatever its colour type gives. A JPEG with an EXIF orientation other
+// than 1 is turned upright (orient.go), to an *image.Gray or *image.NRGBA.
 func Decode(data []byte, lim Limits) (image.Image, Info, error) {
 	info, err := Inspect(data, lim)
 	if err != nil {
@@ -128,7 +135,7 @@ func Decode(data []byte, lim Limits) (image.Image, Info, error) {
 	if err != nil {
 		return nil, info, badInput("decode %s %dx%d: %v", info.Format, info.Width, info.Height, err)
 	}
-	return img, info, nil
+	return orient(img, info.Orientation), info, nil
 }
 
 func badInput(format string, args ...any) error {

@@ -3,7 +3,12 @@
 -- event (kind task name worker attempt, then dur_ms / prev when set); several are
 -- one entry listing them as JSON, which queue.ReadEvents hands out one by one.
 -- One XADD per batch instead of one per task: it is a Redis call per task saved.
+-- Ids, names and workers are cut to 256 bytes (clip, lib/record.lua): an id
+-- pushed by hand is not validated, and every dashboard reads every event.
 local function emit(stream, maxlen, kind, worker, evs)
+  for _, e in ipairs(evs) do
+    e.task, e.name, e.prev = clip(e.task), clip(e.name), clip(e.prev)
+  end
   if #evs == 1 then
     local e = evs[1]
     local f = {'kind', kind, 'task', e.task, 'name', e.name, 'worker', worker,

@@ -12,13 +12,24 @@ local function record(key, ...)
   return h
 end
 
+-- clip cuts a string the script did not validate (an id pushed by hand, a name,
+-- an error) to n bytes, 256 by default (queue.MaxNameBytes; errors use 1024,
+-- queue.MaxErrorBytes), before it goes into an event or a record: every dashboard
+-- reads every event, so one huge field must not be copied into one.
+local function clip(s, n)
+  if type(s) ~= 'string' then return s end
+  n = n or 256
+  if #s <= n then return s end
+  return string.sub(s, 1, n)
+end
+
 -- nameof is a task's label: imgq's "name" field, else the "name" inside the
 -- course's "data" JSON (a task the course's producer made has only that).
 local function nameof(name, data)
-  if name then return name end
+  if name then return clip(name) end
   if data then
     local ok, d = pcall(cjson.decode, data)
-    if ok and type(d) == 'table' and type(d.name) == 'string' then return d.name end
+    if ok and type(d) == 'table' and type(d.name) == 'string' then return clip(d.name) end
   end
   return ''
 end
@@ -35,4 +46,29 @@ local function expect(kt)
       return redis.error_reply('WRONGTYPE ' .. kt[i] .. ' is a ' .. ty .. ', imgq expects a ' .. kt[i + 1])
     end
   end
+end
+
+-- lostwhy says in words why a worker's result for a task is refused (complete.lua,
+-- fail.lua): what the task's record says now (status, holder, attempt).
+local function lostwhy(status, holder, attempt, worker)
+  local who = clip(holder or '?')
+  if status == 'processing' and holder == worker then
+    return 'this worker\'s lease lapsed and it claimed the task again (attempt ' .. tostring(attempt) ..
+      '); this older result is dropped'
+  elseif status == 'processing' then
+    return 'the task was recovered and handed to ' .. who ..
+      ' after this worker\'s lease lapsed; this result is dropped'
+  elseif status == 'pending' then
+    return 'the task was recovered after the lease of ' .. who ..
+      ' lapsed and is pending again, for the next worker; this result is dropped'
+  elseif status == 'retry' then
+    return 'the task is waiting for a retry (last run by ' .. who .. '); this result is dropped'
+  elseif status == 'completed' then
+    return 'the task was already completed by ' .. who .. '; this result is dropped'
+  elseif status == 'failed' then
+    return 'the task was dead-lettered meanwhile; this result is dropped'
+  elseif status == nil then
+    return 'the task\'s record is gone (flushed or trimmed); this result is dropped'
+  end
+  return 'the task is no longer this worker\'s (status ' .. clip(status) .. '); this result is dropped'
 end

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/imgq/imgq/internal/redisconn"
+	"github.com/imgq/imgq/internal/redistest"
+)
+
+// The stderr line of a shared embedded Redis names the URL that works: with
+// this run's password (students who copied it without got NOAUTH).
+func TestSharedEmbeddedJoinLineCarriesThePassword(t *testing.T) {
+	var errOut bytes.Buffer
+	g := &globals{queueName: "image_processing", redisURL: redisconn.Embedded, errOut: &errOut}
+	// bindAll false: the test listens on loopback only; the line is the same.
+	conn, _, err := g.connect(context.Background(), true, &shareOpts{password: "pw123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	m := regexp.MustCompile(`join with --redis (\S+)`).FindStringSubmatch(errOut.String())
+	if m == nil || !strings.HasPrefix(m[1], "redis://:pw123@127.0.0.1:") {
+		t.Fatalf("join line: %q", errOut.String())
+	}
+	// The URL it names works.
+	c2, err := redisconn.Connect(context.Background(), redisconn.Options{URL: m[1]})
+	if err != nil {
+		t.Fatalf("joining with %s: %v", m[1], err)
+	}
+	c2.Close()
+}
+
+func TestShareWithAPasswordlessRedisWarns(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	g := &globals{queueName: "image_processing", redisURL: "redis://" + srv.Addr() + "/0", errOut: &bytes.Buffer{}}
+	conn, _, err := g.connect(context.Background(), false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	w := shareWarning(g, conn, true)
+	if !strings.Contains(w, "has no password") || !strings.Contains(w, "requirepass") {
+		t.Fatalf("warning %q", w)
+	}
+	if !strings.Contains(joinLine(g, conn, nil, true)+shareNote(g, conn, true), "warning: this Redis has no password") {
+		t.Fatal("the dashboard's join line does not warn")
+	}
+	if w := shareWarning(g, conn, false); w != "" {
+		t.Fatalf("without --share: %q", w)
+	}
+	g.redisURL = "redis://:secret@127.0.0.1:1/0"
+	if w := shareWarning(g, &redisconn.Conn{}, true); w != "" {
+		t.Fatalf("with a password: %q", w)
+	}
+	emb := &redisconn.Conn{Embedded: &redisconn.EmbeddedServer{Addr: "127.0.0.1:6390"}}
+	if w := shareWarning(g, emb, true); w != "" {
+		t.Fatalf("embedded (has its generated password): %q", w)
+	}
+}

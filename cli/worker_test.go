@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/imgq/imgq/internal/redistest"
+	"github.com/imgq/imgq/queue"
+	"github.com/imgq/imgq/workers"
+	"github.com/imgq/imgq/workers/pipeline"
+)
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// `imgq worker -v` logs a line when it takes a task and one when it ends it.
+func TestWorkerVerboseLogsEachTask(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	url := "redis://" + srv.Addr() + "/0"
+	q, err := queue.New(srv.Client(t), queue.Options{Name: "image_processing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := workers.SampleTask(pipeline.MustParse("grayscale"), 64, 48, 1, "cat.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := q.Enqueue(context.Background(), task); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut lockedBuf
+	done := make(chan int)
+	go func() {
+		done <- Execute(ctx, []string{"worker", "-v", "--redis", url, "--id", "w1", "--output", t.TempDir()}, &out, &errOut)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(errOut.String(), `msg="task completed"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no per-task line:\n%s", errOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	log := errOut.String()
+	for _, want := range []string{`msg="task claimed" task=` + task.ID + ` name=cat.jpg attempt=1`,
+		`msg="task completed" task=` + task.ID + ` name=cat.jpg attempt=1 ms=`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+}
