@@ -58,6 +58,11 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	for _, w := range obs {
 		ws := workerStat(pairs(w), now)
 		ws.Observed = true
+		if ws.Current == "" && ws.State == WorkerBusy {
+			// Its claim has finished since the observer's last pass (a course
+			// worker runs one task at a time): not busy on nothing.
+			ws.State, ws.Active = WorkerIdle, 0
+		}
 		observed = append(observed, ws)
 	}
 	sort.SliceStable(observed, func(i, j int) bool { return observed[i].ID < observed[j].ID })

@@ -10,6 +10,7 @@
 # re-emits it in full at each line start and after each change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 out=screenshots
 mkdir -p "$out"
 tmp=$(mktemp -d)
@@ -155,3 +156,32 @@ shot classroom-30
 keys l
 sleep 1
 shot classroom-leaderboard
+
+# 9. a mixed class: the course's Python workers (our own course-style redis-py +
+# Pillow worker, e2e/course) beside an imgq worker, on one queue; one Python
+# worker crashed after claiming, so its task shows as stuck (S requeues it).
+if /usr/bin/python3 -c 'import redis, PIL' 2>/dev/null; then
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Let the students' workers deregister before the flush, so none lingers.
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  pids=()
+  "$tmp/imgq" flush --yes --redis "$url" >/dev/null
+  mkdir -p "$tmp/images"
+  /usr/bin/python3 -c "
+from PIL import Image
+for i in range(40):
+    Image.new('RGB', (1600, 1200), (6 * i, 90, 200)).save('$tmp/images/photo_%02d.jpg' % i)"
+  py="$root/e2e/course"
+  (cd "$tmp" && /usr/bin/python3 "$py/producer.py" --port "$port" images/photo_0*.jpg >/dev/null)
+  (cd "$tmp" && timeout 10 /usr/bin/python3 "$py/worker.py" --port "$port" --worker-id py-crashed --crash-after-claim >/dev/null 2>&1) || true
+  start 120 36 --workers 0 --stuck-after 5s
+  worker imgq-ana --delay 300ms --input "$tmp" --output "$tmp/output"
+  for n in py-luis py-marta; do
+    (cd "$tmp" && exec /usr/bin/python3 "$py/worker.py" --port "$port" --worker-id "$n" --idle-exit 20 >/dev/null 2>&1) &
+    pids+=($!)
+  done
+  (cd "$tmp" && /usr/bin/python3 "$py/producer.py" --port "$port" images/photo_[1-3]*.jpg >/dev/null)
+  "$tmp/imgq" enqueue --redis "$url" "$tmp"/images/photo_*.jpg >/dev/null 2>&1
+  sleep 7
+  shot course
+fi
