@@ -28,7 +28,7 @@ type Config struct {
 	// 0: DefaultTaskTimeout; negative: no limit.
 	TaskTimeout time.Duration
 	// StopWait is how long a handler whose context was cancelled (time limit,
-	// end of grace) gets to return before the worker gives up on it; 0: 1s.
+	// end of grace) gets to return before the worker gives up on it; 0: 500ms.
 	StopWait time.Duration
 	Delay    time.Duration // 0: extra time each task takes, to make work visible in class
 	Handler  Handler
@@ -104,7 +104,7 @@ func New(q *queue.Queue, cfg Config) (*Worker, error) {
 		cfg.TaskTimeout = DefaultTaskTimeout
 	}
 	if cfg.StopWait <= 0 {
-		cfg.StopWait = time.Second
+		cfg.StopWait = 500 * time.Millisecond
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
