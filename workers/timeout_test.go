@@ -183,3 +183,31 @@ func TestAStuckTaskIsNoLongerHeartbeated(t *testing.T) {
 		t.Fatalf("task is %s, want pending", ti.Status)
 	}
 }
+
+// A stuck task whose lease lapsed may come back to the same worker (another
+// slot is free): both runs are then in flight, and a stop still ends both.
+func TestAStuckTaskClaimedAgainBySameWorker(t *testing.T) {
+	q := newQueue(t, queue.Options{Lease: time.Second, MaxAttempts: 5})
+	h, started := stuckHandler(t)
+	id := enqueue(t, q, queue.NewTask{Name: "stuck"})
+	w, err := workers.New(q, workers.Config{ID: "w1", Handler: h, Concurrency: 2, Heartbeat: 200 * time.Millisecond,
+		TaskTimeout: 300 * time.Millisecond, StopWait: 200 * time.Millisecond, Grace: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runWorker(t, w, 10*time.Second)
+	for range 2 {
+		if got := <-started; got != id {
+			t.Fatalf("started %s, want %s", got, id)
+		}
+	}
+	took := stop()
+	t.Logf("two stuck runs of one task: Run returned %s after its stop", took.Round(time.Millisecond))
+	if took > 2*time.Second {
+		t.Fatalf("Run took %s to stop", took)
+	}
+	ti := task(t, q, id)
+	if ti.Status != queue.StatusPending && ti.Status != queue.StatusProcessing {
+		t.Fatalf("task %s after the stop, want pending (or processing until its lease lapses)", ti.Status)
+	}
+}

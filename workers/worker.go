@@ -62,14 +62,17 @@ type Worker struct {
 	info queue.WorkerInfo
 	log  *slog.Logger
 
-	paused   atomic.Bool
-	wake     chan struct{} // nudges the fetcher (a slot freed, unpaused)
-	mu       sync.Mutex
-	held     map[string]queue.Claimed // in flight, for heartbeats and hand-back
-	running  map[string]*runState     // handlers not yet returned (a subset of held)
-	reserved int                      // slots promised to claims in progress (fetcher and ackers)
-	backed   int                      // part of reserved that ackers' own batches will free first
-	more     atomic.Bool              // the last claim got all it asked for: ackers claim too
+	paused atomic.Bool
+	wake   chan struct{} // nudges the fetcher (a slot freed, unpaused)
+	mu     sync.Mutex
+	held   map[string]queue.Claimed // in flight, for heartbeats and hand-back
+	// runs are the handlers not yet returned (nor abandoned). A task can have
+	// two: a run the worker gave up on (stuck) whose lapsed lease let the task
+	// come back to this same worker.
+	runs     map[*runState]struct{}
+	reserved int         // slots promised to claims in progress (fetcher and ackers)
+	backed   int         // part of reserved that ackers' own batches will free first
+	more     atomic.Bool // the last claim got all it asked for: ackers claim too
 	results  chan queue.Outcome
 }
 
@@ -119,7 +122,7 @@ func New(q *queue.Queue, cfg Config) (*Worker, error) {
 		log:     cfg.Logger.With("worker", cfg.ID),
 		wake:    make(chan struct{}, 1),
 		held:    make(map[string]queue.Claimed),
-		running: make(map[string]*runState),
+		runs:    make(map[*runState]struct{}),
 		results: make(chan queue.Outcome, cfg.Concurrency),
 	}, nil
 }
@@ -280,7 +283,7 @@ func (w *Worker) start(env runEnv, tasks []queue.Claimed) {
 	for _, t := range tasks {
 		rs := &runState{task: t}
 		w.mu.Lock()
-		w.running[t.ID] = rs
+		w.runs[rs] = struct{}{}
 		w.mu.Unlock()
 		env.handlers.Add(1)
 		go w.run(env, rs)
@@ -317,19 +320,26 @@ func (w *Worker) run(env runEnv, rs *runState) {
 	elapsed := time.Since(start)
 	unwatch()
 	w.mu.Lock()
-	mine := w.running[t.ID] == rs
-	if mine {
-		delete(w.running, t.ID)
-	}
+	_, live := w.runs[rs]
+	delete(w.runs, rs)
+	cur, held := w.held[t.ID]
+	superseded := !held || cur.Attempt != t.Attempt
+	stuck := rs.stuck
 	w.mu.Unlock()
-	if !mine {
+	if !live {
 		// Run gave up on this handler at shutdown, handed its task back and
 		// stopped counting it: the result is no longer this worker's to record.
 		w.log.Warn("abandoned handler returned; result dropped", "task", t.ID)
 		return
 	}
 	defer env.handlers.Done()
-	if rs.stuckNow(&w.mu) {
+	if superseded {
+		// Stuck, its lease lapsed and this worker claimed the task again: the
+		// new claim owns the task (and its entry in held).
+		w.log.Warn("handler returned after its task was claimed again; result dropped", "task", t.ID, "attempt", t.Attempt)
+		return
+	}
+	if stuck {
 		w.log.Warn("handler returned after the worker gave up on it", "task", t.ID, "after", elapsed.Round(time.Millisecond))
 	}
 	if err != nil && limit > 0 && taskCtx.Err() == nil && errors.Is(hctx.Err(), context.DeadlineExceeded) {
@@ -377,7 +387,7 @@ func (w *Worker) safeHandle(ctx context.Context, t queue.Claimed) (res []byte, e
 func (w *Worker) markStuck(rs *runState) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.running[rs.task.ID] != rs || rs.stuck {
+	if _, live := w.runs[rs]; !live || rs.stuck {
 		return
 	}
 	rs.stuck = true
@@ -385,10 +395,15 @@ func (w *Worker) markStuck(rs *runState) {
 		"task", rs.task.ID, "waited", w.cfg.StopWait)
 }
 
-func (rs *runState) stuckNow(mu *sync.Mutex) bool {
-	mu.Lock()
-	defer mu.Unlock()
-	return rs.stuck
+// stuckClaim reports whether claim c's run is one the worker gave up on
+// (called with w.mu held).
+func (w *Worker) stuckClaim(c queue.Claimed) bool {
+	for rs := range w.runs {
+		if rs.stuck && rs.task.ID == c.ID && rs.task.Attempt == c.Attempt {
+			return true
+		}
+	}
+	return false
 }
 
 // abandon gives up, at the end of a stop, on the handlers that have not
@@ -398,15 +413,19 @@ func (rs *runState) stuckNow(mu *sync.Mutex) bool {
 func (w *Worker) abandon(env runEnv) {
 	w.mu.Lock()
 	var gone []queue.Claimed
-	for id, rs := range w.running {
-		delete(w.running, id)
+	for rs := range w.runs {
+		delete(w.runs, rs)
 		gone = append(gone, rs.task)
 	}
 	w.mu.Unlock()
 	for _, t := range gone {
 		w.log.Error("task did not stop after the grace period; handing it back and leaving its handler behind", "task", t.ID, "waited", w.cfg.StopWait)
-		w.release([]queue.Claimed{t})
-		w.forget(t.ID)
+		w.release([]queue.Claimed{t}) // fenced: a superseded claim is refused
+		w.mu.Lock()
+		if cur, ok := w.held[t.ID]; ok && cur.Attempt == t.Attempt {
+			delete(w.held, t.ID)
+		}
+		w.mu.Unlock()
 		env.handlers.Done()
 	}
 }
@@ -575,8 +594,8 @@ func (w *Worker) beat(ctx context.Context) {
 	w.mu.Lock()
 	busy := len(w.held) > 0
 	held := make([]string, 0, len(w.held))
-	for id := range w.held {
-		if rs := w.running[id]; rs != nil && rs.stuck {
+	for id, c := range w.held {
+		if w.stuckClaim(c) {
 			continue // cannot be stopped: let its lease lapse (see markStuck)
 		}
 		held = append(held, id)
