@@ -42,7 +42,7 @@ func TestCancelStopsInsideAFilter(t *testing.T) {
 		{"grey, in a blur", true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			spec := runaway(t, "3000x3000", 15)
+			spec := runaway(t, "2000x2000", 15)
 			if tc.gray {
 				spec = append(Spec{{Name: "grayscale"}}, spec...)
 			}
