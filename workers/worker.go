@@ -302,10 +302,13 @@ func (w *Worker) limit(t queue.Claimed) time.Duration {
 func (w *Worker) run(env runEnv, rs *runState) {
 	t := rs.task
 	ctx, taskCtx := env.ctx, env.taskCtx
-	hctx, cancel := context.WithCancel(taskCtx)
 	limit := w.limit(t)
+	var hctx context.Context
+	var cancel context.CancelFunc
 	if limit > 0 {
 		hctx, cancel = context.WithTimeout(taskCtx, limit)
+	} else {
+		hctx, cancel = context.WithCancel(taskCtx)
 	}
 	defer cancel()
 	// A handler still running StopWait after its cancellation cannot be
