@@ -23,6 +23,7 @@ func newEnqueueCmd(g *globals) *cobra.Command {
 		name     string
 		shared   bool
 		inputDir string
+		timeout  time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "enqueue [FILES...]",
@@ -66,8 +67,12 @@ func newEnqueueCmd(g *globals) *cobra.Command {
 			} else if name != "" && len(tasks) == 1 {
 				tasks[0].Name = name
 			}
+			if timeout < 0 {
+				return usageError{fmt.Errorf("--timeout %s: want a positive duration, e.g. 30s", timeout)}
+			}
 			for i := range tasks {
 				tasks[i].Priority = prio
+				tasks[i].Timeout = timeout
 			}
 			conn, q, err := g.connect(cmd.Context(), false, nil)
 			if err != nil {
@@ -92,6 +97,7 @@ func newEnqueueCmd(g *globals) *cobra.Command {
 	f.StringVar(&size, "size", "640x480", "size of generated samples, WxH")
 	f.StringVar(&name, "name", "", "task name shown in the dashboard")
 	f.BoolVar(&shared, "shared", false, "send only the path (relative to --input, as the task's image_path) for workers sharing a filesystem, not the bytes")
+	f.DurationVar(&timeout, "timeout", 0, "time limit of one run of each task, overriding the worker's --task-timeout (0: the worker's)")
 	f.StringVar(&inputDir, "input", ".", "with --shared: the folder image paths are relative to (the workers' --input)")
 	return cmd
 }

@@ -24,6 +24,7 @@ type workerFlags struct {
 	input       string
 	heartbeat   time.Duration
 	grace       time.Duration
+	taskTimeout time.Duration
 	delay       time.Duration
 	verbose     bool
 }
@@ -39,9 +40,11 @@ func newWorkerCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Ctrl-C / SIGTERM (Windows: Ctrl-C, Ctrl-Break, the console
 			// closing): stop claiming, let tasks finish within --grace, hand back
-			// the rest, exit 0. A worker started by imgq (demo, bench) also stops
-			// so when its parent is gone.
-			ctx, stop := signal.NotifyContext(cmd.Context(), proc.StopSignals()...)
+			// the rest, exit 0, within --grace and a second or two whatever a
+			// task does (see workers.Worker.Run). A second signal exits at once.
+			// A worker started by imgq (demo, bench) also stops so when its
+			// parent is gone.
+			ctx, stop := stopOnSignal(cmd.Context(), g, wf.grace)
 			defer stop()
 			ctx, unwatch := proc.WatchParent(ctx)
 			defer unwatch()
@@ -65,6 +68,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	f.StringVar(&wf.input, "input", ".", "folder a task's image_path is read from when its bytes do not travel with it (relative paths, as the course's worker reads them from its working directory)")
 	f.DurationVar(&wf.heartbeat, "heartbeat", time.Second, "heartbeat period")
 	f.DurationVar(&wf.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, time in-flight tasks get to finish")
+	f.DurationVar(&wf.taskTimeout, "task-timeout", workers.DefaultTaskTimeout, "time limit of one run of a task without its own (imgq enqueue --timeout): the task is stopped and the run counts as a failed attempt")
 	f.DurationVar(&wf.delay, "delay", 0, "extra time each task takes (slows work down so a class can watch it, or kill a worker mid-task)")
 	f.BoolVarP(&wf.verbose, "verbose", "v", false, "log every task to stderr")
 	return cmd
@@ -83,7 +87,8 @@ func newImageWorker(q *queue.Queue, wf *workerFlags, g *globals) (*workers.Worke
 	log := slog.New(slog.NewTextHandler(g.errOut, &slog.HandlerOptions{Level: level}))
 	return workers.New(q, workers.Config{
 		ID: wf.id, Concurrency: wf.concurrency, Heartbeat: wf.heartbeat, Grace: wf.grace, Delay: wf.delay,
-		Handler: workers.LogTasks(h.Handle, log), OnFailRate: h.SetFailRate, // -v: a line per task
+		TaskTimeout: wf.taskTimeout,
+		Handler:     workers.LogTasks(h.Handle, log), OnFailRate: h.SetFailRate, // -v: a line per task
 		Logger: log,
 	})
 }
@@ -103,4 +108,38 @@ func newImageHandler(q *queue.Queue, output, input string) (*workers.ImageHandle
 		return nil, fmt.Errorf("input folder: %w", err)
 	}
 	return h, nil
+}
+
+// stopOnSignal returns a context cancelled by the first stop signal; a second
+// one exits the process at once, with status 1: the tasks then in flight go
+// back to the queue when their leases lapse. stop releases the signals and
+// ends the goroutine watching them.
+func stopOnSignal(parent context.Context, g *globals, grace time.Duration) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, proc.StopSignals()...)
+	done := make(chan struct{})
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		fmt.Fprintf(g.errOut, "stopping: tasks in flight get %s to finish, then go back to the queue (signal again to exit now)\n", grace)
+		cancel()
+		select {
+		case <-sigs:
+			fmt.Fprintln(g.errOut, "second signal: exiting now; tasks in flight go back to the queue when their leases lapse")
+			os.Exit(1)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		<-ended
+		cancel()
+	}
 }

@@ -56,6 +56,11 @@ func parseClaimed(worker string, res []any) ([]Claimed, error) {
 		c.CreatedAt = parseStamp(str(f[6]))
 		c.HasBlob = num(f[7]) > 0
 		c.ClaimedAt = fromMS(num(f[8]))
+		if len(f) > 9 {
+			if ms := num(f[9]); ms > 0 {
+				c.Timeout = time.Duration(ms) * time.Millisecond
+			}
+		}
 		out = append(out, c)
 	}
 	return out, nil

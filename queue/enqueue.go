@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -36,6 +37,12 @@ func (q *Queue) prepare(t *NewTask) error {
 	if t.MaxAttempts <= 0 {
 		t.MaxAttempts = q.opts.MaxAttempts
 	}
+	if t.Timeout < 0 {
+		return fmt.Errorf("enqueue %s: timeout %s is negative", t.ID, t.Timeout)
+	}
+	if t.Timeout > 0 && t.Timeout < time.Millisecond {
+		t.Timeout = time.Millisecond
+	}
 	if int64(len(t.Blob)) > q.opts.MaxBlobBytes {
 		return fmt.Errorf("enqueue %s: input is %d bytes, limit %d: %w", t.ID, len(t.Blob), q.opts.MaxBlobBytes, ErrTooLarge)
 	}
@@ -50,7 +57,7 @@ func (q *Queue) enqueueArgs(t NewTask) ([]string, []any) {
 	keys := []string{q.keys.Task(t.ID), q.keys.PendingFor(t.Priority), q.keys.Signal,
 		q.keys.Events, q.keys.Stats, q.keys.Blob(t.ID), q.keys.Tasks}
 	args := []any{t.ID, t.Name, string(t.Priority), t.Payload, t.MaxAttempts,
-		q.opts.EventsMaxLen, q.opts.SignalCap, hasBlob, t.Blob}
+		q.opts.EventsMaxLen, q.opts.SignalCap, hasBlob, t.Blob, t.Timeout.Milliseconds()}
 	return keys, args
 }
 

@@ -80,6 +80,9 @@ type NewTask struct {
 	Payload     []byte   // the course's "data" field: a JSON object (name, image_path, output_path, ...)
 	Blob        []byte   // optional input bytes that travel with the task
 	MaxAttempts int      // 0: Options.MaxAttempts
+	// Timeout limits each run of this task (stored as timeout_ms), overriding
+	// the worker's default (imgq worker --task-timeout); 0: the worker's.
+	Timeout time.Duration
 }
 
 // Claimed is a task a worker holds under a lease.
@@ -93,6 +96,7 @@ type Claimed struct {
 	MaxAttempts int
 	CreatedAt   time.Time
 	ClaimedAt   time.Time
+	Timeout     time.Duration // the task's own time limit (NewTask.Timeout); 0: the worker's default
 }
 
 // TaskInfo is the whole record of a task, as the detail view shows it.

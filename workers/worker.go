@@ -22,12 +22,37 @@ type Config struct {
 	Concurrency int           // 1: tasks run at once
 	Heartbeat   time.Duration // 1s: heartbeat and housekeeping period
 	Grace       time.Duration // 10s: on stop, time in-flight tasks get to finish
-	Delay       time.Duration // 0: extra time each task takes, to make work visible in class
-	Handler     Handler
+	// TaskTimeout limits each run of a task whose record has no limit of its
+	// own (queue.NewTask.Timeout): its handler's context is cancelled and the
+	// run fails with a TimeoutError, a retryable failure that uses an attempt.
+	// 0: DefaultTaskTimeout; negative: no limit.
+	TaskTimeout time.Duration
+	// StopWait is how long a handler whose context was cancelled (time limit,
+	// end of grace) gets to return before the worker gives up on it; 0: 500ms.
+	StopWait time.Duration
+	Delay    time.Duration // 0: extra time each task takes, to make work visible in class
+	Handler  Handler
 	// OnFailRate, when set, receives the shared failure-injection rate read from
 	// Redis at each heartbeat.
 	OnFailRate func(float64)
 	Logger     *slog.Logger
+}
+
+// DefaultTaskTimeout is Config.TaskTimeout's default.
+const DefaultTaskTimeout = 5 * time.Minute
+
+// TimeoutError is the failure of a run that reached its time limit. It is
+// retryable: it uses an attempt, and the task is dead-lettered with this error
+// after its last.
+type TimeoutError struct{ Limit time.Duration }
+
+func (e *TimeoutError) Error() string { return fmt.Sprintf("task timed out after %s", e.Limit) }
+
+// runState is one run of a handler, from start until its handler returns or
+// the worker gives up on it.
+type runState struct {
+	task  queue.Claimed
+	stuck bool // cancelled and still not returned after StopWait: its lease is no longer extended
 }
 
 // Worker claims tasks from a queue and runs them through its handler.
@@ -37,13 +62,17 @@ type Worker struct {
 	info queue.WorkerInfo
 	log  *slog.Logger
 
-	paused   atomic.Bool
-	wake     chan struct{} // nudges the fetcher (a slot freed, unpaused)
-	mu       sync.Mutex
-	held     map[string]queue.Claimed // in flight, for heartbeats and hand-back
-	reserved int                      // slots promised to claims in progress (fetcher and ackers)
-	backed   int                      // part of reserved that ackers' own batches will free first
-	more     atomic.Bool              // the last claim got all it asked for: ackers claim too
+	paused atomic.Bool
+	wake   chan struct{} // nudges the fetcher (a slot freed, unpaused)
+	mu     sync.Mutex
+	held   map[string]queue.Claimed // in flight, for heartbeats and hand-back
+	// runs are the handlers not yet returned (nor abandoned). A task can have
+	// two: a run the worker gave up on (stuck) whose lapsed lease let the task
+	// come back to this same worker.
+	runs     map[*runState]struct{}
+	reserved int         // slots promised to claims in progress (fetcher and ackers)
+	backed   int         // part of reserved that ackers' own batches will free first
+	more     atomic.Bool // the last claim got all it asked for: ackers claim too
 	results  chan queue.Outcome
 }
 
@@ -74,6 +103,12 @@ func New(q *queue.Queue, cfg Config) (*Worker, error) {
 	if cfg.Grace <= 0 {
 		cfg.Grace = 10 * time.Second
 	}
+	if cfg.TaskTimeout == 0 {
+		cfg.TaskTimeout = DefaultTaskTimeout
+	}
+	if cfg.StopWait <= 0 {
+		cfg.StopWait = 500 * time.Millisecond
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -87,6 +122,7 @@ func New(q *queue.Queue, cfg Config) (*Worker, error) {
 		log:     cfg.Logger.With("worker", cfg.ID),
 		wake:    make(chan struct{}, 1),
 		held:    make(map[string]queue.Claimed),
+		runs:    make(map[*runState]struct{}),
 		results: make(chan queue.Outcome, cfg.Concurrency),
 	}, nil
 }
@@ -113,6 +149,16 @@ func (w *Worker) nudge() {
 // Run registers the worker and processes tasks until ctx ends. Then it stops
 // claiming, gives in-flight tasks Config.Grace to finish, hands the rest back to
 // pending, deregisters, and returns nil. Nothing is lost on the way out.
+//
+// Run returns within Grace + StopWait (plus the Redis round trips of the hand-
+// backs and the last acknowledgements) whatever the handlers do: a handler
+// that has not returned StopWait after its context was cancelled is abandoned
+// (its task is handed back; the goroutine is left running). Go cannot kill a
+// goroutine, and one blocked in a system call (a read of a FIFO) or in code
+// that never looks at its context may never return; waiting for it would keep
+// the worker, and its task, forever. An abandoned handler's late result is
+// dropped, so the task's hand-back stands. A process (imgq worker) exits after
+// Run, ending it; an embedding program keeps it until it returns.
 func (w *Worker) Run(ctx context.Context) error {
 	if err := w.q.Register(ctx, w.info); err != nil {
 		return err
@@ -150,7 +196,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	case <-time.After(w.cfg.Grace):
 		w.log.Warn("grace period over, handing back unfinished tasks")
 		cancelTasks()
-		<-done
+		select {
+		case <-done:
+		case <-time.After(w.cfg.StopWait):
+			w.abandon(env)
+			<-done
+		}
 	}
 	close(w.results)
 	ackers.Wait()
@@ -225,23 +276,81 @@ func (w *Worker) fetchLoop(env runEnv) {
 	}
 }
 
-// start runs claimed tasks (already in held), one goroutine each.
+// start runs claimed tasks (already in held), one goroutine each. Each
+// goroutine counts in env.handlers until it has queued its outcome or handed
+// its task back, or until Run abandons it (see abandon), whichever is first.
 func (w *Worker) start(env runEnv, tasks []queue.Claimed) {
 	for _, t := range tasks {
+		rs := &runState{task: t}
+		w.mu.Lock()
+		w.runs[rs] = struct{}{}
+		w.mu.Unlock()
 		env.handlers.Add(1)
-		go func() {
-			defer env.handlers.Done()
-			w.run(env, t)
-		}()
+		go w.run(env, rs)
 	}
 }
 
+// limit is the time limit of one run of t: its own, else the worker's.
+func (w *Worker) limit(t queue.Claimed) time.Duration {
+	if t.Timeout > 0 {
+		return t.Timeout
+	}
+	return max(w.cfg.TaskTimeout, 0)
+}
+
 // run executes one task and queues its outcome for the acker.
-func (w *Worker) run(env runEnv, t queue.Claimed) {
+func (w *Worker) run(env runEnv, rs *runState) {
+	t := rs.task
 	ctx, taskCtx := env.ctx, env.taskCtx
+	limit := w.limit(t)
+	var hctx context.Context
+	var cancel context.CancelFunc
+	if limit > 0 {
+		hctx, cancel = context.WithTimeout(taskCtx, limit)
+	} else {
+		hctx, cancel = context.WithCancel(taskCtx)
+	}
+	defer cancel()
+	// A handler still running StopWait after its cancellation cannot be
+	// stopped: stop extending its lease, so that it lapses and recovery hands
+	// the task to another worker (using an attempt) rather than this worker
+	// holding it for ever.
+	unwatch := context.AfterFunc(hctx, func() {
+		time.AfterFunc(w.cfg.StopWait, func() { w.markStuck(rs) })
+	})
 	start := time.Now()
-	result, err := w.safeHandle(taskCtx, t)
+	result, err := w.safeHandle(hctx, t)
 	elapsed := time.Since(start)
+	unwatch()
+	w.mu.Lock()
+	_, live := w.runs[rs]
+	delete(w.runs, rs)
+	cur, held := w.held[t.ID]
+	superseded := !held || cur.Attempt != t.Attempt
+	stuck := rs.stuck
+	w.mu.Unlock()
+	if !live {
+		// Run gave up on this handler at shutdown, handed its task back and
+		// stopped counting it: the result is no longer this worker's to record.
+		w.log.Warn("abandoned handler returned; result dropped", "task", t.ID)
+		return
+	}
+	defer env.handlers.Done()
+	if superseded {
+		// Stuck, its lease lapsed and this worker claimed the task again: the
+		// new claim owns the task (and its entry in held).
+		w.log.Warn("handler returned after its task was claimed again; result dropped", "task", t.ID, "attempt", t.Attempt)
+		return
+	}
+	if stuck {
+		w.log.Warn("handler returned after the worker gave up on it", "task", t.ID, "after", elapsed.Round(time.Millisecond))
+	}
+	if err != nil && limit > 0 && taskCtx.Err() == nil && errors.Is(hctx.Err(), context.DeadlineExceeded) {
+		// Its time limit, not a stop: a retryable failure, whatever the handler
+		// made of its cancelled context.
+		w.log.Warn("task timed out", "task", t.ID, "limit", limit, "returned after", elapsed.Round(time.Millisecond))
+		err = &TimeoutError{Limit: limit}
+	}
 	if err != nil && taskCtx.Err() != nil && ctx.Err() != nil {
 		// Cut short by shutdown: hand it back instead of counting a failure.
 		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -274,6 +383,54 @@ func (w *Worker) safeHandle(ctx context.Context, t queue.Claimed) (res []byte, e
 		}
 	}()
 	return w.cfg.Handler(ctx, t)
+}
+
+// markStuck stops extending the lease of a run whose handler has not returned
+// StopWait after its context was cancelled (a no-op once it has returned).
+func (w *Worker) markStuck(rs *runState) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, live := w.runs[rs]; !live || rs.stuck {
+		return
+	}
+	rs.stuck = true
+	w.log.Error("task did not stop after its cancellation; no longer extending its lease, so another worker may take it",
+		"task", rs.task.ID, "waited", w.cfg.StopWait)
+}
+
+// stuckClaim reports whether claim c's run is one the worker gave up on
+// (called with w.mu held).
+func (w *Worker) stuckClaim(c queue.Claimed) bool {
+	for rs := range w.runs {
+		if rs.stuck && rs.task.ID == c.ID && rs.task.Attempt == c.Attempt {
+			return true
+		}
+	}
+	return false
+}
+
+// abandon gives up, at the end of a stop, on the handlers that have not
+// returned StopWait after their context was cancelled: each task is handed
+// back (so it runs again elsewhere without using an attempt) and its goroutine
+// stops counting in env.handlers, so Run can return. See Run.
+func (w *Worker) abandon(env runEnv) {
+	w.mu.Lock()
+	var gone []queue.Claimed
+	for rs := range w.runs {
+		delete(w.runs, rs)
+		gone = append(gone, rs.task)
+	}
+	w.mu.Unlock()
+	for _, t := range gone {
+		w.log.Error("task did not stop after the grace period; handing it back and leaving its handler behind", "task", t.ID, "waited", w.cfg.StopWait)
+		w.release([]queue.Claimed{t}) // fenced: a superseded claim is refused
+		w.mu.Lock()
+		if cur, ok := w.held[t.ID]; ok && cur.Attempt == t.Attempt {
+			delete(w.held, t.ID)
+		}
+		w.mu.Unlock()
+		env.handlers.Done()
+	}
 }
 
 func (w *Worker) forget(id string) {
@@ -438,8 +595,12 @@ func (w *Worker) housekeep(ctx context.Context) {
 
 func (w *Worker) beat(ctx context.Context) {
 	w.mu.Lock()
+	busy := len(w.held) > 0
 	held := make([]string, 0, len(w.held))
-	for id := range w.held {
+	for id, c := range w.held {
+		if w.stuckClaim(c) {
+			continue // cannot be stopped: let its lease lapse (see markStuck)
+		}
 		held = append(held, id)
 	}
 	w.mu.Unlock()
@@ -447,7 +608,7 @@ func (w *Worker) beat(ctx context.Context) {
 	switch {
 	case w.paused.Load():
 		state = queue.WorkerPaused
-	case len(held) > 0:
+	case busy:
 		state = queue.WorkerBusy
 	}
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -34,7 +34,7 @@ for i = 1, 3 do
     if not id then break end
     local tk = ARGV[5] .. id
     local h, why = record(tk, 'status', 'name', 'priority', 'data', 'max_attempts',
-      'created_at', 'blob_bytes', 'recovered_from', 'attempts')
+      'created_at', 'blob_bytes', 'recovered_from', 'attempts', 'timeout_ms')
     if h and not h[1] and not h[4] then
       why = 'task record ' .. tk .. ' is missing'
     end
@@ -76,7 +76,7 @@ for i = 1, 3 do
       local name = nameof(h[2], h[4])
       evs[got] = {task = id, name = name, attempt = n, prev = h[8] or nil}
       out[got] = {id, name, prio, h[4] or '', attempt,
-        h[5] or ARGV[6], h[6] or '0', h[7] or '0', now}
+        h[5] or ARGV[6], h[6] or '0', h[7] or '0', now, h[10] or '0'}
     end
   end
 end

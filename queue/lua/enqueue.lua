@@ -5,7 +5,7 @@
 -- KEYS: 1 task record, 2 pending list of its priority, 3 signal, 4 events, 5 stats, 6 blob,
 --       7 tasks index
 -- ARGV: 1 id, 2 name, 3 priority, 4 data (JSON), 5 max attempts, 6 events maxlen,
---       7 signal cap, 8 has blob (1/0), 9 blob bytes
+--       7 signal cap, 8 has blob (1/0), 9 blob bytes, 10 timeout ms (0: the worker's default)
 -- HSETNX of the id is the idempotency check and the record's first write in one
 -- call. A record of the wrong type refuses it before anything is written.
 local fresh = redis.pcall('HSETNX', KEYS[1], 'id', ARGV[1])
@@ -28,6 +28,9 @@ redis.call('HSET', KEYS[1], 'data', ARGV[4], 'status', 'pending',
 if ARGV[8] == '1' then
   redis.call('SET', KEYS[6], ARGV[9])
   redis.call('HSET', KEYS[1], 'blob_bytes', string.len(ARGV[9]))
+end
+if tonumber(ARGV[10]) and tonumber(ARGV[10]) > 0 then
+  redis.call('HSET', KEYS[1], 'timeout_ms', ARGV[10])
 end
 redis.call('SADD', KEYS[7], ARGV[1])
 if redis.call('LLEN', KEYS[3]) < tonumber(ARGV[7]) then

@@ -82,14 +82,14 @@ func apply(ctx context.Context, img image.Image, spec Spec, maxPixels int64) (im
 			}
 		}
 		if !ok {
-			p, ok = grayWithLUT(img, &lut)
+			p, ok = grayWithLUT(ctx, img, &lut)
 		}
 		if ok {
 			steps = steps[n+1:]
 		}
 	}
 	if !ok {
-		if p, ok = toPlane(img); !ok {
+		if p, ok = toPlane(ctx, img); !ok {
 			return applyReference(ctx, img, spec)
 		}
 	}
@@ -97,11 +97,14 @@ func apply(ctx context.Context, img image.Image, spec Spec, maxPixels int64) (im
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		q := p.step(st)
+		q := p.step(ctx, st)
 		if len(q.pix) == 0 || len(p.pix) == 0 || &q.pix[0] != &p.pix[0] {
 			putBytes(p.pix) // p is ours (never the caller's image) and now garbage
 		}
 		p = q
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // the last step may have stopped half-way
 	}
 	return p.image(), nil
 }
@@ -135,30 +138,39 @@ func lumaPlane(m *image.YCbCr) plane {
 	return p
 }
 
-func (p plane) step(st Step) plane {
+func (p plane) step(ctx context.Context, st Step) plane {
 	switch st.Name {
 	case "brightness":
 		lut := brightnessLUT(st.Value)
-		p.applyLUT(&lut)
+		p.applyLUT(ctx, &lut)
 	case "contrast":
-		lut := contrastLUT(st.Value, p.meanLuma())
-		p.applyLUT(&lut)
+		lut := contrastLUT(st.Value, p.meanLuma(ctx))
+		p.applyLUT(ctx, &lut)
 	case "invert":
 		lut := invertLUT()
-		p.applyLUT(&lut)
+		p.applyLUT(ctx, &lut)
 	case "grayscale":
-		return p.toGray()
+		return p.toGray(ctx)
 	case "blur":
-		return p.blur(st.Value)
+		return p.blur(ctx, st.Value)
 	case "sharpen":
-		return p.sharpen(st.Value)
+		return p.sharpen(ctx, st.Value)
 	case "edges":
-		return p.edges()
-	case "resize", "fit", "thumbnail":
-		out := referenceStep(imaging.Clone(p.image()), st)
-		q, _ := toPlane(out)
+		return p.edges(ctx)
+	case "resize":
+		nw, nh := resizeSize(st.W, st.H, p.w, p.h)
+		q, _ := toPlane(ctx, resizeStrips(ctx, p.image(), nw, nh))
 		if p.c == 1 {
-			q = q.toGray()
+			q = q.toGray(ctx)
+		}
+		return q
+	case "fit", "thumbnail":
+		// Never bigger than the image or the box: cheaper than resize's
+		// upscaling, so these stay whole imaging calls.
+		out := referenceStep(imaging.Clone(p.image()), st)
+		q, _ := toPlane(ctx, out)
+		if p.c == 1 {
+			q = q.toGray(ctx)
 		}
 		return q
 	}
@@ -176,4 +188,55 @@ func applyReference(ctx context.Context, img image.Image, spec Spec) (image.Imag
 		out = referenceStep(out, st)
 	}
 	return out, nil
+}
+
+// stripPixels is about how many output pixels one resizeStrips call makes
+// between two looks at ctx (some 10 ms on one core).
+const stripPixels = 1 << 16
+
+// resizeStrips is imaging.Resize(img, nw, nh, imaging.Lanczos), byte for
+// byte, cut into strips so that a cancelled task does not wait for a whole
+// resize (resize:7000x7000 takes seconds): imaging resamples horizontally,
+// each row on its own, then vertically, each column on its own, so the
+// horizontal pass can run on bands of rows and the vertical one on bands of
+// columns. ctx is checked between strips; a cancelled resize returns an
+// unfinished image, which apply drops.
+func resizeStrips(ctx context.Context, img image.Image, nw, nh int) *image.NRGBA {
+	b := img.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	if sw == 0 || sh == 0 || (nw == sw && nh == sh) {
+		return imaging.Resize(img, nw, nh, imaging.Lanczos)
+	}
+	sub := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	})
+	if nw != sw {
+		mid := image.NewNRGBA(image.Rect(0, 0, nw, sh))
+		band := max(1, stripPixels/nw)
+		for y := 0; y < sh; y += band {
+			if ctx.Err() != nil {
+				return mid
+			}
+			y1 := min(y+band, sh)
+			part := imaging.Resize(sub.SubImage(image.Rect(b.Min.X, b.Min.Y+y, b.Max.X, b.Min.Y+y1)), nw, y1-y, imaging.Lanczos)
+			copy(mid.Pix[y*mid.Stride:], part.Pix)
+		}
+		if nh == sh {
+			return mid
+		}
+		sub, b = mid, mid.Rect
+	}
+	out := image.NewNRGBA(image.Rect(0, 0, nw, nh))
+	band := max(1, stripPixels/nh)
+	for x := 0; x < nw; x += band {
+		if ctx.Err() != nil {
+			return out
+		}
+		x1 := min(x+band, nw)
+		part := imaging.Resize(sub.SubImage(image.Rect(b.Min.X+x, b.Min.Y, b.Min.X+x1, b.Max.Y)), x1-x, nh, imaging.Lanczos)
+		for y := 0; y < nh; y++ {
+			copy(out.Pix[y*out.Stride+x*4:y*out.Stride+x1*4], part.Pix[y*part.Stride:])
+		}
+	}
+	return out
 }

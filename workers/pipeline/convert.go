@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"image"
 	"image/draw"
 )
@@ -44,7 +45,7 @@ func clip16(v int32) uint8 {
 // toPlane copies an opaque image into a plane: 1 channel for grey images,
 // 4 otherwise. ok is false if the image has transparency (the fast path
 // leaves those to Reference, which weights colours by alpha).
-func toPlane(img image.Image) (p plane, ok bool) {
+func toPlane(ctx context.Context, img image.Image) (p plane, ok bool) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	switch m := img.(type) {
@@ -59,6 +60,9 @@ func toPlane(img image.Image) (p plane, ok bool) {
 		sx, sy := chromaShifts(m.SubsampleRatio)
 		parallelRows(h, func(y0, y1 int) {
 			for y := y0; y < y1; y++ {
+				if stopRow(ctx, y-y0) {
+					return
+				}
 				yrow := m.Y[(b.Min.Y+y-m.Rect.Min.Y)*m.YStride+(b.Min.X-m.Rect.Min.X):]
 				ci := ((b.Min.Y+y)>>sy - m.Rect.Min.Y>>sy) * m.CStride
 				cbrow, crrow := m.Cb[ci:], m.Cr[ci:]
@@ -94,7 +98,7 @@ func toPlane(img image.Image) (p plane, ok bool) {
 // over the source, producing a 1-channel plane. For the course pipeline this
 // is brightness+grayscale straight from the JPEG's YCbCr planes: no RGB
 // image is ever stored.
-func grayWithLUT(img image.Image, lut *[256]uint8) (plane, bool) {
+func grayWithLUT(ctx context.Context, img image.Image, lut *[256]uint8) (plane, bool) {
 	var tr, tg, tb [256]uint32
 	for i := range 256 {
 		v := uint32(lut[i])
@@ -106,8 +110,8 @@ func grayWithLUT(img image.Image, lut *[256]uint8) (plane, bool) {
 	w, h := b.Dx(), b.Dy()
 	switch m := img.(type) {
 	case *image.Gray:
-		p, _ := toPlane(m)
-		p.applyLUT(lut)
+		p, _ := toPlane(ctx, m)
+		p.applyLUT(ctx, lut)
 		return p, true
 	case *image.YCbCr:
 		p := newPlane(w, h, 1)
@@ -115,6 +119,9 @@ func grayWithLUT(img image.Image, lut *[256]uint8) (plane, bool) {
 		sx, sy := chromaShifts(m.SubsampleRatio)
 		parallelRows(h, func(y0, y1 int) {
 			for y := y0; y < y1; y++ {
+				if stopRow(ctx, y-y0) {
+					return
+				}
 				yrow := m.Y[(b.Min.Y+y-m.Rect.Min.Y)*m.YStride+(b.Min.X-m.Rect.Min.X):]
 				yrow = yrow[:w]
 				ci := ((b.Min.Y+y)>>sy - m.Rect.Min.Y>>sy) * m.CStride
@@ -135,13 +142,16 @@ func grayWithLUT(img image.Image, lut *[256]uint8) (plane, bool) {
 		})
 		return p, true
 	}
-	p, ok := toPlane(img)
+	p, ok := toPlane(ctx, img)
 	if !ok {
 		return p, false
 	}
 	out := newPlane(w, h, 1)
 	parallelRows(h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
+			if stopRow(ctx, y-y0) {
+				return
+			}
 			src, dst := p.row(y), out.row(y)
 			for x := range dst {
 				s := src[x*4 : x*4+3 : x*4+3]

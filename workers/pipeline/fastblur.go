@@ -1,6 +1,9 @@
 package pipeline
 
-import "math"
+import (
+	"context"
+	"math"
+)
 
 // Gaussian blur on a plane, computing the same thing as imaging.Blur (kernel
 // exp(-x²/2σ²) over radius ceil(3σ), weights renormalised where the window
@@ -42,9 +45,12 @@ func fixedWeights(ws []float64) []int32 {
 	return out
 }
 
-func (p plane) blur(sigma float64) plane {
+func (p plane) blur(ctx context.Context, sigma float64) plane {
 	if sigma <= 0 || p.w == 0 || p.h == 0 {
 		return p
+	}
+	if ctx.Err() != nil {
+		return p // apply drops the result of a cancelled step
 	}
 	k := gaussKernel(sigma)
 	r := len(k) - 1
@@ -65,13 +71,22 @@ func (p plane) blur(sigma float64) plane {
 	parallelRows(p.h, func(y0, y1 int) {
 		sc := newHScratch(W)
 		for y := y0; y < y1; y++ {
+			if stopRow(ctx, y-y0) {
+				return
+			}
 			hblurRow(tmp[y*np:y*np+np], p.row(y), p.w, p.c, k, sym, sc)
 		}
 	})
 	out := newPlane(p.w, p.h, p.c)
+	if ctx.Err() != nil {
+		return out // unfinished, and apply drops it
+	}
 	parallelRows(p.h, func(y0, y1 int) {
 		acc := make([]uint64, np)
 		for y := y0; y < y1; y++ {
+			if stopRow(ctx, y-y0) {
+				return
+			}
 			vblurRow(out.row(y), tmp, np, p.h, y, k, sym, acc)
 		}
 	})

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"image"
 	"runtime"
 	"sync"
@@ -53,10 +54,25 @@ func parallelRows(h int, fn func(y0, y1 int)) {
 	wg.Wait()
 }
 
+// stopRow is the row loops' cancellation check: every stopEvery rows it
+// looks at ctx, so a cancelled task (its time limit, a worker stopping)
+// leaves a filter within a few milliseconds even on a 7000x7000 image with a
+// wide blur, at no measurable cost. A loop that stops leaves its output
+// unfinished; apply checks ctx after every step and throws it away.
+func stopRow(ctx context.Context, y int) bool {
+	return y%stopEvery == 0 && ctx.Err() != nil
+}
+
+// stopEvery rows: a row of a 7000-pixel RGBA blur:50 takes about 1 ms.
+const stopEvery = 8
+
 // applyLUT maps the colour channels in place (alpha untouched).
-func (p plane) applyLUT(lut *[256]uint8) {
+func (p plane) applyLUT(ctx context.Context, lut *[256]uint8) {
 	parallelRows(p.h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
+			if stopRow(ctx, y-y0) {
+				return
+			}
 			row := p.row(y)
 			if p.c == 1 {
 				for i, v := range row {
@@ -74,9 +90,12 @@ func (p plane) applyLUT(lut *[256]uint8) {
 }
 
 // meanLuma is the rounded mean grey level (Pillow's contrast pivot).
-func (p plane) meanLuma() int {
+func (p plane) meanLuma(ctx context.Context) int {
 	var sum uint64
 	for y := 0; y < p.h; y++ {
+		if stopRow(ctx, y) {
+			return 0
+		}
 		row := p.row(y)
 		if p.c == 1 {
 			for _, v := range row {
@@ -96,13 +115,16 @@ func (p plane) meanLuma() int {
 }
 
 // toGray turns a 4-channel plane into a grey one.
-func (p plane) toGray() plane {
-	if p.c == 1 {
+func (p plane) toGray(ctx context.Context) plane {
+	if p.c == 1 || ctx.Err() != nil {
 		return p
 	}
 	out := newPlane(p.w, p.h, 1)
 	parallelRows(p.h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
+			if stopRow(ctx, y-y0) {
+				return
+			}
 			src, dst := p.row(y), out.row(y)
 			for x := range dst {
 				s := src[x*4 : x*4+3 : x*4+3]
@@ -114,10 +136,16 @@ func (p plane) toGray() plane {
 }
 
 // sharpen is imaging's unsharp mask: clamp(2*src - blur(src)).
-func (p plane) sharpen(sigma float64) plane {
-	blurred := p.blur(sigma)
+func (p plane) sharpen(ctx context.Context, sigma float64) plane {
+	if ctx.Err() != nil {
+		return p // apply drops the result of a cancelled step
+	}
+	blurred := p.blur(ctx, sigma)
 	parallelRows(p.h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
+			if stopRow(ctx, y-y0) {
+				return
+			}
 			src, dst := p.row(y), blurred.row(y)
 			for i, v := range src {
 				d := 2*int(v) - int(dst[i])
@@ -130,11 +158,17 @@ func (p plane) sharpen(sigma float64) plane {
 
 // edges is the 3x3 Laplacian (8*centre - 8 neighbours) with edge pixels
 // repeated beyond the border, clamped to 0..255; alpha is kept.
-func (p plane) edges() plane {
+func (p plane) edges(ctx context.Context) plane {
+	if ctx.Err() != nil {
+		return p // apply drops the result of a cancelled step
+	}
 	out := newPlane(p.w, p.h, p.c)
 	c, w := p.c, p.w
 	parallelRows(p.h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
+			if stopRow(ctx, y-y0) {
+				return
+			}
 			up, mid, dn := p.row(max(y-1, 0)), p.row(y), p.row(min(y+1, p.h-1))
 			dst := out.row(y)
 			for x := 0; x < w; x++ {
