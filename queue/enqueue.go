@@ -61,7 +61,7 @@ func (q *Queue) Enqueue(ctx context.Context, t NewTask) (id string, created bool
 		return "", false, err
 	}
 	keys, args := q.enqueueArgs(t)
-	n, err := enqueueScript.Run(ctx, q.rdb, keys, args...).Int()
+	n, err := q.script(ctx, enqueueScript).Run(ctx, q.rdb, keys, args...).Int()
 	if err != nil {
 		return t.ID, false, fmt.Errorf("enqueue %s: %w", t.ID, q.explain(ctx, explainOOM(err)))
 	}
@@ -85,7 +85,7 @@ func (q *Queue) EnqueueBatch(ctx context.Context, ts []NewTask) ([]string, error
 	cmds, err := q.scriptPipeline(ctx, func(p redis.Pipeliner, _ bool) {
 		for _, t := range ts {
 			keys, args := q.enqueueArgs(t)
-			p.EvalSha(ctx, enqueueScript.Hash(), keys, args...)
+			p.EvalSha(ctx, q.script(ctx, enqueueScript).Hash(), keys, args...)
 		}
 	})
 	if err != nil {
