@@ -128,8 +128,15 @@ func newEnqueueCmd(g *globals) *cobra.Command {
 				if len(files) > 0 {
 					what, hint = "file(s)", "the others were; the same command run again enqueues nothing twice"
 				}
+				if len(failed) == len(res) {
+					return fmt.Errorf("none of the %d %s was enqueued: %w", len(res), what, firstErr)
+				}
+				names := strings.Join(failed, ", ")
+				if len(failed) > 10 {
+					names = fmt.Sprintf("%s and %d more (each named above)", strings.Join(failed[:10], ", "), len(failed)-10)
+				}
 				return fmt.Errorf("%d of %d %s not enqueued: %s (%s); first error: %w",
-					len(failed), len(res), what, strings.Join(failed, ", "), hint, firstErr)
+					len(failed), len(res), what, names, hint, firstErr)
 			}
 			return err
 		},
