@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imgq/imgq/internal/redistest"
 	"github.com/imgq/imgq/queue"
@@ -80,4 +81,57 @@ func TestEnqueueBatchPartialAtMaxmemory(t *testing.T) {
 		t.Fatalf("after the resend: %d enqueued, %d pending; want %d each (no duplicates)", s.Totals.Enqueued, s.PendingTotal(), len(res))
 	}
 	t.Logf("resent the same batch: %d created, %d already there; %d tasks in all, 0 duplicates", again, len(res)-again, s.Totals.Enqueued)
+}
+
+// Over maxmemory (noeviction), every script but enqueue still runs: a worker
+// registers, heartbeats, claims, completes (freeing the blob), releases and
+// fails; housekeeping and stats run; enqueue alone is refused, clearly.
+func TestScriptsRunOverMaxmemory(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{Args: []string{"--maxmemory", "3mb", "--maxmemory-policy", "noeviction"}})
+	rdb := srv.Client(t)
+	q, err := queue.New(rdb, queue.Options{Name: "full"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := q.LoadScripts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for ; n < 100; n++ {
+		_, _, err := q.Enqueue(ctx, queue.NewTask{Name: fmt.Sprint(n), Payload: []byte(`{}`), Blob: make([]byte, 200<<10)})
+		if err != nil {
+			if !strings.Contains(err.Error(), "Redis is out of memory") {
+				t.Fatalf("enqueue %d: %v, want the out of memory message", n, err)
+			}
+			break
+		}
+	}
+	if n == 0 || n == 100 {
+		t.Fatalf("%d tasks enqueued before the limit", n)
+	}
+	w := register(t, q, "w1")
+	got, err := q.Claim(ctx, "w1", 3)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("claim over maxmemory: %d tasks, %v", len(got), err)
+	}
+	if _, err := q.Heartbeat(ctx, w, queue.WorkerState("busy"), []string{got[0].ID, got[1].ID, got[2].ID}); err != nil {
+		t.Fatalf("heartbeat over maxmemory: %v", err)
+	}
+	if err := q.Complete(ctx, "w1", got[0], []byte(`{}`), 0); err != nil {
+		t.Fatalf("complete over maxmemory: %v", err)
+	}
+	if err := q.Release(ctx, "w1", got[1]); err != nil {
+		t.Fatalf("release over maxmemory: %v", err)
+	}
+	if err := q.Fail(ctx, "w1", got[2], errors.New("boom"), 0); err != nil {
+		t.Fatalf("fail over maxmemory: %v", err)
+	}
+	if _, _, err := q.Housekeep(ctx, time.Second); err != nil {
+		t.Fatalf("housekeeping over maxmemory: %v", err)
+	}
+	if _, err := q.Stats(ctx); err != nil {
+		t.Fatalf("stats over maxmemory: %v", err)
+	}
+	t.Logf("%d tasks of 200 KB filled a 3 MB Redis; then register, claim, heartbeat, complete, release, fail, housekeeping and stats all ran", n)
 }
