@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -110,7 +109,7 @@ func newBenchMemoryCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			child := exec.CommandContext(ctx, exe, "worker", "--redis", url, "--queue", q.Name(), "--id", "memory",
+			child := childWorker(ctx, exe, url, "--queue", q.Name(), "--id", "memory",
 				"--concurrency", strconv.Itoa(conc), "--input", in, "--output", out)
 			child.Stderr = os.Stderr
 			start := time.Now()

@@ -347,7 +347,7 @@ func crashChild(ctx context.Context, q *queue.Queue, o RecoveryOptions, task que
 	}
 	defer os.RemoveAll(dir)
 	wid := "doomed-" + strconv.Itoa(run)
-	cmd := exec.CommandContext(ctx, exe, "worker", "--redis", o.URL, "--queue", q.Name(), "--lease", o.Lease.String(),
+	cmd := childWorker(ctx, exe, o.URL, "--queue", q.Name(), "--lease", o.Lease.String(),
 		"--id", wid, "--output", dir, "--input", dir)
 	if err := proc.Start(cmd); err != nil {
 		return time.Time{}, "", err
@@ -548,3 +548,13 @@ func queueFlush(ctx context.Context, rdb redis.UniversalClient, name string) (in
 
 // silenceWorkerLogs keeps go-redis and worker chatter off the bench's output.
 func silenceWorkerLogs() { slog.SetDefault(slog.New(slog.DiscardHandler)) }
+
+// childWorker is `imgq worker args...` as a child process on the Redis at url.
+// The URL, which may hold a password, goes in the child's environment
+// (REDIS_URL, the default of --redis), never on its command line, where any
+// user of the machine can read it (ps, /proc/PID/cmdline).
+func childWorker(ctx context.Context, exe, url string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, exe, append([]string{"worker"}, args...)...)
+	cmd.Env = append(os.Environ(), "REDIS_URL="+url)
+	return cmd
+}

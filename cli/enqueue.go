@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +28,7 @@ func newEnqueueCmd(g *globals) *cobra.Command {
 		shared   bool
 		inputDir string
 		timeout  time.Duration
+		again    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "enqueue [FILES...]",
@@ -79,15 +84,68 @@ func newEnqueueCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer conn.Close()
-			ids, err := q.EnqueueBatch(cmd.Context(), tasks)
-			if err != nil {
+			if !again {
+				// One id per (queue, file, filters): the same command run again (after
+				// a partial failure, a lost reply) leaves the tasks already there as
+				// they are instead of queueing them twice.
+				for i, f := range files {
+					id, err := fileTaskID(q.Name(), f, spec.String(), shared)
+					if err != nil {
+						return err
+					}
+					if tasks[i], err = workers.WithID(tasks[i], id); err != nil {
+						return err
+					}
+				}
+			}
+			res, err := q.EnqueueBatchResults(cmd.Context(), tasks)
+			if res == nil {
 				return err
 			}
-			for i, id := range ids {
-				fmt.Fprintf(g.out, "%s\t%s\t%s\n", id, safetext.Truncate(tasks[i].Name, 80), spec)
+			var failed []string
+			var firstErr error
+			ok, dup := 0, 0
+			for i, r := range res {
+				label := safetext.Truncate(tasks[i].Name, 80)
+				if len(files) > 0 {
+					label = safetext.Truncate(files[i], 200)
+				}
+				switch {
+				case r.Err != nil:
+					failed = append(failed, label)
+					if firstErr == nil {
+						firstErr = r.Err
+					}
+					fmt.Fprintf(g.errOut, "not enqueued: %s: %v\n", label, r.Err)
+					continue
+				case !r.Created:
+					dup++
+					fmt.Fprintf(g.errOut, "already enqueued: %s is %s (same file and filters; --again makes a new task)\n", label, r.ID)
+				}
+				ok++
+				fmt.Fprintf(g.out, "%s\t%s\t%s\n", r.ID, safetext.Truncate(tasks[i].Name, 80), spec)
 			}
-			fmt.Fprintf(g.errOut, "enqueued %d task(s) on %s (%s priority)\n", len(ids), q.Keys().PendingFor(prio), prio)
-			return nil
+			fmt.Fprintf(g.errOut, "enqueued %d task(s) on %s (%s priority)", ok, q.Keys().PendingFor(prio), prio)
+			if dup > 0 {
+				fmt.Fprintf(g.errOut, ", %d of them already there", dup)
+			}
+			fmt.Fprintln(g.errOut)
+			if len(failed) > 0 {
+				what, hint := "task(s)", "the others were"
+				if len(files) > 0 {
+					what, hint = "file(s)", "the others were; the same command run again enqueues nothing twice"
+				}
+				if len(failed) == len(res) {
+					return fmt.Errorf("none of the %d %s was enqueued: %w", len(res), what, firstErr)
+				}
+				names := strings.Join(failed, ", ")
+				if len(failed) > 10 {
+					names = fmt.Sprintf("%s and %d more (each named above)", strings.Join(failed[:10], ", "), len(failed)-10)
+				}
+				return fmt.Errorf("%d of %d %s not enqueued: %s (%s); first error: %w",
+					len(failed), len(res), what, names, hint, firstErr)
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -98,8 +156,26 @@ func newEnqueueCmd(g *globals) *cobra.Command {
 	f.StringVar(&name, "name", "", "task name shown in the dashboard")
 	f.BoolVar(&shared, "shared", false, "send only the path (relative to --input, as the task's image_path) for workers sharing a filesystem, not the bytes")
 	f.DurationVar(&timeout, "timeout", 0, "time limit of one run of each task, overriding the worker's --task-timeout (0: the worker's)")
+	f.BoolVar(&again, "again", false, "enqueue files even if the same files with the same filters are already in the queue (new task ids)")
 	f.StringVar(&inputDir, "input", ".", "with --shared: the folder image paths are relative to (the workers' --input)")
 	return cmd
+}
+
+// fileTaskID is the idempotency key of a file task: a hash of the queue, the
+// file's absolute path, size and modification time, the filters and the mode
+// (bytes or --shared path). Changing the file or the filters makes a new task.
+func fileTaskID(queueName, path, filters string, shared bool) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", path, err)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return "", fmt.Errorf("enqueue %s: %w", path, err)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "imgq-file-task\x00%s\x00%s\x00%d\x00%d\x00%s\x00%t", queueName, abs, st.Size(), st.ModTime().UnixNano(), filters, shared)
+	return "task-" + hex.EncodeToString(h.Sum(nil)[:8]), nil
 }
 
 func parseSize(s string) (int, int, error) {

@@ -156,7 +156,7 @@ func (q *Queue) Requeue(ctx context.Context, ids ...string) (int, error) {
 		// Resending after NOSCRIPT is safe: requeue.lua moves only failed tasks.
 		cmds, err := q.scriptPipeline(ctx, func(p redis.Pipeliner, _ bool) {
 			for _, id := range chunk {
-				p.EvalSha(ctx, requeueScript.Hash(),
+				p.EvalSha(ctx, q.script(ctx, requeueScript).Hash(),
 					[]string{k.Task(id), k.Failed, k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events, k.Stats},
 					id, q.opts.EventsMaxLen, q.opts.SignalCap)
 			}
@@ -205,7 +205,7 @@ func (q *Queue) RequeueStuck(ctx context.Context, olderThan time.Duration, only 
 	}
 	n := 0
 	for _, id := range only {
-		v, err := requeueStuckScript.Run(ctx, q.rdb, q.stuckKeys(), q.stuckArgs(olderThan, id)...).Int()
+		v, err := q.script(ctx, requeueStuckScript).Run(ctx, q.rdb, q.stuckKeys(), q.stuckArgs(olderThan, id)...).Int()
 		if err != nil {
 			return n, fmt.Errorf("requeue stuck tasks: %w", q.explain(ctx, err))
 		}

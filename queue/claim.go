@@ -17,7 +17,7 @@ func (q *Queue) Claim(ctx context.Context, worker string, n int) ([]Claimed, err
 	if n <= 0 {
 		return nil, nil
 	}
-	res, err := claimScript.Run(ctx, q.rdb, q.claimKeys(worker), q.claimArgs(worker, n)...).Slice()
+	res, err := q.script(ctx, claimScript).Run(ctx, q.rdb, q.claimKeys(worker), q.claimArgs(worker, n)...).Slice()
 	if err != nil {
 		if isNil(err) {
 			return nil, nil

@@ -68,7 +68,7 @@ func (q *Queue) Enqueue(ctx context.Context, t NewTask) (id string, created bool
 		return "", false, err
 	}
 	keys, args := q.enqueueArgs(t)
-	n, err := enqueueScript.Run(ctx, q.rdb, keys, args...).Int()
+	n, err := q.script(ctx, enqueueScript).Run(ctx, q.rdb, keys, args...).Int()
 	if err != nil {
 		return t.ID, false, fmt.Errorf("enqueue %s: %w", t.ID, q.explain(ctx, explainOOM(err)))
 	}
@@ -76,34 +76,107 @@ func (q *Queue) Enqueue(ctx context.Context, t NewTask) (id string, created bool
 }
 
 // EnqueueBatch adds many tasks in one pipelined round trip and returns their ids.
-// On error some tasks may have been added; enqueueing the same ids again is safe.
+// When some tasks could not be enqueued (Redis full, connection cut), the error
+// is a *BatchError that says which; the others are in the queue. Enqueueing the
+// same ids again is safe: a task already there is left as it is.
 func (q *Queue) EnqueueBatch(ctx context.Context, ts []NewTask) ([]string, error) {
-	ids := make([]string, len(ts))
+	res, err := q.EnqueueBatchResults(ctx, ts)
+	if res == nil {
+		return nil, err
+	}
+	ids := make([]string, len(res))
+	for i, r := range res {
+		ids[i] = r.ID
+	}
+	return ids, err
+}
+
+// EnqueueResult is what became of one task of a batch.
+type EnqueueResult struct {
+	ID      string
+	Created bool  // false: a task with this id was already there (a resent enqueue)
+	Err     error // not enqueued (or not known to be: a cut connection); safe to resend
+}
+
+// BatchError lists the tasks of a batch that were not enqueued.
+type BatchError struct {
+	Results []EnqueueResult // every task of the batch, in order
+}
+
+// Failed returns the indexes of the tasks that were not enqueued.
+func (e *BatchError) Failed() []int {
+	var out []int
+	for i, r := range e.Results {
+		if r.Err != nil {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func (e *BatchError) Error() string {
+	f := e.Failed()
+	if len(f) == 0 {
+		return "enqueue: no task failed"
+	}
+	return fmt.Sprintf("%d of %d task(s) not enqueued: %v", len(f), len(e.Results), e.Results[f[0]].Err)
+}
+
+// Unwrap gives each task's error, for errors.Is (ErrTooLarge, ...).
+func (e *BatchError) Unwrap() []error {
+	var out []error
+	for _, r := range e.Results {
+		if r.Err != nil {
+			out = append(out, r.Err)
+		}
+	}
+	return out
+}
+
+// EnqueueBatchResults is EnqueueBatch with one result per task. A task that
+// fails validation (an id, a priority, its size) fails the whole batch before
+// anything is sent, with a nil slice; after that, each task succeeds or fails on
+// its own, and the error is a *BatchError.
+func (q *Queue) EnqueueBatchResults(ctx context.Context, ts []NewTask) ([]EnqueueResult, error) {
+	res := make([]EnqueueResult, len(ts))
 	for i := range ts {
 		if err := q.prepare(&ts[i]); err != nil {
 			return nil, err
 		}
-		ids[i] = ts[i].ID
+		res[i].ID = ts[i].ID
 	}
 	if len(ts) == 0 {
-		return ids, nil
+		return res, nil
 	}
 	// Resending all of them after NOSCRIPT is safe: enqueue is idempotent.
 	cmds, err := q.scriptPipeline(ctx, func(p redis.Pipeliner, _ bool) {
 		for _, t := range ts {
 			keys, args := q.enqueueArgs(t)
-			p.EvalSha(ctx, enqueueScript.Hash(), keys, args...)
+			p.EvalSha(ctx, q.script(ctx, enqueueScript).Hash(), keys, args...)
 		}
 	})
-	if err != nil {
-		for i, c := range cmds {
-			if c.Err() != nil {
-				return ids, fmt.Errorf("enqueue %s: %w", ids[i], q.explain(ctx, explainOOM(c.Err())))
-			}
+	failed := false
+	for i := range res {
+		var cerr error
+		if i < len(cmds) {
+			var n int64
+			n, cerr = cmds[i].(*redis.Cmd).Int64()
+			res[i].Created = cerr == nil && n == 1
+		} else {
+			cerr = err
 		}
-		return ids, fmt.Errorf("enqueue batch: %w", q.explain(ctx, err))
+		if cerr != nil {
+			res[i].Err = fmt.Errorf("enqueue %s: %w", res[i].ID, q.explain(ctx, explainOOM(cerr)))
+			failed = true
+		}
 	}
-	return ids, nil
+	if failed {
+		return res, &BatchError{Results: res}
+	}
+	if err != nil {
+		return res, fmt.Errorf("enqueue batch: %w", q.explain(ctx, err))
+	}
+	return res, nil
 }
 
 // explainOOM turns Redis' "OOM command not allowed" into a sentence that says

@@ -42,7 +42,7 @@ func (q *Queue) failCmd(ctx context.Context, p redis.Pipeliner, o Outcome) *redi
 	if IsPermanent(o.Err) {
 		perm = "1"
 	}
-	return p.EvalSha(ctx, failScript.Hash(),
+	return p.EvalSha(ctx, q.script(ctx, failScript).Hash(),
 		[]string{k.Task(id), k.Processing, k.Leases, k.Retry, k.Failed, k.Stats, k.Events, k.Worker(o.Worker), k.Tasks},
 		id, o.Worker, o.Task.Attempt, truncate(o.Err.Error(), 2000), busy, perm, ms(q.Backoff(o.Task.Attempt)),
 		q.opts.EventsMaxLen, q.opts.FailedKeep, k.TaskPrefix(), k.Prefix+"blob:", k.ResultPrefix())
@@ -60,7 +60,7 @@ func (q *Queue) completeCmd(ctx context.Context, p redis.Pipeliner, worker strin
 	for _, o := range outs {
 		args = append(args, o.Task.ID, o.Task.Attempt, o.Result, max(o.Elapsed.Milliseconds(), 0), o.Output)
 	}
-	return p.EvalSha(ctx, completeScript.Hash(),
+	return p.EvalSha(ctx, q.script(ctx, completeScript).Hash(),
 		[]string{k.Processing, k.Leases, k.Completed, k.Stats, k.Events, k.Worker(worker), k.Tasks}, args...)
 }
 
@@ -119,7 +119,7 @@ func (q *Queue) FinishClaim(ctx context.Context, outs []Outcome, worker string, 
 		// claim that ran must not run twice (its tasks would sit claimed by no
 		// one until their leases lapse); its reply is then the one kept.
 		if n > 0 && (!again || claim != nil && isNoScript(claim.Err())) {
-			claim = p.EvalSha(ctx, claimScript.Hash(), q.claimKeys(worker), q.claimArgs(worker, n)...)
+			claim = p.EvalSha(ctx, q.script(ctx, claimScript).Hash(), q.claimKeys(worker), q.claimArgs(worker, n)...)
 		}
 	})
 	for ci, c := range calls {
@@ -183,7 +183,7 @@ func (q *Queue) Fail(ctx context.Context, worker string, t Claimed, cause error,
 // using up an attempt (graceful shutdown).
 func (q *Queue) Release(ctx context.Context, worker string, t Claimed) error {
 	k := q.keys
-	err := releaseScript.Run(ctx, q.rdb,
+	err := q.script(ctx, releaseScript).Run(ctx, q.rdb,
 		[]string{k.Task(t.ID), k.Processing, k.Leases, k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events, k.Worker(worker)},
 		t.ID, worker, t.Attempt, q.opts.EventsMaxLen, q.opts.SignalCap).Err()
 	if err != nil {

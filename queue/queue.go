@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -83,9 +84,10 @@ func (o Options) withDefaults() Options {
 
 // Queue is a handle on one queue in one Redis. It is safe for concurrent use.
 type Queue struct {
-	rdb  redis.UniversalClient
-	opts Options
-	keys Keys
+	rdb   redis.UniversalClient
+	opts  Options
+	keys  Keys
+	flags atomic.Int32 // does the server take script flags (flagsOK...)
 }
 
 // New returns a queue on rdb. It does not talk to Redis; the first command does.

@@ -12,7 +12,7 @@ import (
 // grow with the length of any list, only with the number of workers.
 func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	k := q.keys
-	res, err := statsScript.Run(ctx, q.rdb,
+	res, err := q.script(ctx, statsScript).Run(ctx, q.rdb,
 		[]string{k.PendingHigh, k.Pending, k.PendingLow, k.Processing, k.Retry, k.Completed, k.Failed,
 			k.Stats, k.Workers, k.WorkersGone, k.Config, k.Leases, k.ObsWorkers, k.Observed},
 		k.Prefix+"worker:", k.TaskPrefix(), k.ObsWorker("")).Slice()

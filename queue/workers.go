@@ -34,7 +34,7 @@ func (q *Queue) Register(ctx context.Context, w WorkerInfo) error {
 		return err
 	}
 	k := q.keys
-	err := registerScript.Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.WorkersGone, k.Events},
+	err := q.script(ctx, registerScript).Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.WorkersGone, k.Events},
 		w.ID, w.Instance, w.Host, w.PID, w.Concurrency, ms(q.opts.WorkerTimeout), q.opts.EventsMaxLen).Err()
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "ID_TAKEN") {
@@ -55,7 +55,7 @@ func (q *Queue) Heartbeat(ctx context.Context, w WorkerInfo, state WorkerState, 
 	for _, id := range held {
 		args = append(args, id)
 	}
-	res, err := heartbeatScript.Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.Leases, k.Config}, args...).StringSlice()
+	res, err := q.script(ctx, heartbeatScript).Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.Leases, k.Config}, args...).StringSlice()
 	if err != nil {
 		return 0, fmt.Errorf("heartbeat %s: %w", w.ID, q.explain(ctx, err))
 	}
@@ -72,7 +72,7 @@ func (q *Queue) Heartbeat(ctx context.Context, w WorkerInfo, state WorkerState, 
 // Deregister removes a cleanly stopping worker (worker_stopped).
 func (q *Queue) Deregister(ctx context.Context, w WorkerInfo) error {
 	k := q.keys
-	err := deregisterScript.Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.WorkersGone, k.Events},
+	err := q.script(ctx, deregisterScript).Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.WorkersGone, k.Events},
 		w.ID, w.Instance, ms(q.opts.KeepGone), q.opts.EventsMaxLen).Err()
 	if err != nil && !isNil(err) {
 		return fmt.Errorf("deregister %s: %w", w.ID, err)
@@ -85,7 +85,9 @@ func (q *Queue) Deregister(ctx context.Context, w WorkerInfo) error {
 // workers heartbeating every second still cost Redis one Maintain a second, not
 // 1,000. If the elected process dies, its lock lapses and another takes over.
 func (q *Queue) Housekeep(ctx context.Context, period time.Duration) (Maintenance, bool, error) {
-	ok, err := q.rdb.SetNX(ctx, q.keys.Housekeeper, "1", period).Result()
+	// A script rather than SET NX: at maxmemory (noeviction) a plain SET is
+	// refused, and housekeeping (recovery of dead workers' tasks) must go on.
+	ok, err := q.script(ctx, housekeepLockScript).Run(ctx, q.rdb, []string{q.keys.Housekeeper}, ms(period)).Bool()
 	if err != nil {
 		return Maintenance{}, false, fmt.Errorf("housekeeping lock: %w", err)
 	}
@@ -102,7 +104,7 @@ func (q *Queue) Housekeep(ctx context.Context, period time.Duration) (Maintenanc
 // course workers even when no imgq worker or dashboard is running.
 func (q *Queue) Observe(ctx context.Context) error {
 	k := q.keys
-	err := observeScript.Run(ctx, q.rdb,
+	err := q.script(ctx, observeScript).Run(ctx, q.rdb,
 		[]string{k.Processing, k.Leases, k.Observed, k.ObsWorkers, k.Observer, k.Completed, k.Failed, k.Events, k.Stats},
 		q.observeArgs()...).Err()
 	if err != nil && !isNil(err) {
@@ -140,19 +142,19 @@ func (q *Queue) Maintain(ctx context.Context) (Maintenance, error) {
 	var reap, recov, fwd, obs, stuck *redis.Cmd
 	// Each command's own error is checked below.
 	_, _ = q.scriptPipeline(ctx, func(p redis.Pipeliner, _ bool) {
-		reap = p.EvalSha(ctx, reapScript.Hash(), []string{k.Workers, k.WorkersGone, k.Leases, k.Processing, k.Events},
+		reap = p.EvalSha(ctx, q.script(ctx, reapScript).Hash(), []string{k.Workers, k.WorkersGone, k.Leases, k.Processing, k.Events},
 			ms(q.opts.WorkerTimeout), k.Prefix+"worker:", q.opts.EventsMaxLen, ms(q.opts.KeepGone))
-		recov = p.EvalSha(ctx, recoverScript.Hash(),
+		recov = p.EvalSha(ctx, q.script(ctx, recoverScript).Hash(),
 			[]string{k.Leases, k.Processing, k.PendingHigh, k.Pending, k.PendingLow, k.Failed, k.Signal, k.Events, k.Stats},
 			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap)
-		fwd = p.EvalSha(ctx, forwardScript.Hash(),
+		fwd = p.EvalSha(ctx, q.script(ctx, forwardScript).Hash(),
 			[]string{k.Retry, k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events, k.Failed, k.Stats},
 			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap)
-		obs = p.EvalSha(ctx, observeScript.Hash(),
+		obs = p.EvalSha(ctx, q.script(ctx, observeScript).Hash(),
 			[]string{k.Processing, k.Leases, k.Observed, k.ObsWorkers, k.Observer, k.Completed, k.Failed, k.Events, k.Stats},
 			q.observeArgs()...)
 		if q.opts.RecoverStuck {
-			stuck = p.EvalSha(ctx, requeueStuckScript.Hash(), q.stuckKeys(), q.stuckArgs(q.opts.StuckAfter, "")...)
+			stuck = p.EvalSha(ctx, q.script(ctx, requeueStuckScript).Hash(), q.stuckKeys(), q.stuckArgs(q.opts.StuckAfter, "")...)
 		}
 	})
 	gone, err := reap.StringSlice()

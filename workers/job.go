@@ -140,3 +140,21 @@ type Result struct {
 	Bytes  int    `json:"bytes"`
 	MS     int64  `json:"ms"`
 }
+
+// WithID gives a task built here another id (an idempotency key chosen by the
+// caller), renaming the output_path its data names after the id to match.
+func WithID(t queue.NewTask, id string) (queue.NewTask, error) {
+	var j Job
+	if err := json.Unmarshal(t.Payload, &j); err != nil {
+		return t, fmt.Errorf("task %s: %w", t.ID, err)
+	}
+	if j.OutputPath == "output/"+pipeline.OutputName(t.ID, j.Name, pipeline.FormatForName(j.OutputPath)) {
+		j.OutputPath = "output/" + pipeline.OutputName(id, j.Name, pipeline.FormatForName(j.OutputPath))
+	}
+	data, err := json.Marshal(j)
+	if err != nil {
+		return t, fmt.Errorf("task %s: %w", id, err)
+	}
+	t.ID, t.Payload = id, data
+	return t, nil
+}

@@ -470,6 +470,10 @@ func (w *Worker) ackLoop(env runEnv) {
 // trip claims for the slots free once the batch is recorded (the batch's own
 // tasks count as held until then, so this never claims more than free slots).
 func (w *Worker) finish(env runEnv, batch []queue.Outcome) {
+	batch = w.handBack(env, batch)
+	if len(batch) == 0 {
+		return
+	}
 	claim, backed := 0, 0
 	if env.ctx.Err() == nil && !w.paused.Load() && w.more.Load() {
 		w.mu.Lock()
@@ -547,6 +551,40 @@ func (w *Worker) finish(env runEnv, batch []queue.Outcome) {
 			backoff = min(backoff*2, 2*time.Second)
 		}
 	}
+}
+
+// handBack releases the tasks whose handler failed only because Redis was out
+// of reach (queue.IsUnavailable: the input could not be read, say): the outage
+// is not the task's fault, so it goes back to pending without using an attempt
+// rather than recording a failed one. Redis may still be down: the release is
+// retried as finish retries acks (a few times only once the worker is stopping); if it never gets through, the lease lapses and
+// recovery requeues the task. It returns the other outcomes.
+func (w *Worker) handBack(env runEnv, batch []queue.Outcome) []queue.Outcome {
+	rest := batch[:0:0]
+	for _, o := range batch {
+		if o.Err == nil || !queue.IsUnavailable(o.Err) {
+			rest = append(rest, o)
+			continue
+		}
+		backoff := 50 * time.Millisecond
+		for attempt := 0; ; attempt++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err := w.q.Release(ctx, w.cfg.ID, o.Task)
+			cancel()
+			if err == nil || errors.Is(err, queue.ErrLeaseLost) {
+				w.log.Warn("task handed back, no attempt used: redis was unavailable", "task", o.Task.ID, "cause", o.Err, "release", err)
+				break
+			}
+			if attempt >= 30 || env.ctx.Err() != nil && attempt >= 3 {
+				w.log.Error("could not hand back a task, leaving it to lease recovery", "task", o.Task.ID, "err", err)
+				break
+			}
+			time.Sleep(backoff)
+			backoff = min(backoff*2, 2*time.Second)
+		}
+		w.forget(o.Task.ID)
+	}
+	return rest
 }
 
 // release hands claimed tasks straight back to pending (see finish).

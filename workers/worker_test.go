@@ -272,3 +272,18 @@ func TestTwoPoolsOnOneHostGetDistinctIDs(t *testing.T) {
 	a.Wait()
 	b.Wait()
 }
+
+func TestWithIDRenamesTheOutputPath(t *testing.T) {
+	task, err := workers.SampleTask(pipeline.MustParse("grayscale"), 8, 8, 1, "cat.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := workers.WithID(task, "task-0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, _, err := workers.DecodeJob(got.Payload)
+	if err != nil || got.ID != "task-0123456789abcdef" || job.OutputPath != "output/task-0123456789abcdef_cat.jpg" || job.Name != "cat.jpg" {
+		t.Fatalf("%s %+v %v", got.ID, job, err)
+	}
+}

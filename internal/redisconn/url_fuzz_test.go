@@ -22,6 +22,12 @@ func FuzzParseURL(f *testing.F) {
 		"://:pw@host",
 		"redis://:%zz@host:1/0",
 		"redis://[::1]:6379/0",
+		"redis://127.0.0.1:1/0?password=hunter22",
+		"redis://127.0.0.1:1/0?password=p%40ss%2Fword",
+		"redis://h:1/0?pass=s3cretive&db=2",
+		"redis://h:1/0?token=s3cretive&dial_timeout=oops",
+		"redis://:pw12345@h:1/0?max_retries=pw12345x",
+		"redis://h:1/0#fragsecret",
 		"",
 	} {
 		f.Add(s)
@@ -30,32 +36,67 @@ func FuzzParseURL(f *testing.F) {
 		red := Redact(raw)
 		opts, err := ParseURL(raw)
 		u, uerr := url.Parse(raw)
-		if uerr != nil || u.User == nil {
+		if uerr != nil {
 			return
 		}
-		pw, has := u.User.Password()
-		if !has || len(pw) < 4 || strings.Contains(fixedText, strings.ToLower(pw)) {
-			// A password of a few characters, or one that is a word of the fixed
-			// message text ("password", "redis"), may legitimately appear in a
-			// message: only check real ones.
-			return
+		// Every form a password comes in: the user info, ?password= and any
+		// query parameter that is not a go-redis option (?pass=, ?token=...).
+		var pws []string
+		if p, has := u.User.Password(); has {
+			pws = append(pws, p)
 		}
-		if strings.Contains(strings.ReplaceAll(raw, ":"+pw+"@", ""), pw) {
-			return // the password also appears elsewhere in the URL (the host, the db...)
+		for _, part := range strings.Split(u.RawQuery, "&") {
+			k, v, _ := strings.Cut(part, "=")
+			if !publicOptions[k] {
+				if d, err := url.QueryUnescape(v); err == nil {
+					v = d
+				}
+				pws = append(pws, v)
+			}
 		}
-		if strings.Contains(red, pw) {
-			t.Fatalf("Redact(%q) = %q leaks the password", raw, red)
+		for _, pw := range pws {
+			if len(pw) < 4 || strings.Contains(fixedText, strings.ToLower(pw)) {
+				// A password of a few characters, or one that is a word of the fixed
+				// message text ("password", "redis"), may legitimately appear in a
+				// message: only check real ones.
+				continue
+			}
+			if strings.Count(raw, pw) > 1 || otherParts(u, pw) {
+				continue // the password also appears elsewhere in the URL (the host, the db...)
+			}
+			if strings.Contains(red, pw) {
+				t.Fatalf("Redact(%q) = %q leaks the password %q", raw, red, pw)
+			}
+			if err != nil && strings.Contains(err.Error(), pw) {
+				t.Fatalf("ParseURL(%q) error %q leaks the password %q", raw, err, pw)
+			}
+			if de := DescribeError(red, errString("WRONGPASS invalid username-password pair")); strings.Contains(de.Error(), pw) {
+				t.Fatalf("DescribeError leaks the password: %v", de)
+			}
 		}
-		if err != nil && strings.Contains(err.Error(), pw) {
-			t.Fatalf("ParseURL(%q) error %q leaks the password", raw, err)
-		}
-		if err == nil && opts.Password != pw {
-			t.Fatalf("ParseURL(%q) password = %q, want %q", raw, opts.Password, pw)
-		}
-		if de := DescribeError(red, errString("WRONGPASS invalid username-password pair")); strings.Contains(de.Error(), pw) {
-			t.Fatalf("DescribeError leaks the password: %v", de)
+		if p, has := u.User.Password(); has && err == nil && opts.Password != p {
+			t.Fatalf("ParseURL(%q) password = %q, want %q", raw, opts.Password, p)
 		}
 	})
+}
+
+// otherParts: pw is (part of) a part of u that is not secret and is shown as it
+// is (scheme, user name, host, path, public option names and values).
+func otherParts(u *url.URL, pw string) bool {
+	pub := []string{u.Scheme, u.User.Username(), u.Host, u.Path, u.EscapedPath()}
+	for _, part := range strings.Split(u.RawQuery, "&") {
+		k, v, _ := strings.Cut(part, "=")
+		pub = append(pub, k)
+		if publicOptions[k] {
+			pub = append(pub, v, safeValue(v))
+		}
+	}
+	for _, p := range pub {
+		if strings.Contains(p, pw) {
+			return true
+		}
+	}
+	return false
 }
 
 // fixedText is the fixed wording of every message ParseURL, Redact and
@@ -65,7 +106,9 @@ const fixedText = "<unparseable redis url> redis url not a url (want redis://[us
 	"redis: invalid url scheme invalid database number invalid port no options supplied unexpected option " +
 	"redis at refused the password: authentication failed needs a password (redis://:password@host:port) " +
 	"nothing answers at (is redis-server running?): redis unreachable did not answer " +
-	"wrongpass invalid username-password pair 127.0.0.1:6379"
+	"wrongpass invalid username-password pair 127.0.0.1:6379 " +
+	"a password goes in the user info (redis://:password@host:port/db), not in ?password= " +
+	"invalid url path: duration boolean expected true/false/1/0 or an empty string, got"
 
 type errString string
 

@@ -19,7 +19,8 @@ func TestParseURL(t *testing.T) {
 	if err != nil || o.TLSConfig == nil || o.TLSConfig.ServerName != "cache.example" {
 		t.Fatalf("rediss: %+v %v", o, err)
 	}
-	for _, bad := range []string{"http://:hunter2@h:1/0", "hunter2", "redis://:hunter2@h:1/notadb", "redis://", "://:hunter2@x"} {
+	for _, bad := range []string{"http://:hunter2@h:1/0", "hunter2", "redis://:hunter2@h:1/notadb", "redis://", "://:hunter2@x",
+		"redis://127.0.0.1:1/0?password=hunter2", "redis://h:1/0?pass=hunter2", "redis://h:1/0?db=1&x=hunter2"} {
 		_, err := redisconn.ParseURL(bad)
 		if err == nil {
 			t.Errorf("%q accepted", bad)
@@ -33,10 +34,14 @@ func TestParseURL(t *testing.T) {
 
 func TestRedact(t *testing.T) {
 	cases := map[string]string{
-		"redis://:hunter2@h:6379/0":    "redis://:xxxxx@h:6379/0",
-		"redis://bob:hunter2@h:6379/0": "redis://bob:xxxxx@h:6379/0",
-		"redis://h:6379/0":             "redis://h:6379/0",
-		"not a url :hunter2":           "<unparseable redis url>",
+		"redis://:hunter2@h:6379/0":                        "redis://:xxxxx@h:6379/0",
+		"redis://bob:hunter2@h:6379/0":                     "redis://bob:xxxxx@h:6379/0",
+		"redis://h:6379/0":                                 "redis://h:6379/0",
+		"not a url :hunter2":                               "<unparseable redis url>",
+		"redis://127.0.0.1:1/0?password=hunter2":           "redis://127.0.0.1:1/0?password=xxxxx",
+		"redis://h:1/0?db=2&token=hunter2&dial_timeout=1s": "redis://h:1/0?db=2&token=xxxxx&dial_timeout=1s",
+		"redis://h:1/0?hunter2%21":                         "redis://h:1/0?xxxxx",
+		"redis://h:1/0#hunter2":                            "redis://h:1/0",
 	}
 	for in, want := range cases {
 		if got := redisconn.Redact(in); got != want {

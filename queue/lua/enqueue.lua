@@ -7,10 +7,15 @@
 -- ARGV: 1 id, 2 name, 3 priority, 4 data (JSON), 5 max attempts, 6 events maxlen,
 --       7 signal cap, 8 has blob (1/0), 9 blob bytes, 10 timeout ms (0: the worker's default)
 -- HSETNX of the id is the idempotency check and the record's first write in one
--- call. A record of the wrong type refuses it before anything is written.
+-- call. A record of the wrong type refuses it before anything is written; any
+-- other refusal (OOM at maxmemory) is passed on as it is, so the caller can say
+-- what happened.
 local fresh = redis.pcall('HSETNX', KEYS[1], 'id', ARGV[1])
 if type(fresh) == 'table' and fresh.err then
-  return redis.error_reply('WRONGTYPE task record ' .. KEYS[1] .. ' is not a hash')
+  if string.find(fresh.err, 'WRONGTYPE', 1, true) then
+    return redis.error_reply('WRONGTYPE task record ' .. KEYS[1] .. ' is not a hash')
+  end
+  return fresh
 end
 if fresh == 0 then
   return 0
