@@ -19,7 +19,7 @@ import (
 // A context's own cancellation or deadline is not unavailability: that is the
 // caller's (a stopping worker, a task time limit).
 func IsUnavailable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || IsPermanent(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, redis.ErrPoolTimeout) ||
@@ -27,8 +27,10 @@ func IsUnavailable(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return true
 	}
-	var ne net.Error
-	if errors.As(err, &ne) {
+	// A network operation's error, not any error with a Timeout method: a
+	// missing file (*fs.PathError has one) is not an outage.
+	var oe *net.OpError
+	if errors.As(err, &oe) {
 		return true
 	}
 	var re redis.Error
