@@ -254,3 +254,21 @@ func TestWrongTypeMidClaimLosesNothing(t *testing.T) {
 		t.Fatalf("reclaim: %v %v", got, err)
 	}
 }
+
+// A record with neither the course's status nor data (written by hand) is
+// dead-lettered with that reason, not taken for a missing one nor left behind.
+func TestRecordWithoutStatusOrDataIsDeadLettered(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{})
+	rdb.HSet(ctx, "task:task-bare", "name", "bare.jpg")
+	rdb.RPush(ctx, "t:pending", "task-bare")
+	if got, err := q.Claim(ctx, "w", 1); err != nil || len(got) != 0 {
+		t.Fatalf("claim: %v %v", got, err)
+	}
+	evs := eventsOfKind(t, q, queue.EventFailed)
+	if len(evs) != 1 || evs[0].Error != "task record task:task-bare has neither status nor data" {
+		t.Fatalf("failed events %+v", evs)
+	}
+	if f := rdb.LRange(ctx, "t:failed", 0, -1).Val(); len(f) != 1 || f[0] != "task-bare" {
+		t.Fatalf("failed list %v", f)
+	}
+}

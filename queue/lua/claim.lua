@@ -36,7 +36,11 @@ for i = 1, 3 do
     local h, why = record(tk, 'status', 'name', 'priority', 'data', 'max_attempts',
       'created_at', 'blob_bytes', 'recovered_from', 'attempts', 'timeout_ms')
     if h and not h[1] and not h[4] then
-      why = 'task record ' .. tk .. ' is missing'
+      if redis.call('EXISTS', tk) == 1 then
+        why = 'task record ' .. tk .. ' has neither status nor data'
+      else
+        why = 'task record ' .. tk .. ' is missing'
+      end
     end
     if why and not failedok then
       refused = expect({KEYS[9], 'list'})
