@@ -75,8 +75,10 @@ func TestRunawayTaskTimesOutAndDeadLetters(t *testing.T) {
 		t.Fatalf("%d attempts ended, want 3", len(ds))
 	}
 	for i, d := range ds {
-		if d > 2500*time.Millisecond {
-			t.Errorf("attempt %d ended %s after its claim, want < 2.5s", i+1, d)
+		// Logged figures are ~2.0 s; the bound tells "stopped at the 2 s limit"
+		// from "ran the chain to its end" (minutes) on a loaded machine.
+		if d > 8*time.Second {
+			t.Errorf("attempt %d ended %s after its claim: not stopped at the 2s limit", i+1, d)
 		}
 	}
 	start := time.Now()
@@ -141,14 +143,14 @@ func TestStopWhileATaskCannotBeStopped(t *testing.T) {
 		ti, err := q.Task(context.Background(), ids[0])
 		must(t, err)
 		if !second {
-			if code != 0 || took > 3*time.Second {
-				t.Fatalf("exit %d after %s, want 0 within 3s (grace 1s)\n%s", code, took, w.Output())
+			if code != 0 || took > 10*time.Second {
+				t.Fatalf("exit %d after %s, want 0 soon after grace 1s (it used to hang)\n%s", code, took, w.Output())
 			}
 			if ti.Status != queue.StatusPending {
 				t.Fatalf("task %s after the stop, want pending (handed back)\n%s", ti.Status, w.Output())
 			}
 		} else {
-			if code != 1 || took > time.Second {
+			if code != 1 || took > 5*time.Second {
 				t.Fatalf("exit %d after %s, want 1 at once on the second signal\n%s", code, took, w.Output())
 			}
 			// Never lost: still processing under a lease that recovery will see lapse.

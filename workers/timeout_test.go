@@ -90,8 +90,10 @@ func TestStopAbandonsAHandlerThatIgnoresItsContext(t *testing.T) {
 	<-started
 	took := stop()
 	t.Logf("Run returned %s after its stop (grace 1s, stop wait 0.5s)", took.Round(time.Millisecond))
-	if took > 2500*time.Millisecond {
-		t.Fatalf("Run took %s to stop, want < 2.5s", took)
+	// Without the abandon path Run never returns; the bound only has to tell
+	// "stops" from "hangs" on a loaded CI machine (the figure is logged above).
+	if took > 8*time.Second {
+		t.Fatalf("Run took %s to stop, want it to stop (grace 1s + stop wait 0.5s)", took)
 	}
 	ti := task(t, q, id)
 	if ti.Status != queue.StatusPending {
@@ -128,8 +130,10 @@ func TestRunawayFilterChainTimesOutAndDeadLetters(t *testing.T) {
 	if ti.Attempts != 2 || !strings.Contains(ti.Error, "task timed out after 1s") {
 		t.Fatalf("attempts %d, error %q; want 2 and \"task timed out after 1s\"", ti.Attempts, ti.Error)
 	}
-	if took > 2*1500*time.Millisecond+time.Second {
-		t.Fatalf("2 attempts took %s, want each within ~1.5s", took)
+	// Uncancelled, this chain runs for minutes; the bound tells "cancelled at
+	// the limit" from "ran to the end" even on a loaded machine (logged above).
+	if took > 20*time.Second {
+		t.Fatalf("2 attempts took %s: the filters did not stop at the 1s limit", took)
 	}
 }
 
@@ -203,7 +207,7 @@ func TestAStuckTaskClaimedAgainBySameWorker(t *testing.T) {
 	}
 	took := stop()
 	t.Logf("two stuck runs of one task: Run returned %s after its stop", took.Round(time.Millisecond))
-	if took > 2*time.Second {
+	if took > 8*time.Second {
 		t.Fatalf("Run took %s to stop", took)
 	}
 	ti := task(t, q, id)

@@ -73,8 +73,8 @@ func TestCancelStopsInsideAFilter(t *testing.T) {
 				t.Fatalf("err = %v, want context.Canceled", err)
 			}
 			t.Logf("cancelled after %s, returned %s later", after.Round(time.Millisecond), late.Round(time.Millisecond))
-			if late > 500*time.Millisecond*raceSlowdown {
-				t.Fatalf("Process returned %s after the cancel, want < %s", late, 500*time.Millisecond*raceSlowdown)
+			if late > 2*time.Second*raceSlowdown {
+				t.Fatalf("Process returned %s after the cancel, want < %s", late, 2*time.Second*raceSlowdown)
 			}
 		})
 	}
