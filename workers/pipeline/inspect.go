@@ -7,6 +7,8 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+
+	"github.com/imgq/imgq/internal/fastjpeg"
 )
 
 // ErrBadInput marks an input file that can never be processed (wrong type,
@@ -177,23 +179,11 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// decodeJPEG uses the fast decoder (jpegdec.go) for the files it handles
-// and image/jpeg for the rest. Both give identical images.
-func decodeJPEG(data []byte) (img image.Image, err error) {
-	img, err = safeDecodeJPEGFast(data)
-	if err == nil {
+// decodeJPEG uses the fast decoder (internal/fastjpeg) for the files it
+// handles and image/jpeg for the rest. Both give identical images.
+func decodeJPEG(data []byte) (image.Image, error) {
+	if img, err := fastjpeg.Decode(data); err == nil {
 		return img, nil
 	}
 	return jpeg.Decode(bytes.NewReader(data))
-}
-
-// safeDecodeJPEGFast turns a panic (a bug, since the input is checked
-// throughout, but this is untrusted data) into a fallback, not a crash.
-func safeDecodeJPEGFast(data []byte) (img image.Image, err error) {
-	defer func() {
-		if recover() != nil {
-			img, err = nil, errUseStdlib
-		}
-	}()
-	return decodeJPEGFast(data)
 }

@@ -9,6 +9,8 @@ import (
 	"image/png"
 	"runtime"
 	"time"
+
+	"github.com/imgq/imgq/internal/fastjpeg"
 )
 
 // DefaultQuality is the JPEG quality used when Options.Quality is 0.
@@ -104,7 +106,7 @@ func Encode(img image.Image, f Format, quality int) ([]byte, error) {
 			if b.Dx()*b.Dy() >= 1<<18 {
 				strips = runtime.GOMAXPROCS(0)
 			}
-			return encodeGrayJPEG(g, quality, strips)
+			return fastjpeg.EncodeGray(g, quality, strips)
 		}
 		// The JPEG encoder has fast paths for *image.Gray, *image.RGBA and
 		// *image.YCbCr only; an opaque NRGBA has the same bytes as an RGBA.

@@ -1,41 +1,19 @@
-package pipeline
-
-// A JPEG decoder for the common case, baseline (or extended sequential)
-// Huffman JPEGs with one component or YCbCr 4:4:4, 4:2:2, 4:4:0 or 4:2:0,
-// which returns exactly what image/jpeg returns (same image type, layout and
-// bytes: same IDCT, same rounding; FuzzDecodeJPEG checks this on every input
-// it accepts) but decodes the entropy-coded data much faster:
-//   - the whole file is in memory, so bits are read from a []byte eight
-//     bytes at a time (0xFF stuffing checked per word) into a 64-bit buffer,
-//     instead of byte by byte through an io.Reader;
-//   - Huffman codes of up to 9 bits are decoded with one table lookup;
-//   - dequantisation is folded into coefficient decoding.
-//
-// Anything else (progressive, CMYK, RGB, Adobe, unusual sampling, several
-// scans, restart-marker damage, corrupt data) returns errUseStdlib and the
-// caller falls back to image/jpeg, which keeps its exact error messages and
-// its leniency with damaged files.
+package fastjpeg
 
 import (
-	"encoding/binary"
-	"errors"
 	"image"
 )
 
-var errUseStdlib = errors.New("jpeg: not handled by the fast decoder")
-
-const hufLookBits = 9
-
-type jhuff struct {
-	defined bool
-	lut     [1 << hufLookBits]uint16 // symbol<<8 | length, 0 = longer code
-	// fastAC: for AC tables, lookaheads whose code and extra bits both fit
-	// in hufLookBits: value<<16 | run<<8 | code length<<4 | code+extra
-	// length; 0 = not fast.
-	fastAC  [1 << hufLookBits]int32
-	vals    [256]uint8
-	maxCode [17]int32 // per length 1..16; -1 if none
-	valPtr  [17]int32 // index in vals of the first code of that length, minus that code
+// unzig maps zig-zag order to natural order.
+var unzig = [blockSize]int{
+	0, 1, 8, 16, 9, 2, 3, 10,
+	17, 24, 32, 25, 18, 11, 4, 5,
+	12, 19, 26, 33, 40, 48, 41, 34,
+	27, 20, 13, 6, 7, 14, 21, 28,
+	35, 42, 49, 56, 57, 50, 43, 36,
+	29, 22, 15, 23, 30, 37, 44, 51,
+	58, 59, 52, 45, 38, 31, 39, 46,
+	53, 60, 61, 54, 47, 55, 62, 63,
 }
 
 type jcomp struct {
@@ -65,10 +43,23 @@ type jdec struct {
 	fake uint
 }
 
-// decodeJPEGFast returns errUseStdlib for anything it does not handle
-// exactly like image/jpeg. It never panics on any input (fuzzed), but the
-// caller still recovers, as this is untrusted data.
-func decodeJPEGFast(data []byte) (img image.Image, err error) {
+// Decode decodes a whole JPEG file into exactly the image image/jpeg.Decode
+// gives (*image.Gray or *image.YCbCr), or returns ErrUnsupported for anything
+// it does not handle exactly like image/jpeg, corrupt data included. It never
+// panics (fuzzed); a panic, which would be a bug, still becomes
+// ErrUnsupported, as the data is untrusted.
+func Decode(data []byte) (img image.Image, err error) {
+	defer func() {
+		if recover() != nil {
+			img, err = nil, ErrUnsupported
+		}
+	}()
+	return decode(data)
+}
+
+// decode is Decode without the recover, for the tests and the fuzz target,
+// which must see a panic.
+func decode(data []byte) (image.Image, error) {
 	d := &jdec{data: data}
 	return d.decode()
 }
@@ -77,19 +68,19 @@ func (d *jdec) u16(at int) int { return int(d.data[at])<<8 | int(d.data[at+1]) }
 
 func (d *jdec) decode() (image.Image, error) {
 	if len(d.data) < 2 || d.data[0] != 0xFF || d.data[1] != 0xD8 {
-		return nil, errUseStdlib
+		return nil, ErrUnsupported
 	}
 	d.pos = 2
 	scans := 0
 	for {
 		// Find the next marker, skipping extraneous bytes as image/jpeg does.
 		if d.pos+2 > len(d.data) {
-			return nil, errUseStdlib
+			return nil, ErrUnsupported
 		}
 		for d.data[d.pos] != 0xFF {
 			d.pos++
 			if d.pos+2 > len(d.data) {
-				return nil, errUseStdlib
+				return nil, ErrUnsupported
 			}
 		}
 		marker := d.data[d.pos+1]
@@ -99,7 +90,7 @@ func (d *jdec) decode() (image.Image, error) {
 		}
 		for marker == 0xFF {
 			if d.pos >= len(d.data) {
-				return nil, errUseStdlib
+				return nil, ErrUnsupported
 			}
 			marker = d.data[d.pos]
 			d.pos++
@@ -111,12 +102,12 @@ func (d *jdec) decode() (image.Image, error) {
 			continue
 		}
 		if d.pos+2 > len(d.data) {
-			return nil, errUseStdlib
+			return nil, ErrUnsupported
 		}
 		n := d.u16(d.pos) - 2
 		d.pos += 2
 		if n < 0 || d.pos+n > len(d.data) {
-			return nil, errUseStdlib
+			return nil, ErrUnsupported
 		}
 		seg := d.data[d.pos : d.pos+n]
 		var err error
@@ -130,12 +121,12 @@ func (d *jdec) decode() (image.Image, error) {
 			err = d.dqt(seg)
 		case marker == 0xDD:
 			if n != 2 {
-				return nil, errUseStdlib
+				return nil, ErrUnsupported
 			}
 			d.ri = d.u16(d.pos)
 		case marker == 0xDA:
 			if scans++; scans > 1 {
-				return nil, errUseStdlib
+				return nil, ErrUnsupported
 			}
 			d.pos += n
 			if err := d.sos(seg); err != nil {
@@ -143,11 +134,11 @@ func (d *jdec) decode() (image.Image, error) {
 			}
 			continue // d.pos is past the entropy-coded data
 		case marker == 0xEE: // APP14 (Adobe) can mean RGB or CMYK
-			return nil, errUseStdlib
+			return nil, ErrUnsupported
 		case marker >= 0xE0 && marker <= 0xEF, marker == 0xFE:
 			// APPn, COM: skipped
 		default:
-			return nil, errUseStdlib
+			return nil, ErrUnsupported
 		}
 		if err != nil {
 			return nil, err
@@ -160,18 +151,18 @@ func (d *jdec) decode() (image.Image, error) {
 	if d.img3 != nil {
 		return d.img3, nil
 	}
-	return nil, errUseStdlib
+	return nil, ErrUnsupported
 }
 
 func (d *jdec) sof(seg []byte) error {
 	if d.nComp != 0 || len(seg) < 6 || seg[0] != 8 {
-		return errUseStdlib
+		return ErrUnsupported
 	}
 	d.height = int(seg[1])<<8 | int(seg[2])
 	d.width = int(seg[3])<<8 | int(seg[4])
 	nc := int(seg[5])
 	if (nc != 1 && nc != 3) || len(seg) != 6+3*nc || d.width == 0 || d.height == 0 {
-		return errUseStdlib
+		return ErrUnsupported
 	}
 	d.nComp = nc
 	for i := range nc {
@@ -180,11 +171,11 @@ func (d *jdec) sof(seg []byte) error {
 		c.h, c.v = int(seg[7+3*i]>>4), int(seg[7+3*i]&15)
 		for j := range i {
 			if d.comp[j].id == c.id {
-				return errUseStdlib
+				return ErrUnsupported
 			}
 		}
 		if c.tq > 3 || c.h < 1 || c.h > 4 || c.v < 1 || c.v > 4 || c.h == 3 || c.v == 3 {
-			return errUseStdlib
+			return ErrUnsupported
 		}
 		if nc == 1 {
 			c.h, c.v = 1, 1
@@ -193,11 +184,11 @@ func (d *jdec) sof(seg []byte) error {
 	if nc == 3 {
 		// image/jpeg turns components named R, G, B into an RGBA image.
 		if d.comp[0].id == 'R' && d.comp[1].id == 'G' && d.comp[2].id == 'B' {
-			return errUseStdlib
+			return ErrUnsupported
 		}
 		y := d.comp[0]
 		if y.h > 2 || y.v > 2 || d.comp[1].h != 1 || d.comp[1].v != 1 || d.comp[2].h != 1 || d.comp[2].v != 1 {
-			return errUseStdlib
+			return ErrUnsupported
 		}
 	}
 	return nil
@@ -208,12 +199,12 @@ func (d *jdec) dqt(seg []byte) error {
 		pq, tq := seg[0]>>4, seg[0]&15
 		seg = seg[1:]
 		if tq > 3 {
-			return errUseStdlib
+			return ErrUnsupported
 		}
 		switch pq {
 		case 0:
 			if len(seg) < blockSize {
-				return errUseStdlib
+				return ErrUnsupported
 			}
 			for i := range blockSize {
 				d.quant[tq][i] = int32(seg[i])
@@ -221,178 +212,35 @@ func (d *jdec) dqt(seg []byte) error {
 			seg = seg[blockSize:]
 		case 1:
 			if len(seg) < 2*blockSize {
-				return errUseStdlib
+				return ErrUnsupported
 			}
 			for i := range blockSize {
 				d.quant[tq][i] = int32(seg[2*i])<<8 | int32(seg[2*i+1])
 			}
 			seg = seg[2*blockSize:]
 		default:
-			return errUseStdlib
+			return ErrUnsupported
 		}
 	}
 	return nil
-}
-
-func (d *jdec) dht(seg []byte) error {
-	for len(seg) > 0 {
-		if len(seg) < 17 {
-			return errUseStdlib
-		}
-		tc, th := seg[0]>>4, seg[0]&15
-		if tc > 1 || th > 3 || (d.baseline && th > 1) {
-			return errUseStdlib
-		}
-		var counts [17]int
-		total := 0
-		for i := 1; i <= 16; i++ {
-			counts[i] = int(seg[i])
-			total += counts[i]
-		}
-		if total == 0 || total > 256 || len(seg) < 17+total {
-			return errUseStdlib
-		}
-		h := &d.huff[tc][th]
-		*h = jhuff{defined: true}
-		copy(h.vals[:], seg[17:17+total])
-		seg = seg[17+total:]
-		// Canonical codes; an over-full table (which image/jpeg would
-		// decode in its own way) is left to image/jpeg.
-		code, k := int32(0), int32(0)
-		for l := 1; l <= 16; l++ {
-			h.valPtr[l] = k - code
-			h.maxCode[l] = -1
-			if counts[l] > 0 {
-				for range counts[l] {
-					if code >= 1<<l {
-						return errUseStdlib // over-full
-					}
-					if l <= hufLookBits {
-						shift := hufLookBits - l
-						base := int(code) << shift
-						for x := range 1 << shift {
-							h.lut[base+x] = uint16(h.vals[k])<<8 | uint16(l)
-						}
-					}
-					code++
-					k++
-				}
-				h.maxCode[l] = code - 1
-			}
-			code <<= 1
-		}
-		if tc == 1 {
-			h.buildFastAC()
-		}
-	}
-	return nil
-}
-
-func (h *jhuff) buildFastAC() {
-	for look := range h.lut {
-		v := h.lut[look]
-		l, sym := int(v&0xFF), v>>8
-		run, size := int(sym>>4), int(sym&15)
-		if l == 0 || size == 0 || l+size > hufLookBits {
-			continue
-		}
-		// The size bits that follow the code inside the lookahead.
-		x := int32(look>>(hufLookBits-l-size)) & (1<<size - 1)
-		if x < 1<<(size-1) {
-			x += -1<<size + 1
-		}
-		h.fastAC[look] = x<<16 | int32(run)<<8 | int32(l)<<4 | int32(l+size)
-	}
-}
-
-// refill tops the bit buffer up to at least 57 bits.
-func (d *jdec) refill() {
-	// Fast path: eight bytes without any 0xFF.
-	if d.pos+8 <= len(d.data) && d.fake == 0 {
-		w := binary.BigEndian.Uint64(d.data[d.pos:])
-		if x := ^w; (x-0x0101010101010101)&^x&0x8080808080808080 == 0 {
-			k := (64 - d.n) / 8 // whole bytes that fit
-			if k == 8 {
-				d.acc = w
-			} else {
-				d.acc = d.acc<<(8*k) | w>>(64-8*k)
-			}
-			d.n += 8 * k
-			d.pos += int(k)
-			return
-		}
-	}
-	for d.n <= 56 {
-		var b byte
-		if d.fake == 0 && d.pos < len(d.data) {
-			b = d.data[d.pos]
-			if b == 0xFF {
-				if d.pos+1 < len(d.data) && d.data[d.pos+1] == 0x00 {
-					d.pos += 2
-				} else {
-					d.fake += 8 // a marker: the segment ends here
-					b = 0
-				}
-			} else {
-				d.pos++
-			}
-		} else {
-			d.fake += 8
-		}
-		d.acc = d.acc<<8 | uint64(b)
-		d.n += 8
-	}
-}
-
-// decodeSym decodes one Huffman symbol; the caller ensured n >= 16.
-func (d *jdec) decodeSym(h *jhuff) (uint8, bool) {
-	look := (d.acc >> (d.n - hufLookBits)) & (1<<hufLookBits - 1)
-	if v := h.lut[look]; v != 0 {
-		d.n -= uint(v & 0xFF)
-		return uint8(v >> 8), true
-	}
-	// Longer codes: extend one bit at a time from the lookup width.
-	code := int32(d.acc >> (d.n - hufLookBits) & (1<<hufLookBits - 1))
-	for l := hufLookBits + 1; l <= 16; l++ {
-		code = code<<1 | int32(d.acc>>(d.n-uint(l))&1)
-		if code <= h.maxCode[l] {
-			d.n -= uint(l)
-			return h.vals[(h.valPtr[l]+code)&255], true
-		}
-	}
-	return 0, false
-}
-
-// extend reads s extra bits (s <= 16; the caller ensured n >= s) and
-// sign-extends them as in section F.2.2.1.
-func (d *jdec) extend(s uint8) int32 {
-	if s == 0 {
-		return 0
-	}
-	d.n -= uint(s)
-	x := int32(d.acc>>d.n) & (1<<s - 1)
-	if x < 1<<(s-1) {
-		x += -1<<s + 1
-	}
-	return x
 }
 
 func (d *jdec) sos(seg []byte) error {
 	if d.nComp == 0 || len(seg) < 1 {
-		return errUseStdlib
+		return ErrUnsupported
 	}
 	ns := int(seg[0])
 	if ns != d.nComp || len(seg) != 4+2*ns {
-		return errUseStdlib
+		return ErrUnsupported
 	}
 	var td, ta [3]uint8
 	for i := range ns {
 		if seg[1+2*i] != d.comp[i].id {
-			return errUseStdlib // only the frame's order, all components
+			return ErrUnsupported // only the frame's order, all components
 		}
 		td[i], ta[i] = seg[2+2*i]>>4, seg[2+2*i]&15
 		if td[i] > 3 || ta[i] > 3 || !d.huff[0][td[i]].defined || !d.huff[1][ta[i]].defined {
-			return errUseStdlib
+			return ErrUnsupported
 		}
 	}
 	h0, v0 := d.comp[0].h, d.comp[0].v
@@ -431,7 +279,7 @@ func (d *jdec) sos(seg []byte) error {
 					}
 					s, ok := d.decodeSym(dcT)
 					if !ok || s > 16 {
-						return errUseStdlib
+						return ErrUnsupported
 					}
 					if d.n < 16 {
 						d.refill()
@@ -457,7 +305,7 @@ func (d *jdec) sos(seg []byte) error {
 						}
 						sym, ok := d.decodeSym(acT)
 						if !ok {
-							return errUseStdlib
+							return ErrUnsupported
 						}
 						r, s := int(sym>>4), sym&15
 						if s == 0 {
@@ -466,7 +314,7 @@ func (d *jdec) sos(seg []byte) error {
 								continue
 							}
 							if r != 0 {
-								return errUseStdlib // EOB run: progressive-only
+								return ErrUnsupported // EOB run: progressive-only
 							}
 							break
 						}
@@ -478,7 +326,7 @@ func (d *jdec) sos(seg []byte) error {
 						ac = true
 					}
 					if d.fake > d.n {
-						return errUseStdlib // read past the end of the data
+						return ErrUnsupported // read past the end of the data
 					}
 					dst := planes[ci][8*(by*strides[ci]+bx):]
 					if !ac && b[0] >= -dcOnlyMax && b[0] <= dcOnlyMax {
@@ -502,7 +350,7 @@ func (d *jdec) sos(seg []byte) error {
 		}
 	}
 	if d.n-d.fake >= 8 {
-		return errUseStdlib // unread whole bytes: leave odd files to image/jpeg
+		return ErrUnsupported // unread whole bytes: leave odd files to image/jpeg
 	}
 	d.acc, d.n, d.fake = 0, 0, 0
 	return nil
@@ -511,7 +359,7 @@ func (d *jdec) sos(seg []byte) error {
 // restart expects the marker RSTn right after the segment's last byte.
 func (d *jdec) restart(want byte) error {
 	if d.n-d.fake >= 8 || d.pos+2 > len(d.data) || d.data[d.pos] != 0xFF || d.data[d.pos+1] != want {
-		return errUseStdlib
+		return ErrUnsupported
 	}
 	d.pos += 2
 	d.acc, d.n, d.fake = 0, 0, 0

@@ -1,4 +1,4 @@
-package pipeline
+package fastjpeg
 
 // A baseline JPEG encoder for 1-channel images, producing what image/jpeg
 // produces for an *image.Gray (same quantisation and Huffman tables, same
@@ -13,7 +13,7 @@ package pipeline
 
 import (
 	"encoding/binary"
-	"errors"
+	"fmt"
 	"image"
 	"math/bits"
 	"runtime"
@@ -41,18 +41,6 @@ var chromaQuant = [blockSize]uint8{
 	99, 99, 99, 99, 99, 99, 99, 99,
 	99, 99, 99, 99, 99, 99, 99, 99,
 	99, 99, 99, 99, 99, 99, 99, 99,
-}
-
-// unzig maps zig-zag order to natural order.
-var unzig = [blockSize]int{
-	0, 1, 8, 16, 9, 2, 3, 10,
-	17, 24, 32, 25, 18, 11, 4, 5,
-	12, 19, 26, 33, 40, 48, 41, 34,
-	27, 20, 13, 6, 7, 14, 21, 28,
-	35, 42, 49, 56, 57, 50, 43, 36,
-	29, 22, 15, 23, 30, 37, 44, 51,
-	58, 59, 52, 45, 38, 31, 39, 46,
-	53, 60, 61, 54, 47, 55, 62, 63,
 }
 
 // Luminance Huffman tables of ITU T.81 K.3.
@@ -255,13 +243,18 @@ func (e *grayEncoder) encodeStrip(g *image.Gray, r0, r1 int, buf []byte) []byte 
 	return w.buf
 }
 
-// encodeGrayJPEG encodes g (Rect.Min must be 0,0) as a baseline 1-component
-// JPEG at the given quality (1..100). strips > 1 splits the scan with
-// restart markers and encodes the pieces concurrently.
-func encodeGrayJPEG(g *image.Gray, quality, strips int) ([]byte, error) {
+// EncodeGray encodes g (Rect.Min must be 0,0; sides 1..65535) as a baseline
+// 1-component JPEG at the given quality (1..100). With strips <= 1 the output
+// is byte-identical to image/jpeg's; strips > 1 splits the scan with restart
+// markers (which every decoder reads) and encodes the pieces concurrently, on
+// at most GOMAXPROCS goroutines that have all ended when it returns.
+func EncodeGray(g *image.Gray, quality, strips int) ([]byte, error) {
 	width, height := g.Rect.Dx(), g.Rect.Dy()
 	if width >= 1<<16 || height >= 1<<16 || width < 1 || height < 1 || g.Rect.Min != (image.Point{}) {
-		return nil, errors.New("jpeg: cannot encode a gray image of this size")
+		return nil, fmt.Errorf("jpeg: cannot encode a %v gray image (sides 1..65535 from 0,0)", g.Rect)
+	}
+	if quality < 1 || quality > 100 {
+		return nil, fmt.Errorf("jpeg: quality %d not in 1..100", quality)
 	}
 	e := newGrayEncoder(quality)
 	mcuRows, mcuCols := (height+7)/8, (width+7)/8

@@ -5,7 +5,7 @@
 // license that can be found in the LICENSE file
 // (https://go.dev/LICENSE).
 
-package pipeline
+package fastjpeg
 
 // dctBox implements a 3-multiply, 3-add rotation+scaling.
 func dctBox(x0, x1, kcos, ksin int32) (y0, y1 int32) {

@@ -1,4 +1,4 @@
-package pipeline
+package fastjpeg
 
 import (
 	"bytes"
@@ -16,9 +16,9 @@ import (
 // exactly image/jpeg's image. It reports whether the fast decoder took it.
 func sameDecode(t testing.TB, data []byte) bool {
 	t.Helper()
-	fast, err := decodeJPEGFast(data)
+	fast, err := decode(data)
 	if err != nil {
-		if err != errUseStdlib {
+		if err != ErrUnsupported {
 			t.Fatalf("fast decoder error %v", err)
 		}
 		return false
@@ -49,20 +49,17 @@ func jpegCorpus(t testing.TB) map[string][]byte {
 	files := map[string][]byte{}
 	for _, sz := range [][2]int{{1, 1}, {7, 9}, {17, 16}, {33, 31}, {640, 480}} {
 		for _, q := range []int{10, 90, 100} {
-			data, err := SampleJPEG(sz[0], sz[1], 3, q)
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := testJPEG(t, sz[0], sz[1], 3, q)
 			files[fmt.Sprintf("sample_%dx%d_q%d", sz[0], sz[1], q)] = data
 		}
-		g := grayImage(t, sz[0], sz[1])
+		g := testGray(sz[0], sz[1])
 		for _, strips := range []int{1, 3} {
-			data, _ := encodeGrayJPEG(g, 90, strips) // 3 strips: restart markers
+			data, _ := EncodeGray(g, 90, strips) // 3 strips: restart markers
 			files[fmt.Sprintf("gray_%dx%d_strips%d", sz[0], sz[1], strips)] = data
 		}
 	}
 	// Pillow-made files (4:4:4, 4:2:2, progressive, CMYK...) from the fuzz seeds.
-	for _, dir := range []string{"testdata/fuzz/FuzzInspect", "testdata/fuzz/FuzzDecodeJPEG"} {
+	for _, dir := range []string{"testdata/fuzz/FuzzDecode"} {
 		ents, _ := os.ReadDir(dir)
 		for _, e := range ents {
 			raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
@@ -119,7 +116,7 @@ func TestFastJPEGDecoderMatchesStdlib(t *testing.T) {
 	}
 }
 
-func FuzzDecodeJPEG(f *testing.F) {
+func FuzzDecode(f *testing.F) {
 	for _, data := range jpegCorpus(f) {
 		if len(data) < 20000 {
 			f.Add(data)
@@ -127,14 +124,14 @@ func FuzzDecodeJPEG(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if cfg, err := jpeg.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width*cfg.Height > 1<<16 {
-			return // Inspect refuses these before any decoding
+			return // pipeline.Inspect refuses these before any decoding
 		}
 		sameDecode(t, data)
 	})
 }
 
 func BenchmarkDecodeJPEG(b *testing.B) {
-	data, _ := SampleJPEG(1920, 1080, 1, 90)
+	data := testJPEG(b, 1920, 1080, 1, 90)
 	b.Run("stdlib", func(b *testing.B) {
 		for b.Loop() {
 			_, _ = jpeg.Decode(bytes.NewReader(data))
@@ -142,7 +139,7 @@ func BenchmarkDecodeJPEG(b *testing.B) {
 	})
 	b.Run("fast", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := decodeJPEGFast(data); err != nil {
+			if _, err := decode(data); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -154,17 +151,17 @@ func BenchmarkDecodeJPEG(b *testing.B) {
 func TestFastJPEGDecoderTakesCommonFiles(t *testing.T) {
 	corpus := jpegCorpus(t)
 	for name, want := range map[string]bool{
-		"testdata/fuzz/FuzzDecodeJPEG/ycc444":                true,
-		"testdata/fuzz/FuzzDecodeJPEG/ycc422":                true,
-		"testdata/fuzz/FuzzDecodeJPEG/ycc420_optimized":      true,
-		"testdata/fuzz/FuzzDecodeJPEG/ycc444_q100_optimized": true,
-		"testdata/fuzz/FuzzDecodeJPEG/gray_optimized":        true,
-		"testdata/fuzz/FuzzDecodeJPEG/with_exif_comment":     true,
-		"testdata/fuzz/FuzzDecodeJPEG/progressive":           false,
-		"testdata/fuzz/FuzzInspect/jpeg_cmyk":                false,
-		"testdata/fuzz/FuzzInspect/jpeg_truncated":           false,
-		"sample_640x480_q90":                                 true,
-		"gray_33x31_strips3":                                 true,
+		"testdata/fuzz/FuzzDecode/ycc444":                 true,
+		"testdata/fuzz/FuzzDecode/ycc422":                 true,
+		"testdata/fuzz/FuzzDecode/ycc420_optimized":       true,
+		"testdata/fuzz/FuzzDecode/ycc444_q100_optimized":  true,
+		"testdata/fuzz/FuzzDecode/gray_optimized":         true,
+		"testdata/fuzz/FuzzDecode/with_exif_comment":      true,
+		"testdata/fuzz/FuzzDecode/progressive":            false,
+		"testdata/fuzz/FuzzDecode/inspect_jpeg_cmyk":      false,
+		"testdata/fuzz/FuzzDecode/inspect_jpeg_truncated": false,
+		"sample_640x480_q90":                              true,
+		"gray_33x31_strips3":                              true,
 	} {
 		data, ok := corpus[name]
 		if !ok {

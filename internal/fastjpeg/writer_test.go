@@ -1,4 +1,4 @@
-package pipeline
+package fastjpeg
 
 import (
 	"bytes"
@@ -7,19 +7,15 @@ import (
 	"testing"
 )
 
-func grayImage(t testing.TB, w, h int) *image.Gray {
-	return mustApply(t, mustSample(t, w, h, 11), "grayscale").(*image.Gray)
-}
-
 func TestGrayJPEGMatchesStdlib(t *testing.T) {
 	for _, sz := range [][2]int{{1, 1}, {7, 9}, {64, 48}, {333, 250}} {
-		g := grayImage(t, sz[0], sz[1])
+		g := testGray(sz[0], sz[1])
 		for _, q := range []int{1, 30, 75, 90, 100} {
 			var want bytes.Buffer
 			if err := jpeg.Encode(&want, g, &jpeg.Options{Quality: q}); err != nil {
 				t.Fatal(err)
 			}
-			got, err := encodeGrayJPEG(g, q, 1)
+			got, err := EncodeGray(g, q, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -32,14 +28,14 @@ func TestGrayJPEGMatchesStdlib(t *testing.T) {
 
 // With restart markers the pixels must decode exactly as without.
 func TestGrayJPEGStrips(t *testing.T) {
-	g := grayImage(t, 301, 211)
-	one, _ := encodeGrayJPEG(g, 90, 1)
+	g := testGray(301, 211)
+	one, _ := EncodeGray(g, 90, 1)
 	ref, err := jpeg.Decode(bytes.NewReader(one))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, strips := range []int{2, 3, 7, 27, 100} {
-		data, err := encodeGrayJPEG(g, 90, strips)
+		data, err := EncodeGray(g, 90, strips)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +68,7 @@ func TestQuantizeIsExactDivision(t *testing.T) {
 }
 
 func BenchmarkGrayJPEG(b *testing.B) {
-	g := grayImage(b, 1920, 1080)
+	g := testGray(1920, 1080)
 	b.Run("stdlib", func(b *testing.B) {
 		for b.Loop() {
 			var buf bytes.Buffer
@@ -81,7 +77,7 @@ func BenchmarkGrayJPEG(b *testing.B) {
 	})
 	b.Run("fast", func(b *testing.B) {
 		for b.Loop() {
-			_, _ = encodeGrayJPEG(g, 90, 1)
+			_, _ = EncodeGray(g, 90, 1)
 		}
 	})
 }

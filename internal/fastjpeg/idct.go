@@ -6,7 +6,7 @@
 // license that can be found in the LICENSE file
 // (https://go.dev/LICENSE).
 
-package pipeline
+package fastjpeg
 
 // idct implements the inverse DCT.
 // Inputs are UQ8.0; outputs are Q10.3.
