@@ -87,26 +87,13 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 			return err
 		}
 	}
-	// A watch-only dashboard still does the housekeeping every worker does
-	// (declare silent workers gone, recover lapsed leases, forward retries), so
-	// a room whose workers all died still sees its tasks come back.
-	housekeeping := make(chan struct{})
-	go func() {
-		defer close(housekeeping)
-		if pool != nil {
-			return // the embedded workers do it
-		}
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				_, _, _ = q.Housekeep(ctx, 900*time.Millisecond)
-			}
-		}
-	}()
+	// The dashboard does the housekeeping every worker does (declare silent
+	// workers gone, recover lapsed leases, forward retries) even when it watches
+	// only or its workers are scaled to 0, so a room whose workers all died
+	// still sees its tasks come back. Errors show as the tasks not coming back.
+	hk := queue.NewHousekeeper(q, queue.HousekeepPeriod(workers.DefaultHeartbeat), nil)
+	hk.Start(ctx)
+	defer hk.Stop()
 	spec := pipeline.MustParse(workers.CourseFilters)
 	seed := time.Now().UnixNano()
 	opts := tui.Options{
@@ -137,7 +124,7 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 	err = tui.Run(ctx, opts)
 	// Quit: embedded workers stop claiming, finish or hand back their tasks.
 	cancel()
-	<-housekeeping
+	hk.Stop()
 	if pool != nil {
 		pool.Wait()
 	}

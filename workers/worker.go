@@ -20,7 +20,7 @@ import (
 type Config struct {
 	ID          string        // registry id; default "<host>-<pid>"
 	Concurrency int           // 1: tasks run at once
-	Heartbeat   time.Duration // 1s: heartbeat and housekeeping period
+	Heartbeat   time.Duration // 1s: heartbeat period; housekeeping runs twice per period
 	Grace       time.Duration // 10s: on stop, time in-flight tasks get to finish
 	// TaskTimeout limits each run of a task whose record has no limit of its
 	// own (queue.NewTask.Timeout): its handler's context is cancelled and the
@@ -40,6 +40,9 @@ type Config struct {
 
 // DefaultTaskTimeout is Config.TaskTimeout's default.
 const DefaultTaskTimeout = 5 * time.Minute
+
+// DefaultHeartbeat is Config.Heartbeat's default.
+const DefaultHeartbeat = time.Second
 
 // TimeoutError is the failure of a run that reached its time limit. It is
 // retryable: it uses an attempt, and the task is dead-lettered with this error
@@ -98,7 +101,7 @@ func New(q *queue.Queue, cfg Config) (*Worker, error) {
 		cfg.Concurrency = 1
 	}
 	if cfg.Heartbeat <= 0 {
-		cfg.Heartbeat = time.Second
+		cfg.Heartbeat = DefaultHeartbeat
 	}
 	if cfg.Grace <= 0 {
 		cfg.Grace = 10 * time.Second
@@ -179,9 +182,17 @@ func (w *Worker) Run(ctx context.Context) error {
 		ackers.Go(func() { w.ackLoop(env) })
 	}
 	// One beat before the first claim: it picks up the shared failure-injection
-	// rate and recovers what dead workers left, before this one takes work.
+	// rate; one housekeeping pass recovers what dead workers left, before this
+	// one takes work.
 	hbCtx, stopHB := context.WithCancel(context.WithoutCancel(ctx))
 	w.beat(hbCtx)
+	hk := queue.NewHousekeeper(w.q, queue.HousekeepPeriod(w.cfg.Heartbeat), func(err error) {
+		w.log.Warn("housekeeping", "err", err)
+	})
+	if _, _, err := hk.Once(hbCtx); err != nil {
+		w.log.Warn("housekeeping", "err", err)
+	}
+	hk.Start(hbCtx)
 	hbDone := make(chan struct{})
 	go func() { defer close(hbDone); w.heartbeatLoop(hbCtx) }()
 
@@ -207,6 +218,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	ackers.Wait()
 	stopHB()
 	<-hbDone
+	hk.Stop()
 
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
@@ -599,35 +611,18 @@ func (w *Worker) release(tasks []queue.Claimed) {
 }
 
 // heartbeatLoop keeps the worker registered and its leases extended (the beat
-// also brings the shared failure-injection rate), and runs the queue's housekeeping.
-//
-// Housekeeping runs twice per heartbeat period (one process per period does the
-// work, see Queue.Housekeep), so a lapsed lease is noticed within half a
-// period: a dead worker's task restarts within lease + heartbeat/2, not
-// lease + heartbeat.
+// also brings the shared failure-injection rate). The queue's housekeeping has
+// its own goroutine (queue.Housekeeper, started by Run).
 func (w *Worker) heartbeatLoop(ctx context.Context) {
-	half := max(w.cfg.Heartbeat/2, time.Millisecond)
-	t := time.NewTicker(half)
+	t := time.NewTicker(max(w.cfg.Heartbeat, time.Millisecond))
 	defer t.Stop()
-	for tick := 1; ; tick++ {
+	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if tick%2 == 0 {
-			w.beat(ctx)
-		} else {
-			w.housekeep(ctx)
-		}
-	}
-}
-
-func (w *Worker) housekeep(ctx context.Context) {
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if _, _, err := w.q.Housekeep(cctx, max(w.cfg.Heartbeat*9/20, time.Millisecond)); err != nil {
-		w.log.Warn("housekeeping", "err", err)
+		w.beat(ctx)
 	}
 }
 
@@ -666,9 +661,7 @@ func (w *Worker) beat(ctx context.Context) {
 		}
 	} else if err != nil {
 		w.log.Warn("heartbeat", "err", err)
-		return
 	}
-	w.housekeep(ctx)
 }
 
 func sleep(ctx context.Context, d time.Duration) {
