@@ -20,11 +20,11 @@ func (q *Queue) OldestPending(ctx context.Context) (time.Duration, error) {
 	k := q.keys
 	lists := []string{k.PendingHigh, k.Pending, k.PendingLow}
 	var now *redis.TimeCmd
-	heads := make([]*redis.StringCmd, len(lists))
+	heads := make([]*redis.StringSliceCmd, len(lists))
 	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		now = p.Time(ctx)
 		for i, l := range lists {
-			heads[i] = p.LIndex(ctx, l, 0)
+			heads[i] = p.LRange(ctx, l, 0, 0) // LINDEX l 0, with the commands of docs/ACL.md
 		}
 		return nil
 	})
@@ -33,8 +33,8 @@ func (q *Queue) OldestPending(ctx context.Context) (time.Duration, error) {
 	}
 	var ids []string
 	for _, h := range heads {
-		if id, err := h.Result(); err == nil && id != "" {
-			ids = append(ids, id)
+		if v := h.Val(); len(v) == 1 && v[0] != "" {
+			ids = append(ids, v[0])
 		}
 	}
 	if len(ids) == 0 {
