@@ -33,14 +33,14 @@ func TestStatsJSONHasTheDocumentedFields(t *testing.T) {
 		Workers: []queue.WorkerStat{{ID: "ana", Processed: 7, Failed: 1, State: queue.WorkerBusy}, {ID: "py-1", Observed: true}},
 		Foreign: []queue.ForeignClaim{{ID: "task-old", Worker: "py-1", Since: at.Add(-90 * time.Second)}, {ID: "task-new", Worker: "py-1", Since: at.Add(-time.Second)}}}
 	var buf bytes.Buffer
-	if err := printStats(&buf, s, true, time.Minute); err != nil {
+	if err := printStats(&buf, statsView{Stats: s, OldestPending: 1500 * time.Millisecond}, true, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	var got map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	for k, want := range map[string]float64{"pending": 3, "processing": 3, "completed": 4, "failed": 5} {
+	for k, want := range map[string]float64{"pending": 3, "processing": 3, "completed": 4, "failed": 5, "oldest_pending_age_seconds": 1.5} {
 		if got[k] != want {
 			t.Errorf("%s = %v, want %v", k, got[k], want)
 		}

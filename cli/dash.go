@@ -26,6 +26,7 @@ type dashFlags struct {
 	output   string
 	share    bool
 	size     string
+	metrics  string
 }
 
 // shareOpts are how the embedded Redis listens in classroom mode.
@@ -41,6 +42,7 @@ func (d *dashFlags) register(root *cobra.Command) {
 	f.StringVar(&d.lang, "lang", "en", "labels language: en or es")
 	f.StringVarP(&d.output, "output", "o", "output", "folder the embedded workers write results to")
 	f.StringVar(&d.size, "size", "640x480", "size of the sample images the e/E keys enqueue")
+	f.StringVar(&d.metrics, "metrics", "", metricsFlagHelp)
 	f.BoolVar(&d.share, "share", false, "classroom mode: the embedded Redis listens on the network with a generated password; shows the line students type")
 }
 
@@ -75,14 +77,23 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	m, stopMetrics, err := startMetrics(ctx, g, q, d.metrics)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = stopMetrics() }()
 	var pool *workers.Pool
 	if d.workers > 0 {
 		h, err := newImageHandler(q, d.output, ".")
 		if err != nil {
 			return err
 		}
-		pool = workers.NewPool(ctx, q, workers.Config{Handler: h.Handle, OnFailRate: h.SetFailRate,
-			Grace: 10 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+		cfg := workers.Config{Handler: h.Handle, OnFailRate: h.SetFailRate,
+			Grace: 10 * time.Second, Logger: slog.New(slog.DiscardHandler)}
+		if m != nil {
+			m.Observe(&cfg)
+		}
+		pool = workers.NewPool(ctx, q, cfg)
 		if err := pool.Scale(d.workers); err != nil {
 			return err
 		}

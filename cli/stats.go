@@ -38,7 +38,7 @@ func newStatsCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if !watch {
-				s, err := q.Stats(ctx)
+				s, err := readStats(ctx, q)
 				if err != nil {
 					return err
 				}
@@ -47,7 +47,7 @@ func newStatsCmd(g *globals) *cobra.Command {
 			// --watch keeps going through Redis restarts: report, back off, retry.
 			backoff := every
 			for ctx.Err() == nil {
-				s, err := q.Stats(ctx)
+				s, err := readStats(ctx, q)
 				if err != nil {
 					fmt.Fprintf(g.errOut, "%s redis unavailable (%v); retrying in %s\n", time.Now().Format("15:04:05"), err, backoff)
 					sleepCtx(ctx, backoff)
@@ -76,6 +76,25 @@ func newStatsCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
+// statsView is what imgq stats prints: the snapshot and the queue latency.
+type statsView struct {
+	queue.Stats
+	OldestPending time.Duration // age of the oldest pending task (Queue.OldestPending)
+}
+
+// readStats reads the snapshot (one round trip) and the queue latency (two).
+func readStats(ctx context.Context, q *queue.Queue) (statsView, error) {
+	s, err := q.Stats(ctx)
+	if err != nil {
+		return statsView{}, err
+	}
+	oldest, err := q.OldestPending(ctx)
+	if err != nil {
+		return statsView{}, err
+	}
+	return statsView{Stats: s, OldestPending: oldest}, nil
+}
+
 func sleepCtx(ctx context.Context, d time.Duration) {
 	select {
 	case <-ctx.Done():
@@ -84,21 +103,24 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 }
 
 type statsJSON struct {
-	Queue       string         `json:"queue,omitempty"`
-	At          time.Time      `json:"at"`
-	Pending     int64          `json:"pending"`
-	PendingHigh int64          `json:"pending_high"`
-	PendingNorm int64          `json:"pending_normal"`
-	PendingLow  int64          `json:"pending_low"`
-	Processing  int64          `json:"processing"`
-	Retry       int64          `json:"retry"`
-	Completed   int64          `json:"completed"`
-	Failed      int64          `json:"failed"`
-	Totals      totalsJSON     `json:"totals"`
-	FailRate    float64        `json:"fail_rate"`
-	Workers     []workerJSON   `json:"workers"`
-	Stuck       []stuckJSON    `json:"stuck"`
-	Extra       map[string]any `json:"-"`
+	Queue       string    `json:"queue,omitempty"`
+	At          time.Time `json:"at"`
+	Pending     int64     `json:"pending"`
+	PendingHigh int64     `json:"pending_high"`
+	PendingNorm int64     `json:"pending_normal"`
+	PendingLow  int64     `json:"pending_low"`
+	Processing  int64     `json:"processing"`
+	Retry       int64     `json:"retry"`
+	Completed   int64     `json:"completed"`
+	Failed      int64     `json:"failed"`
+	// OldestPendingAge is the queue latency: how long the oldest pending
+	// task has waited, in seconds (0 when none waits).
+	OldestPendingAge float64        `json:"oldest_pending_age_seconds"`
+	Totals           totalsJSON     `json:"totals"`
+	FailRate         float64        `json:"fail_rate"`
+	Workers          []workerJSON   `json:"workers"`
+	Stuck            []stuckJSON    `json:"stuck"`
+	Extra            map[string]any `json:"-"`
 }
 
 type workerJSON struct {
@@ -136,9 +158,11 @@ type stuckJSON struct {
 	Seconds int64     `json:"seconds"`
 }
 
-func toJSON(s queue.Stats, stuckAfter time.Duration) statsJSON {
+func toJSON(v statsView, stuckAfter time.Duration) statsJSON {
+	s := v.Stats
 	j := statsJSON{
-		At: s.At, Pending: s.PendingTotal(), PendingHigh: s.PendingHigh, PendingNorm: s.Pending,
+		OldestPendingAge: v.OldestPending.Seconds(),
+		At:               s.At, Pending: s.PendingTotal(), PendingHigh: s.PendingHigh, PendingNorm: s.Pending,
 		PendingLow: s.PendingLow, Processing: s.Processing, Retry: s.Retry, Completed: s.Completed,
 		Failed: s.Failed, FailRate: s.FailRate, Workers: []workerJSON{}, Stuck: []stuckJSON{},
 		Totals: totalsJSON{Enqueued: s.Totals.Enqueued, Claimed: s.Totals.Claimed, Completed: s.Totals.Completed,
@@ -158,14 +182,20 @@ func toJSON(s queue.Stats, stuckAfter time.Duration) statsJSON {
 	return j
 }
 
-func printStats(out io.Writer, s queue.Stats, asJSON bool, stuckAfter time.Duration) error {
+func printStats(out io.Writer, v statsView, asJSON bool, stuckAfter time.Duration) error {
 	if asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(toJSON(s, stuckAfter))
+		return enc.Encode(toJSON(v, stuckAfter))
 	}
+	s := v.Stats
 	fmt.Fprintf(out, "Queue    pending %d (high %d, normal %d, low %d)  processing %d  retry %d  completed %d  failed %d\n",
 		s.PendingTotal(), s.PendingHigh, s.Pending, s.PendingLow, s.Processing, s.Retry, s.Completed, s.Failed)
+	if s.PendingTotal() > 0 || v.OldestPending > 0 {
+		fmt.Fprintf(out, "Latency  the oldest pending task has waited %s\n", v.OldestPending.Round(time.Millisecond))
+	} else {
+		fmt.Fprintln(out, "Latency  nothing waiting")
+	}
 	t := s.Totals
 	fmt.Fprintf(out, "Totals   enqueued %d  completed %d  retried %d  failed %d  recovered %d  requeued %d\n",
 		t.Enqueued, t.Completed, t.Retried, t.Failed, t.Recovered, t.Requeued)

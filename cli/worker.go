@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/imgq/imgq/internal/metrics"
 	"github.com/imgq/imgq/internal/proc"
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/workers"
@@ -27,6 +28,8 @@ type workerFlags struct {
 	taskTimeout time.Duration
 	delay       time.Duration
 	verbose     bool
+	metrics     string           // --metrics address
+	meter       *metrics.Metrics // set when --metrics serves: observes the worker's tasks
 }
 
 func newWorkerCmd(g *globals) *cobra.Command {
@@ -53,12 +56,21 @@ func newWorkerCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer conn.Close()
+			// The metrics outlive ctx until the worker has stopped, so a scrape
+			// sees its last tasks.
+			m, stopMetrics, err := startMetrics(context.WithoutCancel(ctx), g, q, wf.metrics)
+			if err != nil {
+				return err
+			}
+			defer func() { _ = stopMetrics() }() // on an early return; the call below reports
+			wf.meter = m
 			w, err := newImageWorker(q, wf, g)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(g.errOut, "worker %s: %d slot(s) on %s, queue %s, output %s\n", w.ID(), wf.concurrency, conn.Addr, q.Name(), wf.output)
-			return w.Run(ctx)
+			err = w.Run(ctx)
+			return errors.Join(err, stopMetrics())
 		},
 	}
 	f := cmd.Flags()
@@ -71,6 +83,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	f.DurationVar(&wf.taskTimeout, "task-timeout", workers.DefaultTaskTimeout, "time limit of one run of a task without its own (imgq enqueue --timeout): the task is stopped and the run counts as a failed attempt")
 	f.DurationVar(&wf.delay, "delay", 0, "extra time each task takes (slows work down so a class can watch it, or kill a worker mid-task)")
 	f.BoolVarP(&wf.verbose, "verbose", "v", false, "log every task to stderr")
+	f.StringVar(&wf.metrics, "metrics", "", metricsFlagHelp)
 	return cmd
 }
 
@@ -85,12 +98,16 @@ func newImageWorker(q *queue.Queue, wf *workerFlags, g *globals) (*workers.Worke
 		level = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(g.errOut, &slog.HandlerOptions{Level: level}))
-	return workers.New(q, workers.Config{
+	cfg := workers.Config{
 		ID: wf.id, Concurrency: wf.concurrency, Heartbeat: wf.heartbeat, Grace: wf.grace, Delay: wf.delay,
 		TaskTimeout: wf.taskTimeout,
 		Handler:     workers.LogTasks(h.Handle, log), OnFailRate: h.SetFailRate, // -v: a line per task
 		Logger: log,
-	})
+	}
+	if wf.meter != nil {
+		wf.meter.Observe(&cfg)
+	}
+	return workers.New(q, cfg)
 }
 
 func newImageHandler(q *queue.Queue, output, input string) (*workers.ImageHandler, error) {

@@ -35,7 +35,17 @@ type Config struct {
 	// OnFailRate, when set, receives the shared failure-injection rate read from
 	// Redis at each heartbeat.
 	OnFailRate func(float64)
-	Logger     *slog.Logger
+	// OnClaim, when set, is called with each task the worker claims, before
+	// its handler starts (for metrics: the pickup latency is ClaimedAt -
+	// CreatedAt). It runs on the claiming goroutine: it must be quick and
+	// safe for concurrent use.
+	OnClaim func(queue.Claimed)
+	// OnOutcome, when set, is called with each outcome once Redis has recorded
+	// it (completed, or failed: retried or dead-lettered), not for results
+	// dropped (lease lost) or tasks handed back. Quick and concurrency-safe,
+	// as OnClaim.
+	OnOutcome func(queue.Outcome)
+	Logger    *slog.Logger
 }
 
 // DefaultTaskTimeout is Config.TaskTimeout's default.
@@ -293,6 +303,9 @@ func (w *Worker) fetchLoop(env runEnv) {
 // its task back, or until Run abandons it (see abandon), whichever is first.
 func (w *Worker) start(env runEnv, tasks []queue.Claimed) {
 	for _, t := range tasks {
+		if w.cfg.OnClaim != nil {
+			w.cfg.OnClaim(t)
+		}
 		rs := &runState{task: t}
 		w.mu.Lock()
 		w.runs[rs] = struct{}{}
@@ -512,13 +525,14 @@ func (w *Worker) finish(env runEnv, batch []queue.Outcome) {
 			errs = w.q.Finish(ctx, pending)
 		}
 		cancel()
-		var retry []queue.Outcome
+		var retry, recorded []queue.Outcome
 		w.mu.Lock()
 		for i, err := range errs {
 			o := pending[i]
 			switch {
 			case err == nil:
 				delete(w.held, o.Task.ID)
+				recorded = append(recorded, o)
 			case errors.Is(err, queue.ErrLeaseLost):
 				w.log.Warn("result dropped: lease lost", "task", o.Task.ID)
 				delete(w.held, o.Task.ID)
@@ -541,6 +555,11 @@ func (w *Worker) finish(env runEnv, batch []queue.Outcome) {
 		}
 		free := w.cfg.Concurrency - len(w.held) - (w.reserved - w.backed)
 		w.mu.Unlock()
+		if w.cfg.OnOutcome != nil {
+			for _, o := range recorded {
+				w.cfg.OnOutcome(o)
+			}
+		}
 		w.start(env, claimed)
 		w.release(back)
 		if cerr != nil {

@@ -1,0 +1,252 @@
+package metrics_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/imgq/imgq/internal/metrics"
+	"github.com/imgq/imgq/internal/redistest"
+	"github.com/imgq/imgq/queue"
+	"github.com/imgq/imgq/workers"
+)
+
+func newQueue(t *testing.T) (*queue.Queue, *redis.Client) {
+	t.Helper()
+	srv := redistest.Start(t, redistest.Options{})
+	rdb := srv.Client(t)
+	q, err := queue.New(rdb, queue.Options{Name: "mq"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q, rdb
+}
+
+// scrape GETs /metrics and parses it.
+func scrape(t *testing.T, addr string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("scrape: %s\n%s", resp.Status, body)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := p.TextToMetricFamilies(strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatalf("parse scrape: %v\n%s", err, body)
+	}
+	return mfs
+}
+
+// value finds the sample of family name whose labels include want; for a
+// histogram it is the sample count.
+func value(t *testing.T, mfs map[string]*dto.MetricFamily, name string, want map[string]string) float64 {
+	t.Helper()
+	mf, ok := mfs[name]
+	if !ok {
+		t.Fatalf("no %s in the scrape", name)
+	}
+next:
+	for _, m := range mf.GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		for k, v := range want {
+			if labels[k] != v {
+				continue next
+			}
+		}
+		switch {
+		case m.Gauge != nil:
+			return m.GetGauge().GetValue()
+		case m.Counter != nil:
+			return m.GetCounter().GetValue()
+		case m.Histogram != nil:
+			return float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	t.Fatalf("no %s%v in the scrape", name, want)
+	return 0
+}
+
+// The endpoint's values move with work: enqueue N, then run a worker.
+func TestScrapeMovesWithWork(t *testing.T) {
+	q, _ := newQueue(t)
+	m := metrics.New(q, metrics.Options{CacheFor: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := m.Serve(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := srv.Addr().String()
+	defer func() {
+		cancel()
+		if err := srv.Wait(); err != nil {
+			t.Error(err)
+		}
+	}()
+	lbl := map[string]string{"queue": "mq"}
+
+	mfs := scrape(t, addr)
+	if v := value(t, mfs, "imgq_up", lbl); v != 1 {
+		t.Fatalf("imgq_up %v", v)
+	}
+	if v := value(t, mfs, "imgq_queue_oldest_pending_age_seconds", lbl); v != 0 {
+		t.Fatalf("empty queue: oldest age %v", v)
+	}
+
+	const n = 5
+	tasks := make([]queue.NewTask, n)
+	for i := range tasks {
+		tasks[i] = queue.NewTask{Name: fmt.Sprint(i), Payload: []byte("{}")}
+	}
+	if _, err := q.EnqueueBatch(ctx, tasks); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	mfs = scrape(t, addr)
+	if v := value(t, mfs, "imgq_queue_tasks", map[string]string{"list": "pending"}); v != n {
+		t.Fatalf("pending %v, want %d", v, n)
+	}
+	if v := value(t, mfs, "imgq_queue_oldest_pending_age_seconds", lbl); v <= 0 {
+		t.Fatalf("oldest pending age %v, want > 0", v)
+	}
+	if v := value(t, mfs, "imgq_tasks_enqueued_total", lbl); v != n {
+		t.Fatalf("enqueued_total %v, want %d", v, n)
+	}
+
+	cfg := workers.Config{ID: "mw", Concurrency: 2, Handler: func(context.Context, queue.Claimed) ([]byte, error) {
+		time.Sleep(2 * time.Millisecond)
+		return []byte("{}"), nil
+	}}
+	m.Observe(&cfg)
+	w, err := workers.New(q, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, stopWorker := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		mfs = scrape(t, addr)
+		if value(t, mfs, "imgq_tasks_completed_total", lbl) == n &&
+			value(t, mfs, "imgq_task_duration_seconds", map[string]string{"outcome": "completed"}) == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for completed_total and the duration count to reach", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for name, want := range map[string]float64{
+		"pending": 0, "processing": 0, "completed": n,
+	} {
+		if v := value(t, mfs, "imgq_queue_tasks", map[string]string{"list": name}); v != want {
+			t.Errorf("list %s: %v, want %v", name, v, want)
+		}
+	}
+	if v := value(t, mfs, "imgq_queue_oldest_pending_age_seconds", lbl); v != 0 {
+		t.Errorf("oldest pending age %v after the work, want 0", v)
+	}
+	if v := value(t, mfs, "imgq_task_pickup_latency_seconds", lbl); v != n {
+		t.Errorf("pickup latency count %v, want %d", v, n)
+	}
+	if v := value(t, mfs, "imgq_worker_tasks_total", map[string]string{"worker": "mw", "outcome": "completed"}); v != n {
+		t.Errorf("worker_tasks_total{mw,completed} %v, want %d", v, n)
+	}
+	if v := value(t, mfs, "imgq_workers", map[string]string{"state": "idle"}) + value(t, mfs, "imgq_workers", map[string]string{"state": "busy"}); v != 1 {
+		t.Errorf("workers idle+busy %v, want 1", v)
+	}
+	stopWorker()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	// The names and help texts follow Prometheus' conventions.
+	problems, err := testutil.GatherAndLint(m.Registry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		if strings.HasPrefix(p.Metric, "imgq_") {
+			t.Errorf("lint: %s: %s", p.Metric, p.Text)
+		}
+	}
+}
+
+// countHook counts the scripts and pipelines sent to Redis.
+type countHook struct{ stats, pipelines atomic.Int64 }
+
+func (h *countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() == "evalsha" || cmd.Name() == "eval" {
+			h.stats.Add(1) // the stats script: the only script a scrape runs
+		}
+		return next(ctx, cmd)
+	}
+}
+func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if len(cmds) > 0 && cmds[0].Name() == "time" {
+			h.pipelines.Add(1) // OldestPending's first (not a connection's handshake)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// Scrapes within CacheFor share one read of Redis.
+func TestScrapesShareOneReadPerInterval(t *testing.T) {
+	q, rdb := newQueue(t)
+	// Warm up: the one-time probe of the server's script support.
+	if _, err := q.Stats(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var h countHook
+	rdb.AddHook(&h)
+	m := metrics.New(q, metrics.Options{CacheFor: time.Hour})
+	for range 10 {
+		if n := testutil.CollectAndCount(m.Registry(), "imgq_queue_tasks"); n != 7 {
+			t.Fatalf("%d imgq_queue_tasks series, want 7", n)
+		}
+	}
+	// Stats (one script) and OldestPending (one pipeline: the lists are empty).
+	if s, p := h.stats.Load(), h.pipelines.Load(); s != 1 || p != 1 {
+		t.Fatalf("10 scrapes ran the stats script %d times and %d pipelines, want 1 and 1", s, p)
+	}
+}
+
+// A scrape while Redis is unreachable says so in imgq_up and still succeeds.
+func TestScrapeWithRedisDown(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	defer rdb.Close()
+	q, err := queue.New(rdb, queue.Options{Name: "down"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New(q, metrics.Options{})
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(`
+# HELP imgq_up 1 when the last read of the queue from Redis succeeded, else 0 (and no other imgq_ queue figure is reported).
+# TYPE imgq_up gauge
+imgq_up{queue="down"} 0
+`), "imgq_up", "imgq_queue_tasks"); err != nil {
+		t.Fatal(err)
+	}
+}
