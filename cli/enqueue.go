@@ -150,7 +150,7 @@ func newEnqueueCmd(g *globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.IntVarP(&count, "count", "n", 1, "with no files: how many sample images to generate")
-	f.StringVarP(&filters, "filters", "f", workers.CourseFilters, "filter spec (see `imgq filters`)")
+	f.StringVarP(&filters, "filters", "f", workers.CourseFilters, "filter spec, name:param,... (imgq filters lists them)")
 	f.StringVarP(&priority, "priority", "p", "normal", "high, normal or low")
 	f.StringVar(&size, "size", "640x480", "size of generated samples, WxH")
 	f.StringVar(&name, "name", "", "task name shown in the dashboard")

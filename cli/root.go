@@ -71,13 +71,13 @@ embedded workers, and an embedded Redis when none answers at the default address
 	root.SetVersionTemplate("imgq {{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.redisURL, "redis", os.Getenv("REDIS_URL"),
-		`Redis URL redis://[user:password@]host:port/db or rediss:// for TLS ($REDIS_URL); "embedded" starts an in-process Redis (default redis://127.0.0.1:6379/0, or embedded when nothing answers there)`)
+		`Redis URL redis://[user:password@]host:port/db or rediss:// for TLS ($REDIS_URL); "embedded" starts an in-process Redis, memory only (default redis://127.0.0.1:6379/0; the dashboard and demo fall back to embedded when nothing answers there, other commands do not)`)
 	pf.StringVar(&g.queueName, "queue", queue.DefaultName, "queue name (key prefix); may carry a Redis Cluster hash tag like {img}")
 	pf.BoolVar(&g.cluster, "cluster", false, "connect with the Redis Cluster client (--redis names one node)")
 	pf.DurationVar(&g.lease, "lease", 30*time.Second, "how long a claim lasts without a heartbeat before its task is recovered")
 	pf.DurationVar(&g.workerTimeout, "worker-timeout", 10*time.Second, "a worker silent this long is reported gone and its tasks recovered")
 	pf.DurationVar(&g.stuckAfter, "stuck-after", time.Minute, "a task a worker imgq cannot see (a course worker) holds this long is shown as stuck")
-	pf.BoolVar(&g.recoverStuck, "recover-stuck", false, "let housekeeping requeue stuck tasks of workers imgq cannot see (the course's HDEL + RPUSH); off: `imgq requeue --stuck`")
+	pf.BoolVar(&g.recoverStuck, "recover-stuck", false, "let housekeeping requeue stuck tasks of workers imgq cannot see (the course's HDEL + RPUSH); off, requeue them with: imgq requeue --stuck")
 	d.register(root)
 
 	root.AddCommand(
