@@ -20,21 +20,14 @@ package proc
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"time"
 )
 
 // parentEnv carries the parent's pid to a child started by Start, for WatchParent.
 const parentEnv = "IMGQ_PARENT_PID"
-
-// unsupported is the error of a measurement this system cannot make.
-func unsupported(what string) error {
-	return fmt.Errorf("%s: %w on %s", what, errors.ErrUnsupported, runtime.GOOS)
-}
 
 // Start starts cmd in its own process group (and, on Windows, its own job
 // object), tied to this process's life where the system allows it (see the
