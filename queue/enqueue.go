@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -182,7 +181,8 @@ func (q *Queue) EnqueueBatchResults(ctx context.Context, ts []NewTask) ([]Enqueu
 // explainOOM turns Redis' "OOM command not allowed" into a sentence that says
 // what happened and what to do: the task was not enqueued.
 func explainOOM(err error) error {
-	if err != nil && strings.HasPrefix(err.Error(), "OOM ") {
+	if redis.HasErrorPrefix(err, "OOM ") {
+		//lint:ignore ST1005 the sentence starts with a name, Redis
 		return fmt.Errorf("Redis is out of memory (maxmemory reached and the policy evicts nothing), so the task was not enqueued; free memory or raise maxmemory: %w", err)
 	}
 	return err

@@ -148,7 +148,7 @@ func (q *Queue) FinishClaim(ctx context.Context, outs []Outcome, worker string, 
 				if r == "" {
 					r = "no reply for this task"
 				}
-				errs[i] = fmt.Errorf("finish %s: %w", outs[i].Task.ID, leaseLost(errors.New(r)))
+				errs[i] = fmt.Errorf("finish %s: %w", outs[i].Task.ID, leaseLostReply(r))
 			}
 		}
 	}

@@ -85,7 +85,7 @@ func (q *Queue) CheckLayout(ctx context.Context) error {
 		}
 		return nil
 	})
-	if err != nil && strings.HasPrefix(err.Error(), "NOPERM") {
+	if redis.HasErrorPrefix(err, "NOPERM") {
 		// An ACL user without TYPE (an older docs/ACL.md line): the scripts still
 		// refuse a clash, and explain() names it then.
 		return nil

@@ -120,12 +120,22 @@ func fromMS(v int64) time.Time {
 	return time.UnixMilli(v)
 }
 
-// leaseLost turns the scripts' LEASE_LOST reply into ErrLeaseLost.
+// leaseLost turns the scripts' LEASE_LOST error reply into ErrLeaseLost.
 func leaseLost(err error) error {
-	if err != nil && strings.HasPrefix(err.Error(), "LEASE_LOST") {
+	if redis.HasErrorPrefix(err, "LEASE_LOST") {
 		return fmt.Errorf("%w (%s)", ErrLeaseLost, strings.TrimPrefix(err.Error(), "LEASE_LOST "))
 	}
 	return err
+}
+
+// leaseLostReply is leaseLost for one task's entry in a batch script's reply
+// table (a plain string there, not an error reply): ErrLeaseLost for
+// LEASE_LOST, else an error saying r.
+func leaseLostReply(r string) error {
+	if strings.HasPrefix(r, "LEASE_LOST") {
+		return fmt.Errorf("%w (%s)", ErrLeaseLost, strings.TrimPrefix(r, "LEASE_LOST "))
+	}
+	return errors.New(r)
 }
 
 // Ping checks that Redis answers.
@@ -140,7 +150,7 @@ func (q *Queue) Ping(ctx context.Context) error {
 // as the embedded one does).
 func (q *Queue) ServerVersion(ctx context.Context) (string, error) {
 	info, err := q.rdb.Info(ctx, "server").Result()
-	if err != nil && strings.HasPrefix(err.Error(), "NOPERM") {
+	if redis.HasErrorPrefix(err, "NOPERM") {
 		// A least-privilege ACL user (docs/ACL.md) may not run INFO: the
 		// version is a nicety, so say nothing rather than fail.
 		return "", nil

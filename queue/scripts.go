@@ -201,5 +201,5 @@ func (q *Queue) scriptPipeline(ctx context.Context, build func(p redis.Pipeliner
 }
 
 func isNoScript(err error) bool {
-	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
+	return redis.HasErrorPrefix(err, "NOSCRIPT")
 }

@@ -37,7 +37,7 @@ func (q *Queue) Register(ctx context.Context, w WorkerInfo) error {
 	err := q.script(ctx, registerScript).Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.WorkersGone, k.Events},
 		w.ID, w.Instance, w.Host, w.PID, w.Concurrency, ms(q.opts.WorkerTimeout), q.opts.EventsMaxLen).Err()
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "ID_TAKEN") {
+		if redis.HasErrorPrefix(err, "ID_TAKEN") {
 			return fmt.Errorf("register %s: %w: %s", w.ID, ErrIDTaken, strings.TrimPrefix(err.Error(), "ID_TAKEN "))
 		}
 		return fmt.Errorf("register %s: %w", w.ID, err)
