@@ -42,6 +42,17 @@ fi
 echo "== go vet"
 go vet ./...
 
+echo "== staticcheck"
+# Pinned, so a new release's new checks never fail an old commit; installed
+# into $(go env GOPATH)/bin when missing or another version.
+staticcheck_version=v0.8.2
+gobin="$(go env GOPATH)/bin"
+if ! "$gobin/staticcheck" -version 2>/dev/null | grep -q "(${staticcheck_version#v})"; then
+  echo "   installing honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
+  GOBIN="$gobin" go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
+fi
+"$gobin/staticcheck" ./...
+
 echo "== cross-builds and vets: linux, darwin, windows × amd64, arm64"
 # The binary must build on every laptop in a class; vet also compiles each
 # package's tests for each system. internal/proc holds what differs.
@@ -52,7 +63,8 @@ for target in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 wi
 done
 
 echo "== go test -race"
-# Everything but e2e, then e2e verbosely into a log of its own: its fault and
+# Everything but e2e (go test prints each package's ok/FAIL line as it ends),
+# then e2e verbosely into a log of its own (a fresh mktemp file per run): its fault and
 # interop tests log their counts (tasks lost, completed twice, re-runs), which
 # are printed below with each test's result; the whole log stays for reading.
 log=$(mktemp -t imgq-e2e.XXXXXX.log)
