@@ -514,7 +514,7 @@ func (w *Worker) finish(env runEnv, batch []queue.Outcome) {
 	pending := batch
 	backoff := 50 * time.Millisecond
 	for attempt := 0; len(pending) > 0; attempt++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(env.ctx), 10*time.Second)
 		var errs []error
 		var claimed []queue.Claimed
 		var cerr error
@@ -599,7 +599,7 @@ func (w *Worker) handBack(env runEnv, batch []queue.Outcome) []queue.Outcome {
 		}
 		backoff := 50 * time.Millisecond
 		for attempt := 0; ; attempt++ {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(env.ctx), 10*time.Second)
 			err := w.q.Release(ctx, w.cfg.ID, o.Task)
 			cancel()
 			if err == nil || errors.Is(err, queue.ErrLeaseLost) {
