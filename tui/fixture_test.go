@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/imgq/imgq/queue"
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
 )
 
 // t0 is the fixed clock of every view test.
@@ -19,7 +19,9 @@ var t0 = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 func TestMain(m *testing.M) {
 	time.Local = time.UTC // event times render the same everywhere
-	os.Exit(m.Run())
+	// Fails the tests if any goroutine outlives them (a MONITOR reader, a
+	// refresh, a client not closed).
+	goleak.VerifyTestMain(m)
 }
 
 // fakePool is an in-memory WorkerPool.

@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -168,7 +167,6 @@ func TestLiveFailureInjectionRequeueFailedAndDetail(t *testing.T) {
 
 func TestLiveMonitorAgainstRedisServer(t *testing.T) {
 	l := newLive(t, Options{})
-	before := runtime.NumGoroutine()
 	started := run(t, press(l.m, "m")).(monitorStartedMsg)
 	l.m.update(started)
 	if started.err != nil {
@@ -198,9 +196,6 @@ func TestLiveMonitorAgainstRedisServer(t *testing.T) {
 		// drain anything buffered; the channel must end closed
 		for range started.lines {
 		}
-	}
-	if n := runtime.NumGoroutine(); n > before+2 {
-		t.Logf("goroutines %d → %d", before, n)
 	}
 }
 
