@@ -8,29 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/imgq/imgq/internal/redistest"
-	"github.com/imgq/imgq/queue"
-	"github.com/imgq/imgq/workers"
-	"github.com/imgq/imgq/workers/pipeline"
 )
 
 // `imgq worker --metrics ADDR` serves /metrics with the worker's tasks in it,
 // until the worker stops; `imgq stats` shows the queue latency.
 func TestWorkerServesMetrics(t *testing.T) {
-	srv := redistest.Start(t, redistest.Options{})
-	url := "redis://" + srv.Addr() + "/0"
-	q, err := queue.New(srv.Client(t), queue.Options{Name: "image_processing"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	task, err := workers.SampleTask(pipeline.MustParse("grayscale"), 64, 48, 1, "cat.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := q.Enqueue(context.Background(), task); err != nil {
-		t.Fatal(err)
-	}
+	url, _ := queueWithOneTask(t)
 	time.Sleep(10 * time.Millisecond)
 	var sout, serr lockedBuf
 	if code := Execute(context.Background(), []string{"stats", "--redis", url}, &sout, &serr); code != 0 {

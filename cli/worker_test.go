@@ -33,19 +33,7 @@ func (l *lockedBuf) String() string {
 
 // `imgq worker -v` logs a line when it takes a task and one when it ends it.
 func TestWorkerVerboseLogsEachTask(t *testing.T) {
-	srv := redistest.Start(t, redistest.Options{})
-	url := "redis://" + srv.Addr() + "/0"
-	q, err := queue.New(srv.Client(t), queue.Options{Name: "image_processing"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	task, err := workers.SampleTask(pipeline.MustParse("grayscale"), 64, 48, 1, "cat.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := q.Enqueue(context.Background(), task); err != nil {
-		t.Fatal(err)
-	}
+	url, id := queueWithOneTask(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errOut lockedBuf
@@ -63,10 +51,29 @@ func TestWorkerVerboseLogsEachTask(t *testing.T) {
 	cancel()
 	<-done
 	log := errOut.String()
-	for _, want := range []string{`msg="task claimed" task=` + task.ID + ` name=cat.jpg attempt=1`,
-		`msg="task completed" task=` + task.ID + ` name=cat.jpg attempt=1 ms=`} {
+	for _, want := range []string{`msg="task claimed" task=` + id + ` name=cat.jpg attempt=1`,
+		`msg="task completed" task=` + id + ` name=cat.jpg attempt=1 ms=`} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
 	}
+}
+
+// queueWithOneTask starts a real redis-server with one small image task on the
+// course's queue and returns its URL and the task's id.
+func queueWithOneTask(t *testing.T) (url, id string) {
+	t.Helper()
+	srv := redistest.Start(t, redistest.Options{})
+	q, err := queue.New(srv.Client(t), queue.Options{Name: "image_processing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := workers.SampleTask(pipeline.MustParse("grayscale"), 64, 48, 1, "cat.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := q.Enqueue(context.Background(), task); err != nil {
+		t.Fatal(err)
+	}
+	return "redis://" + srv.Addr() + "/0", task.ID
 }
