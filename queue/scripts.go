@@ -87,7 +87,7 @@ var (
 	failScript         = mustScript("fail", oomOK, "clock", "record", "trim")
 	releaseScript      = mustScript("release", oomOK, "record")
 	forwardScript      = mustScript("forward", oomOK, "clock", "record", "deadletter")
-	recoverScript      = mustScript("recover", oomOK, "clock", "record", "deadletter")
+	recoverScript      = mustScript("recover", oomOK, "clock", "record", "deadletter", "handback")
 	reapScript         = mustScript("reap", oomOK, "clock", "record")
 	heartbeatScript    = mustScript("heartbeat", oomOK)
 	registerScript     = mustScript("register", oomOK)
@@ -95,7 +95,7 @@ var (
 	requeueScript      = mustScript("requeue", oomOK, "record")
 	statsScript        = mustScript("stats", oomOK, "clock", "record")
 	observeScript      = mustScript("observe", oomOK, "clock", "record")
-	requeueStuckScript = mustScript("requeue_stuck", oomOK, "clock", "record", "deadletter")
+	requeueStuckScript = mustScript("requeue_stuck", oomOK, "clock", "record", "deadletter", "handback")
 )
 
 // housekeepLockScript elects one housekeeper per period (SET NX PX, one small

@@ -37,15 +37,8 @@ for _, id in ipairs(ids) do
       redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'failed', 'task', clip(id),
         'name', name, 'worker', who, 'attempt', h[3] or '0', 'error', msg .. ' on the last attempt')
     else
-      -- Front of its list: it has waited its turn already.
-      redis.call('HSET', tk, 'status', 'pending', 'error', msg, 'recovered_from', who)
-      redis.call('LPUSH', lists[h[5]] or KEYS[4], id)
-      if redis.call('LLEN', KEYS[7]) < tonumber(ARGV[4]) then
-        redis.call('RPUSH', KEYS[7], '1')
-      end
-      redis.call('HINCRBY', KEYS[9], 'recovered', 1)
-      redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'recovered', 'task', clip(id),
-        'name', name, 'prev', who, 'attempt', h[3] or '0', 'error', msg)
+      handback(tk, id, lists[h[5]] or KEYS[4], true, KEYS[7], ARGV[4], KEYS[9], KEYS[8], ARGV[3],
+        name, who, msg, h[3] or '0')
     end
     n = n + 1
   end

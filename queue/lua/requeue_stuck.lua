@@ -36,14 +36,8 @@ for j = 1, #kv, 2 do
       if why then
         deadletter(KEYS[10], KEYS[8], KEYS[7], ARGV[3], tk, id, why, w, nowsecs)
       else
-        redis.call('HSET', tk, 'status', 'pending', 'error', msg, 'recovered_from', w)
-        redis.call('RPUSH', lists[h[2]] or KEYS[4], id)
-        if redis.call('LLEN', KEYS[6]) < tonumber(ARGV[4]) then
-          redis.call('RPUSH', KEYS[6], '1')
-        end
-        redis.call('HINCRBY', KEYS[8], 'recovered', 1)
-        redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'recovered', 'task', clip(id),
-          'name', nameof(h[3], h[4]), 'prev', w, 'error', msg)
+        handback(tk, id, lists[h[2]] or KEYS[4], false, KEYS[6], ARGV[4], KEYS[8], KEYS[7], ARGV[3],
+          nameof(h[3], h[4]), w, msg)
       end
       n = n + 1
     end
