@@ -22,12 +22,6 @@ local function seen(w)
   redis.call('HSETNX', k, 'started_at', now)
   return k
 end
-local function stamp(s)
-  local v = tonumber(s)
-  if not v then return nil end
-  if v > 1e11 then return math.floor(v) end -- already ms
-  return math.floor(v * 1000)
-end
 
 -- 1. Claims: processing entries without a lease.
 local active = {}

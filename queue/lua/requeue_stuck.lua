@@ -18,13 +18,7 @@ for j = 1, #kv, 2 do
   if (ARGV[5] == '' or ARGV[5] == id) and not redis.call('ZSCORE', KEYS[2], id) then
     local tk = ARGV[1] .. id
     local h, why = record(tk, 'started_at', 'priority', 'name', 'data', 'status')
-    local since = h and tonumber(h[1])
-    if since then
-      since = since > 1e11 and since or since * 1000
-    else
-      local seen = redis.call('HGET', KEYS[9], id)
-      since = seen and tonumber(string.match(seen, ' (%d+)$')) or nowms
-    end
+    local since = claimedsince(h and h[1], KEYS[9], id, nowms)
     if nowms - since >= after then
       redis.call('HDEL', KEYS[1], id)
       redis.call('HDEL', KEYS[9], id)

@@ -25,43 +25,33 @@ local function current(h, w)
       h[#h + 1] = 'current_name'
       h[#h + 1] = nameof(th[3], th[5])
       h[#h + 1] = 'current_started'
-      local s = tonumber(th[4]) or 0
-      h[#h + 1] = string.format('%d', s > 1e11 and s or s * 1000)
+      h[#h + 1] = string.format('%d', stamp(th[4]) or 0)
     end
   end
   return h
 end
-local ws = {}
+-- Each worker's hash (imgq's registry, then the observed ones), with its current task.
+local function hashes(ids, prefix)
+  local ws = {}
+  for _, w in ipairs(ids) do
+    local h = redis.call('HGETALL', prefix .. w)
+    if #h > 0 then
+      ws[#ws + 1] = current(h, w)
+    end
+  end
+  return ws
+end
 local ids = redis.call('ZRANGE', KEYS[9], 0, -1)
 for _, w in ipairs(redis.call('ZRANGE', KEYS[10], 0, -1)) do ids[#ids + 1] = w end
-for _, w in ipairs(ids) do
-  local h = redis.call('HGETALL', ARGV[1] .. w)
-  if #h > 0 then
-    ws[#ws + 1] = current(h, w)
-  end
-end
-out[#out + 1] = ws
-local obs = {}
-for _, w in ipairs(redis.call('ZRANGE', KEYS[13], 0, -1)) do
-  local h = redis.call('HGETALL', ARGV[3] .. w)
-  if #h > 0 then
-    obs[#obs + 1] = current(h, w)
-  end
-end
-out[#out + 1] = obs
+out[#out + 1] = hashes(ids, ARGV[1])
+out[#out + 1] = hashes(redis.call('ZRANGE', KEYS[13], 0, -1), ARGV[3])
 -- Claims without a lease (flat: id, worker, since ms): stuck once old enough.
 local foreign = {}
 if redis.call('HLEN', KEYS[4]) > redis.call('ZCARD', KEYS[12]) then
   local kv = redis.call('HGETALL', KEYS[4])
   for j = 1, #kv, 2 do
     if not redis.call('ZSCORE', KEYS[12], kv[j]) then
-      local s = tonumber((record(ARGV[2] .. kv[j], 'started_at') or {})[1])
-      if s then
-        s = s > 1e11 and s or s * 1000
-      else
-        local seen = redis.call('HGET', KEYS[14], kv[j])
-        s = seen and tonumber(string.match(seen, ' (%d+)$')) or nowms
-      end
+      local s = claimedsince((record(ARGV[2] .. kv[j], 'started_at') or {})[1], KEYS[14], kv[j], nowms)
       foreign[#foreign + 1] = kv[j]
       foreign[#foreign + 1] = kv[j + 1]
       foreign[#foreign + 1] = string.format('%d', s)

@@ -14,3 +14,21 @@ end
 local function secs(ms)
   return string.format('%.3f', ms / 1000)
 end
+
+-- stamp reads a record's time as ms: Unix seconds with a fraction (the course's
+-- time.time(), imgq's scripts) or whole ms (an older imgq); nil when unreadable.
+local function stamp(s)
+  local v = tonumber(s)
+  if not v then return nil end
+  if v > 1e11 then return math.floor(v) end
+  return math.floor(v * 1000)
+end
+
+-- claimedsince is when a claim without an imgq lease began: its record's
+-- started_at, else when the observer first saw it (Q:observed), else now.
+local function claimedsince(started, observed, id, nowms)
+  local s = stamp(started)
+  if s then return s end
+  local seen = redis.call('HGET', observed, id)
+  return seen and tonumber(string.match(seen, ' (%d+)$')) or nowms
+end
