@@ -46,6 +46,9 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	cfg := pairs(res[9])
 	s.FailRate, _ = strconv.ParseFloat(cfg["fail_rate"], 64)
 	s.Paused = cfg["paused"] == "1"
+	if ms, err := strconv.ParseInt(cfg["pace_ms"], 10, 64); err == nil && ms > 0 {
+		s.Pace = time.Duration(ms) * time.Millisecond
+	}
 	ws, _ := res[10].([]any)
 	for _, w := range ws {
 		s.Workers = append(s.Workers, workerStat(pairs(w), now))
@@ -116,6 +119,22 @@ func pairs(v any) map[string]string {
 func atoi(s string) int64 {
 	n, _ := strconv.ParseInt(s, 10, 64)
 	return n
+}
+
+// maxPace bounds the teaching pace: longer than this and a worker's lease
+// extension, not the lesson, is what a class would be watching.
+const maxPace = 10 * time.Second
+
+// SetPace shares a teaching pace (the least time per task, 0 = off) with every
+// imgq worker on the queue through Q:config, like the failure-injection rate.
+func (q *Queue) SetPace(ctx context.Context, pace time.Duration) error {
+	if pace < 0 || pace > maxPace {
+		return fmt.Errorf("pace %s is outside 0..%s", pace, maxPace)
+	}
+	if err := q.rdb.HSet(ctx, q.keys.Config, "pace_ms", pace.Milliseconds()).Err(); err != nil {
+		return fmt.Errorf("set pace: %w", err)
+	}
+	return nil
 }
 
 // SetFailRate shares a failure-injection rate (0..1) with every worker through

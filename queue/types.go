@@ -170,6 +170,9 @@ type Stats struct {
 	Foreign     []ForeignClaim
 	FailRate    float64 // failure injection shared through Q:config
 	Paused      bool
+	// Pace is the teaching pace shared through Q:config (pace_ms): the least
+	// time a worker spends on each task, so a class can follow the demo. 0: off.
+	Pace time.Duration
 }
 
 // ForeignClaim is an entry of processing with no imgq lease: a task claimed by
