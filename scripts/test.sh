@@ -12,7 +12,7 @@ if ! command -v redis-server >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq redis-server >/dev/null
 fi
-for tool in tmux redis-cli; do
+for tool in tmux redis-cli redis-sentinel; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     pkg=$tool; [ "$tool" = redis-cli ] && pkg=redis-tools
     echo "== installing $pkg (Debian package)"
@@ -31,6 +31,9 @@ if ! /usr/bin/python3 -c 'import redis, PIL' >/dev/null 2>&1 && ! python3 -c 'im
     echo "the e2e tests run the course's Python worker: install redis-py and Pillow (python3 -m pip install redis pillow)"; exit 1
   fi
 fi
+# The Sentinel failover test needs redis-sentinel: where this script could
+# install it, its absence is a failure, not a skip.
+command -v redis-sentinel >/dev/null 2>&1 && export IMGQ_REQUIRE_SENTINEL=1
 echo "== $(go version); $(redis-server --version | cut -d' ' -f1-3)"
 
 echo "== gofmt"
