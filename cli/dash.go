@@ -15,6 +15,7 @@ import (
 	"github.com/imgq/imgq/internal/redisconn"
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/tui"
+	"github.com/imgq/imgq/tui/common"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
 )
@@ -27,6 +28,7 @@ type dashFlags struct {
 	share    bool
 	size     string
 	metrics  string
+	theme    string
 }
 
 // shareOpts are how the embedded Redis listens in classroom mode.
@@ -43,12 +45,16 @@ func (d *dashFlags) register(root *cobra.Command) {
 	f.StringVarP(&d.output, "output", "o", "output", "folder the embedded workers write results to")
 	f.StringVar(&d.size, "size", "640x480", "size of the sample images the e/E keys enqueue")
 	f.StringVar(&d.metrics, "metrics", "", metricsFlagHelp)
+	f.StringVar(&d.theme, "theme", "auto", "colours: auto (follows the terminal's background), dark, light, or contrast (for a projector)")
 	f.BoolVar(&d.share, "share", false, "classroom mode: the embedded Redis listens on the network with a generated password; shows the line students type")
 }
 
 func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 	if d.lang != "en" && d.lang != "es" {
 		return usageError{fmt.Errorf("--lang %q: choose en or es", d.lang)}
+	}
+	if _, err := common.ParseTheme(d.theme); err != nil {
+		return usageError{fmt.Errorf("--theme: %w", err)}
 	}
 	if d.workers < 0 || d.workers > 256 {
 		return usageError{fmt.Errorf("--workers %d: choose 0 to 256", d.workers)}
@@ -127,6 +133,7 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 		Embedded:  conn.Embedded != nil,
 		Interval:  d.interval,
 		Lang:      d.lang,
+		Theme:     d.theme,
 		JoinLine:  joinLine(g, conn, share, d.share) + shareNote(g, conn, d.share),
 	}
 	if pool != nil {

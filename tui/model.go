@@ -88,6 +88,8 @@ func newModel(ctx context.Context, opts Options, now func() time.Time) *Model {
 	}
 	c := common.New(ctx, opts.Lang)
 	c.Now = now
+	c.Theme, _ = common.ParseTheme(opts.Theme) // Run refuses an unknown name; "" is auto
+	c.Styles = common.StylesFor(c.Theme, true)
 	t := metrics.New()
 	prefix := ""
 	if opts.Queue != nil {
@@ -119,13 +121,27 @@ func newModel(ctx context.Context, opts Options, now func() time.Time) *Model {
 	return m
 }
 
-// Init starts the three loops: stats refresh, event stream, and the clock.
+// Init starts the three loops: stats refresh, event stream, and the clock;
+// with the auto theme it also asks the terminal for its background colour.
 func (m *Model) Init() tea.Cmd {
+	var bg tea.Cmd
+	if m.c.Theme == common.ThemeAuto {
+		bg = tea.RequestBackgroundColor
+	}
 	return tea.Batch(
 		fetchStats(m.ctx, m.opts.Queue),
 		readEvents(m.ctx, m.opts.Queue, ""),
 		clockTick(),
+		bg,
 	)
+}
+
+// setBackground follows the terminal's background (its answer to Init's
+// question, and again whenever it changes) when the theme is auto. The help
+// model keeps a copy of its styles: it gets the new ones too.
+func (m *Model) setBackground(dark bool) {
+	m.c.SetBackground(dark)
+	m.footer.Help.Styles = m.c.Styles.Help
 }
 
 func (m *Model) setFocus(p pane) {

@@ -12,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/imgq/imgq/queue"
+	"github.com/imgq/imgq/tui/common"
 )
 
 // Options configure the dashboard. main.go fills them.
@@ -25,6 +26,7 @@ type Options struct {
 	Interval  time.Duration                                    // refresh period, default 250ms
 	Lang      string                                           // "en" (default) or "es"
 	JoinLine  string                                           // classroom: the line students type; "" hides it
+	Theme     string                                           // "auto" (default: follows the terminal), "dark", "light" or "contrast"
 }
 
 // WorkerPool is the set of workers running inside this process.
@@ -42,6 +44,9 @@ func New(ctx context.Context, opts Options) tea.Model { return newModel(ctx, opt
 // goroutine it started has been told to stop and the embedded workers may be
 // shut down.
 func Run(ctx context.Context, opts Options) error {
+	if _, err := common.ParseTheme(opts.Theme); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	m := newModel(ctx, opts, time.Now)

@@ -39,6 +39,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
+	case tea.BackgroundColorMsg:
+		m.setBackground(msg.IsDark())
+		return nil
 	case tea.PasteMsg:
 		if m.footer.Prompting() {
 			m.footer = m.footer.UpdateInput(msg)

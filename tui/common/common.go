@@ -19,6 +19,9 @@ type Common struct {
 	Now func() time.Time
 	// Loc is the zone times are shown in (UTC in tests).
 	Loc *time.Location
+	// Theme is the theme asked for (--theme); Styles holds its palette as
+	// resolved for the terminal's background (see SetBackground).
+	Theme Theme
 }
 
 // New builds the shared state for language lang ("en" or "es").
@@ -32,6 +35,15 @@ func New(ctx context.Context, lang string) Common {
 		Now:    time.Now,
 		Loc:    time.Local,
 	}
+}
+
+// SetBackground re-resolves the theme for a terminal whose background is
+// dark or not (an auto theme follows it; the others stay). It rewrites the
+// shared Styles in place, so every component, which holds the same pointer,
+// draws its next frame in the new palette; a component that copies a style
+// at construction (as a bubbles help.Model does) must copy it again.
+func (c Common) SetBackground(dark bool) {
+	*c.Styles = *StylesFor(c.Theme, dark)
 }
 
 // T translates a label; see i18n.go.

@@ -8,42 +8,28 @@ import (
 	"github.com/imgq/imgq/queue"
 )
 
-// Palette is every colour the dashboard uses. Chosen for a dark terminal and a
-// projector: no pair of meanings relies on red/green alone (states also differ
-// by word and symbol), and the muted grey stays readable on a washed-out beam.
+// Palette is every colour the dashboard uses; theme.go has one per theme. No
+// pair of meanings relies on red/green alone: states also differ by word and
+// symbol, so a palette may trade hue for contrast.
 type Palette struct {
 	Fg, Muted, Subtle, Faint color.Color
 	Accent, Accent2          color.Color
 	Blue, Cyan, Green        color.Color
 	Yellow, Orange, Red      color.Color
 	Magenta, BarBg, SelBg    color.Color
-}
-
-// DefaultPalette is the dashboard's palette.
-func DefaultPalette() Palette {
-	return Palette{
-		Fg:      lipgloss.Color("#E4E4EC"),
-		Muted:   lipgloss.Color("#9A9AB0"),
-		Subtle:  lipgloss.Color("#6C6C84"),
-		Faint:   lipgloss.Color("#3A3A4C"),
-		Accent:  lipgloss.Color("#A48BFF"),
-		Accent2: lipgloss.Color("#62D6FF"),
-		Blue:    lipgloss.Color("#6AA9FF"),
-		Cyan:    lipgloss.Color("#4FD6C8"),
-		Green:   lipgloss.Color("#6BE38A"),
-		Yellow:  lipgloss.Color("#FFD166"),
-		Orange:  lipgloss.Color("#FF9F5A"),
-		Red:     lipgloss.Color("#FF6B7A"),
-		Magenta: lipgloss.Color("#E58BF0"),
-		BarBg:   lipgloss.Color("#34344A"),
-		SelBg:   lipgloss.Color("#2E2B4A"),
-	}
+	// BannerFg on BannerBg is the classroom join line: both set, so it reads
+	// the same whatever the terminal's background.
+	BannerFg, BannerBg color.Color
+	// HighContrast makes every coloured word bold and the selection reverse
+	// video: thin strokes and tinted rows wash out on a projector.
+	HighContrast bool
 }
 
 // Styles is the one semantic style sheet (crush's pattern): views name what a
 // piece of text is, never how it looks.
 type Styles struct {
-	Pal Palette
+	Pal   Palette
+	Theme Theme // the resolved theme: dark, light or contrast
 
 	Title       lipgloss.Style // "imgq" in the header
 	Label       lipgloss.Style // "throughput", "drain"
@@ -76,13 +62,20 @@ type Styles struct {
 	states map[queue.WorkerState]lipgloss.Style
 }
 
-// DefaultStyles builds the style sheet from DefaultPalette.
-func DefaultStyles() *Styles { return NewStyles(DefaultPalette()) }
+// DefaultStyles is the dark theme's style sheet: what auto shows until the
+// terminal says its background is light.
+func DefaultStyles() *Styles { return StylesFor(ThemeDark, true) }
 
 // NewStyles builds the style sheet from a palette.
 func NewStyles(p Palette) *Styles {
 	base := lipgloss.NewStyle()
 	fg := func(c color.Color) lipgloss.Style { return base.Foreground(c) }
+	// hue is a word whose colour carries meaning (a state, a kind, a queue).
+	hue := func(c color.Color) lipgloss.Style { return fg(c).Bold(p.HighContrast) }
+	selected := base.Background(p.SelBg).Bold(true)
+	if p.HighContrast {
+		selected = base.Reverse(true).Bold(true)
+	}
 	s := &Styles{
 		Pal:         p,
 		Title:       base.Bold(true).Foreground(p.Accent),
@@ -92,18 +85,18 @@ func NewStyles(p Palette) *Styles {
 		Muted:       fg(p.Muted),
 		Subtle:      fg(p.Subtle),
 		Bold:        base.Bold(true),
-		OK:          fg(p.Green),
-		Warn:        fg(p.Yellow),
-		Error:       fg(p.Red),
+		OK:          hue(p.Green),
+		Warn:        hue(p.Yellow),
+		Error:       hue(p.Red),
 		Notice:      base.Bold(true).Foreground(p.Accent2),
 		PaneTitle:   base.Bold(true).Foreground(p.Muted),
 		PaneFocused: base.Bold(true).Foreground(p.Accent),
 		PaneRule:    fg(p.Faint),
 		ColHeader:   fg(p.Subtle),
-		Selected:    base.Background(p.SelBg).Bold(true),
+		Selected:    selected,
 		BarEmpty:    fg(p.BarBg),
-		Spark:       fg(p.Accent2),
-		Banner:      base.Bold(true).Foreground(lipgloss.Color("#101018")).Background(p.Yellow),
+		Spark:       hue(p.Accent2),
+		Banner:      base.Bold(true).Foreground(p.BannerFg).Background(p.BannerBg),
 		BannerKey:   base.Bold(true).Foreground(p.Yellow),
 		Prompt:      base.Bold(true).Foreground(p.Accent),
 		Confirm:     base.Bold(true).Foreground(p.Red),
@@ -120,34 +113,34 @@ func NewStyles(p Palette) *Styles {
 		FullSeparator:  fg(p.Faint),
 	}
 	s.queue = map[string]lipgloss.Style{
-		"high":       fg(p.Orange),
-		"normal":     fg(p.Blue),
+		"high":       hue(p.Orange),
+		"normal":     hue(p.Blue),
 		"low":        fg(p.Subtle),
-		"pending":    fg(p.Blue),
-		"processing": fg(p.Cyan),
-		"retry":      fg(p.Yellow),
-		"completed":  fg(p.Green),
-		"failed":     fg(p.Red),
+		"pending":    hue(p.Blue),
+		"processing": hue(p.Cyan),
+		"retry":      hue(p.Yellow),
+		"completed":  hue(p.Green),
+		"failed":     hue(p.Red),
 	}
 	s.kinds = map[string]lipgloss.Style{
-		queue.EventEnqueued:     fg(p.Blue),
-		queue.EventClaimed:      fg(p.Cyan),
-		queue.EventCompleted:    fg(p.Green),
-		queue.EventRetried:      fg(p.Yellow),
+		queue.EventEnqueued:     hue(p.Blue),
+		queue.EventClaimed:      hue(p.Cyan),
+		queue.EventCompleted:    hue(p.Green),
+		queue.EventRetried:      hue(p.Yellow),
 		queue.EventFailed:       base.Bold(true).Foreground(p.Red),
 		queue.EventRecovered:    base.Bold(true).Foreground(p.Orange),
 		queue.EventReleased:     fg(p.Muted),
-		queue.EventRequeued:     fg(p.Magenta),
+		queue.EventRequeued:     hue(p.Magenta),
 		queue.EventFlushed:      base.Bold(true).Foreground(p.Red),
-		queue.EventWorkerUp:     fg(p.Accent),
+		queue.EventWorkerUp:     hue(p.Accent),
 		queue.EventWorkerGone:   base.Bold(true).Foreground(p.Orange),
 		queue.EventWorkerStop:   fg(p.Muted),
-		queue.EventLeaseRefused: fg(p.Red),
+		queue.EventLeaseRefused: hue(p.Red),
 	}
 	s.states = map[queue.WorkerState]lipgloss.Style{
 		queue.WorkerIdle:   fg(p.Muted),
 		queue.WorkerBusy:   base.Bold(true).Foreground(p.Green),
-		queue.WorkerPaused: fg(p.Yellow),
+		queue.WorkerPaused: hue(p.Yellow),
 		queue.WorkerGone:   base.Bold(true).Foreground(p.Red),
 		queue.WorkerStop:   fg(p.Subtle),
 	}
