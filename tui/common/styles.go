@@ -155,6 +155,12 @@ func (s *Styles) Queue(name string) lipgloss.Style {
 	return s.Text
 }
 
+// QueueSpark is the colour of a queue's sparkline: its queue's, faint so the
+// bar and the count stand out, except in high contrast, where faint washes out.
+func (s *Styles) QueueSpark(name string) lipgloss.Style {
+	return s.Queue(name).Faint(!s.Pal.HighContrast)
+}
+
 // Kind is the colour of an event kind; unknown kinds (a newer writer) are plain.
 func (s *Styles) Kind(kind string) lipgloss.Style {
 	if st, ok := s.kinds[kind]; ok {

@@ -128,7 +128,7 @@ func LightPalette() Palette {
 // text, labels and rules are the terminal's own foreground (no greys: it is by
 // construction the colour that contrasts most with its background), every
 // coloured word is bold, and each hue sits at the luminance (about 0.18) that
-// contrasts as much with pure black as with pure white (≥ 4.3:1 with both).
+// contrasts as much with pure black as with pure white (≥ 4.4:1 with both).
 // Selection is reverse video; the join banner sets both its colours.
 func ContrastPalette() Palette {
 	none := lipgloss.NoColor{}
@@ -141,7 +141,7 @@ func ContrastPalette() Palette {
 		Green:        lipgloss.Color("#008A00"),
 		Yellow:       lipgloss.Color("#957000"),
 		Orange:       lipgloss.Color("#D04A00"),
-		Red:          lipgloss.Color("#E00000"),
+		Red:          lipgloss.Color("#EA0000"),
 		Magenta:      lipgloss.Color("#CC00CC"),
 		BannerFg:     lipgloss.Color("#000000"),
 		BannerBg:     lipgloss.Color("#FFD700"),

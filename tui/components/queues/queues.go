@@ -86,7 +86,7 @@ func (m Model) View() string {
 					st.Value.Render(common.FitLeft(common.Count(cur[r]), countW)) + " " +
 					qs.Render(full) + st.BarEmpty.Render(empty)
 			}
-			lines = append(lines, head+" "+qs.Faint(true).Render(sp))
+			lines = append(lines, head+" "+st.QueueSpark(r).Render(sp))
 		}
 	}
 	if m.h >= 2+7*rowH {
