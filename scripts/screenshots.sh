@@ -33,13 +33,16 @@ sleep 0.5
 url="redis://127.0.0.1:$port/0"
 printf 'set -g default-terminal "tmux-direct"\nset -g status off\n' >"$tmp/tmux.conf"
 
-# normalise rewrites SGR so freeze draws what the terminal drew.
+# normalise rewrites SGR so freeze draws what the terminal drew. Its argument,
+# if any, is the terminal's default foreground ("38;2;R;G;B"): freeze's own is
+# for a dark background, so a light terminal's text must be given explicitly.
 normalise() {
-  awk '
+  awk -v deffg="${1:-}" '
   function emit(   s) {
     s = "\033[0"
     if (bold) s = s ";1"; if (faint) s = s ";2"; if (ital) s = s ";3"; if (und) s = s ";4"; if (rev) s = s ";7"
-    if (fg != "") s = s ";" fg; if (bg != "") s = s ";" bg
+    if (fg != "") s = s ";" fg; else if (deffg != "") s = s ";" deffg
+    if (bg != "") s = s ";" bg
     return s "m"
   }
   function apply(params,   n, p, i) {
@@ -81,9 +84,9 @@ start() { # start W H ARGS...
   sleep 2
 }
 keys() { for k in "$@"; do tmux -L "$sock" send-keys -t s "$k"; sleep 0.3; done; }
-shot() {
-  tmux -L "$sock" capture-pane -t s -e -p | normalise >"$tmp/$1.ansi"
-  "$FREEZE" --language ansi --window=false --padding 20 --background "#15151e" \
+shot() { # shot NAME [BACKGROUND FOREGROUND]: the terminal's colours, dark unless given
+  tmux -L "$sock" capture-pane -t s -e -p | normalise "${3:-}" >"$tmp/$1.ansi"
+  "$FREEZE" --language ansi --window=false --padding 20 --background "${2:-#15151e}" \
     --font.size 14 --line-height 1.0 -o "$out/$1.png" <"$tmp/$1.ansi" >/dev/null
   echo "$out/$1.png"
 }
@@ -141,6 +144,15 @@ start 80 24 --workers 0
 keys E
 sleep 3
 shot small-80x24
+
+# 7b. the light theme, as a light terminal on a projector shows it (--theme auto
+# picks it by itself on a light terminal), and the high-contrast theme there.
+for theme in light contrast; do
+  start 120 36 --workers 0 --theme "$theme"
+  keys E E
+  sleep 3
+  shot "theme-$theme" "#ffffff" "38;2;0;0;0"
+done
 
 # 8. classroom: 30 student workers at 120×36, join line shown, then the leaderboard.
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
