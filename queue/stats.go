@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// Stats reads the whole picture in one round trip (stats.lua). Its cost does not
-// grow with the length of any list, only with the number of workers.
+// Stats reads the whole picture in one round trip (stats.lua), the queue
+// latency included. Its cost does not grow with the length of any list, only
+// with the number of workers.
 func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	k := q.keys
 	res, err := q.script(ctx, statsScript).Run(ctx, q.rdb,
@@ -19,7 +20,7 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", q.explain(ctx, err))
 	}
-	if len(res) < 13 {
+	if len(res) < 14 {
 		return Stats{}, fmt.Errorf("stats: unexpected reply of %d fields", len(res))
 	}
 	now := num(res[0])
@@ -75,6 +76,7 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 		s.Foreign = append(s.Foreign, ForeignClaim{ID: clip(str(fc[i]), MaxNameBytes), Worker: clip(str(fc[i+1]), MaxNameBytes), Since: fromMS(num(fc[i+2]))})
 	}
 	sort.Slice(s.Foreign, func(i, j int) bool { return s.Foreign[i].Since.Before(s.Foreign[j].Since) })
+	s.OldestPending = time.Duration(max(num(res[13]), 0)) * time.Millisecond
 	return s, nil
 }
 

@@ -2,9 +2,11 @@ package queue_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -69,20 +71,67 @@ func TestStatsIsOneRoundTripWhateverTheQueueLength(t *testing.T) {
 	if wa.Current != c.ID || wa.State != queue.WorkerBusy || wa.Host != "h" {
 		t.Fatalf("worker wa: %+v", wa)
 	}
-	// The script reads lists with LLEN only: check Redis ran no LRANGE for it.
-	info := rdb.Info(ctx, "commandstats").Val()
-	if containsCmd(info, "cmdstat_lrange") {
-		t.Fatalf("stats ran LRANGE:\n%s", info)
+	// The script reads no list: LLEN for depths, and LRANGE 0 0 for the head of
+	// each pending list (the queue latency). MONITOR shows what it ran.
+	heads := 0
+	for _, l := range monitorDuring(t, rdb, func() { _, _ = q.Stats(ctx) }) {
+		if !strings.Contains(strings.ToLower(l), `"lrange"`) {
+			continue
+		}
+		if !strings.HasSuffix(l, `"0" "0"`) {
+			t.Fatalf("stats read more than a list's head: %s", l)
+		}
+		heads++
+	}
+	if heads != 3 {
+		t.Fatalf("stats read %d list heads, want the 3 pending lists'", heads)
 	}
 }
 
-func containsCmd(info, name string) bool {
-	for i := 0; i+len(name) <= len(info); i++ {
-		if info[i:i+len(name)] == name {
-			return true
-		}
+// monitorDuring returns the MONITOR lines of the commands f sends (those of
+// its scripts included), read until an ECHO sent after f comes back.
+func monitorDuring(t *testing.T, rdb *redis.Client, f func()) []string {
+	t.Helper()
+	mctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lines, err := redisconn.Monitor(mctx, rdb, nil, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return false
+	f()
+	rdb.Echo(ctx, "monitor-done")
+	var got []string
+	for l := range lines {
+		if strings.Contains(l, `"monitor-done"`) {
+			return got
+		}
+		got = append(got, l)
+	}
+	t.Fatal("MONITOR ended before the ECHO")
+	return nil
+}
+
+// Stats carries the queue latency, the same figure OldestPending reads on its
+// own: a course task an hour old at the head of the low list, a head without
+// a record skipped.
+func TestStatsOldestPending(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{})
+	if s, err := q.Stats(ctx); err != nil || s.OldestPending != 0 {
+		t.Fatalf("empty queue: latency %v, err %v; want 0", s.OldestPending, err)
+	}
+	enqueueN(t, q, 2, queue.Normal)
+	old := float64(time.Now().Add(-time.Hour).UnixMicro()) / 1e6
+	rdb.HSet(ctx, q.Keys().Task("course-1"), "status", "pending", "created_at", fmt.Sprintf("%.6f", old))
+	rdb.RPush(ctx, q.Keys().PendingLow, "course-1")
+	rdb.RPush(ctx, q.Keys().PendingHigh, "no-record")
+	s, err := q.Stats(ctx)
+	if err != nil || s.OldestPending < 59*time.Minute || s.OldestPending > 61*time.Minute {
+		t.Fatalf("latency %v, err %v; want about 1h", s.OldestPending, err)
+	}
+	alone, err := q.OldestPending(ctx)
+	if err != nil || (alone-s.OldestPending).Abs() > 10*time.Second {
+		t.Fatalf("OldestPending %v, Stats %v (err %v): they disagree", alone, s.OldestPending, err)
+	}
 }
 
 func TestFailRateIsShared(t *testing.T) {

@@ -173,6 +173,10 @@ type Stats struct {
 	// Pace is the teaching pace shared through Q:config (pace_ms): the least
 	// time a worker spends on each task, so a class can follow the demo. 0: off.
 	Pace time.Duration
+	// OldestPending is the queue latency: how long the oldest pending task has
+	// waited, by Redis' clock (0 when nothing waits); the figure OldestPending
+	// reads on its own, here in the same round trip as the rest.
+	OldestPending time.Duration
 }
 
 // ForeignClaim is an entry of processing with no imgq lease: a task claimed by

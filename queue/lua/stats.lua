@@ -5,6 +5,8 @@
 --       8 stats, 9 workers, 10 workers gone, 11 config, 12 leases, 13 observed workers,
 --       14 observed claims
 -- ARGV: 1 worker key prefix, 2 task key prefix, 3 observed worker key prefix
+-- Reply: now ms, the seven depths, totals, config, workers, observed workers,
+-- foreign claims, and the queue latency (ms the oldest pending task has waited).
 local nowms = clock()
 local out = {nowms,
   redis.call('LLEN', KEYS[1]), redis.call('LLEN', KEYS[2]), redis.call('LLEN', KEYS[3]),
@@ -59,4 +61,18 @@ if redis.call('HLEN', KEYS[4]) > redis.call('ZCARD', KEYS[12]) then
   end
 end
 out[#out + 1] = foreign
+-- Queue latency: the head of each pending list is its oldest task (producers
+-- RPUSH; a task handed back goes to the head and is older still), so its
+-- record's created_at says how long work has waited. LRANGE 0 0 reads one id
+-- whatever the length (and is the command docs/ACL.md grants); a head without
+-- a readable created_at (a foreign record) is skipped, as queue.OldestPending does.
+local oldest = 0
+for i = 1, 3 do
+  local head = redis.call('LRANGE', KEYS[i], 0, 0)[1]
+  if head then
+    local created = stamp((record(ARGV[2] .. head, 'created_at') or {})[1])
+    if created then oldest = math.max(oldest, nowms - created) end
+  end
+end
+out[#out + 1] = oldest
 return out
