@@ -127,6 +127,8 @@ func sampleStats(at time.Time, i, nWorkers int) queue.Stats {
 		Completed:   int64(10 * i),
 		Failed:      int64(i / 4),
 		Totals:      queue.Totals{Enqueued: 150, Claimed: int64(11 * i), Completed: int64(10 * i), Retried: int64(i / 2), Failed: int64(i / 4), Recovered: 1},
+		// The oldest of the pending tasks has waited since the first snapshot.
+		OldestPending: time.Duration(2000+100*i) * time.Millisecond,
 	}
 	for k := range nWorkers {
 		names := []string{"ana", "luis", "marta", "pablo", "sofia", "diego", "lucia", "hugo", "elena", "mario"}

@@ -150,9 +150,6 @@ func (m *Model) setFocus(p pane) {
 	m.events.SetFocused(p == paneEvents)
 }
 
-// wide is the layout with queues and events side by side over the workers.
-func (m *Model) wide() bool { return m.w >= 110 }
-
 // bannerRows is the lines between the header and the body: the join line and
 // the explanation of a layout clash.
 func (m *Model) bannerRows() int {
@@ -163,35 +160,42 @@ func (m *Model) bannerRows() int {
 	return n
 }
 
-// layout gives every component its rectangle. The workers pane gets what its
-// rows need (up to a limit), the events pane the rest: with three workers the
-// stream is the show; with thirty, the class is.
+// bodyRows is the height left for the view between header and footer.
+func (m *Model) bodyRows() int {
+	return max(m.h-m.header.Height()-m.footer.Height()-m.bannerRows(), 4)
+}
+
+// eventsMin is the rows the events pane keeps however many workers there are:
+// its title and five events.
+const eventsMin = 6
+
+// layout gives every component its rectangle. The panes are stacked, each the
+// full width: the queues' rows get long sparklines, and the events and MONITOR
+// lines room for every column and whole key names. The queues pane takes its
+// full height while the class fits beside it, the workers pane what its rows
+// need, and the events pane the rest: with three workers the stream is the
+// show; with thirty, the class is.
 func (m *Model) layout() {
-	w, h := m.w, m.h
-	m.header.SetSize(w, 2)
+	w := m.w
+	m.header.SetSize(w, m.header.Height())
 	m.footer.SetSize(w, 1)
-	body := max(h-2-1-m.bannerRows(), 4)
+	body := m.bodyRows()
 	m.failed.SetSize(w, body)
 	m.detail.SetSize(w, body)
 
-	if m.wide() {
-		qw := min(max(w*2/5, 50), 70)
-		top := 9
-		need := workers.Need(len(m.track.Last.Workers), w, body-top, m.workers.Leaderboard())
-		wh := max(min(max(need, 5), body-top), 3)
-		top = body - wh
-		m.queues.SetSize(qw, top)
-		m.events.SetSize(w-qw-1, top)
-		m.workers.SetSize(w, wh)
-		return
+	need := func(avail int) int {
+		return workers.Need(len(m.track.Last.Workers), w, avail, m.workers.Leaderboard())
 	}
 	qh := queues.Rows(body / 3)
-	rest := body - qh
-	need := workers.Need(len(m.track.Last.Workers), w, rest-6, m.workers.Leaderboard())
-	wh := min(max(need, 3), max(rest-6, 3))
+	if avail := body - qh - eventsMin; qh > queues.Compact && need(avail) > avail {
+		qh = queues.Compact // the class first
+	}
+	qh = max(min(qh, body-4), 1) // a tiny screen keeps a row of events
+	avail := max(body-qh-eventsMin, 3)
+	wh := min(max(need(avail), 3), avail)
 	m.queues.SetSize(w, qh)
 	m.workers.SetSize(w, wh)
-	m.events.SetSize(w, max(rest-wh, 1))
+	m.events.SetSize(w, max(body-qh-wh, 1))
 }
 
 // stuck is how many claims of workers imgq cannot see are older than the
@@ -216,6 +220,7 @@ func (m *Model) headerInfo() header.Info {
 		Addr: m.opts.RedisAddr, Embedded: m.opts.Embedded, Version: m.version,
 		Conn: m.conn, RetryAt: m.retryAt, Started: m.started, PoolSize: -1,
 		LastOK: m.lastOK, StallAfter: max(4*m.opts.Interval, 1500*time.Millisecond),
+		Monitor: m.mon.on,
 	}
 	if m.opts.Queue != nil {
 		i.Queue = m.opts.Queue.Name()

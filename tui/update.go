@@ -26,7 +26,13 @@ const maxBackoff = 8 * time.Second
 // Update is the only place state changes. It never does I/O: it returns
 // commands that do.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	rows := m.footer.Height()
 	cmd := m.update(msg)
+	// An action's result takes a line above the keys while it shows: the
+	// panes give it back when it expires.
+	if m.footer.Expire(); m.footer.Height() != rows {
+		m.layout()
+	}
 	m.header.SetInfo(m.headerInfo())
 	return m, cmd
 }

@@ -322,7 +322,7 @@ func TestMonitorFeedAndStaleGenerations(t *testing.T) {
 	if got.Err() == nil {
 		t.Fatal("switching MONITOR off did not cancel the feed's context")
 	}
-	if cmd := m.update(monitorLinesMsg{gen: 1, lines: []string{"late"}}); cmd != nil || strings.Contains(screen(m), "late") {
+	if cmd := m.update(monitorLinesMsg{gen: 1, lines: []string{"late-line"}}); cmd != nil || strings.Contains(screen(m), "late-line") {
 		t.Fatal("a line from a feed switched off reached the screen")
 	}
 }

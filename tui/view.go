@@ -29,7 +29,7 @@ func (m *Model) render() string {
 	if b := m.banner(); b != "" {
 		parts = append(parts, b)
 	}
-	body := max(m.h-2-1-m.bannerRows(), 4)
+	body := m.bodyRows()
 	switch m.view {
 	case viewFailed:
 		parts = append(parts, m.failed.View())
@@ -47,12 +47,8 @@ func (m *Model) render() string {
 	return strings.Join(parts, "\n")
 }
 
+// mainView stacks the panes, each the full width (see layout).
 func (m *Model) mainView() string {
-	if m.wide() {
-		sep := m.c.Styles.PaneRule.Render(strings.TrimSuffix(strings.Repeat("│\n", lipgloss.Height(m.queues.View())), "\n"))
-		top := lipgloss.JoinHorizontal(lipgloss.Top, m.queues.View(), sep, m.events.View())
-		return top + "\n" + m.workers.View()
-	}
 	return m.queues.View() + "\n" + m.workers.View() + "\n" + m.events.View()
 }
 
@@ -70,7 +66,8 @@ func (m *Model) clashLines() []string {
 	}
 	// The main view's panes need about ten rows; the explanation takes what
 	// is left beyond them, up to a third of the screen, never less than a line.
-	if limit := max(min(6, (m.h-3)/3, m.h-3-join-10), 1); len(lines) > limit {
+	fixed := m.header.Height() + 1
+	if limit := max(min(6, (m.h-fixed)/3, m.h-fixed-join-10), 1); len(lines) > limit {
 		lines = lines[:limit]
 		lines[limit-1] = ansi.Truncate(lines[limit-1], w-1, "") + "…"
 	}
@@ -145,8 +142,9 @@ func (m *Model) helpKeys() keyMap {
 	case viewHelp, viewJoin:
 		return keyMap{short: []key.Binding{k.Back}}
 	}
-	short := []key.Binding{k.Enqueue, k.Batch, k.Flush, k.FailInject, k.Monitor, k.Failed, k.Find,
-		k.ScaleUp, k.ScaleDown, k.Pause, k.Requeue, k.RequeueStuck, k.Leaderboard, k.Sort, k.Focus}
+	fail, mon, pause := m.switchKeys()
+	short := []key.Binding{k.Enqueue, k.Batch, k.Flush, fail, mon, k.Failed, k.Find,
+		k.ScaleUp, k.ScaleDown, pause, k.Requeue, k.RequeueStuck, k.Leaderboard, k.Sort, k.Focus}
 	if m.stuck() > 0 {
 		// Stuck tasks wait for this key: its hint comes first while they do.
 		short = append([]key.Binding{k.RequeueStuck}, slices.DeleteFunc(short, func(b key.Binding) bool {
@@ -159,15 +157,37 @@ func (m *Model) helpKeys() keyMap {
 	return keyMap{short: short, full: m.fullHelp()}
 }
 
+// switchKeys are the keys of switches, each hint saying what pressing it does
+// now: "x fail 20%" while failure injection is off, "x stop failing" while on.
+func (m *Model) switchKeys() (fail, mon, pause key.Binding) {
+	k, t := m.c.Keys, m.c.T
+	fail, mon, pause = k.FailInject, k.Monitor, k.Pause
+	if m.track.Last.FailRate > 0 {
+		fail.SetHelp(fail.Help().Key, t("stop failing"))
+	}
+	if m.mon.on {
+		mon.SetHelp(mon.Help().Key, t("hide MONITOR"))
+	}
+	if m.opts.Workers != nil {
+		if m.opts.Workers.Paused() {
+			pause.SetHelp(pause.Help().Key, t("resume"))
+		} else {
+			pause.SetHelp(pause.Help().Key, t("pause"))
+		}
+	}
+	return fail, mon, pause
+}
+
 func (m *Model) fullHelp() [][]key.Binding {
 	k := m.c.Keys
-	views := []key.Binding{k.Monitor, k.OwnReads, k.Failed, k.Find, k.Leaderboard, k.Sort}
+	fail, mon, pause := m.switchKeys()
+	views := []key.Binding{mon, k.OwnReads, k.Failed, k.Find, k.Leaderboard, k.Sort}
 	if m.opts.JoinLine != "" {
 		views = append(views, k.Join)
 	}
 	return [][]key.Binding{
-		{k.Enqueue, k.Batch, k.Flush, k.FailInject, k.Requeue, k.RequeueStuck},
-		{k.ScaleUp, k.ScaleDown, k.Pause},
+		{k.Enqueue, k.Batch, k.Flush, fail, k.Requeue, k.RequeueStuck},
+		{k.ScaleUp, k.ScaleDown, pause},
 		views,
 		{k.Focus, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Enter, k.Back, k.Help, k.Quit},

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -277,4 +278,109 @@ func TestUntrustedTextIsSanitised(t *testing.T) {
 	m.view = viewFailed
 	m.Update(failedListMsg{tasks: []queue.TaskInfo{{ID: "task-2" + evil, Name: evil, Error: evil}}})
 	check(m.View().Content)
+}
+
+// headerLines is the header of the screen, without styles.
+func headerLines(m *Model) []string {
+	return strings.Split(screen(m), "\n")[:m.header.Height()]
+}
+
+// Every switch shows its value, on or off, and turning any of them on moves
+// no field of the header: each keeps its column, at every size. At 80
+// columns nothing is cut and the workers stay.
+func TestViewHeaderFieldsKeepTheirPlace(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 36}, {200, 50}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			pool := &fakePool{n: 3}
+			m, clk := fixture(t, sz[0], sz[1], 3, Options{Workers: pool})
+			labels := []string{"fail injection", "pace", "MONITOR", "queue latency", "throughput", "workers"}
+			where := func() map[string][2]int {
+				at := map[string][2]int{}
+				for row, l := range headerLines(m) {
+					for _, lab := range labels {
+						if i := strings.Index(l, lab+" "); i >= 0 {
+							at[lab] = [2]int{row, ansi.StringWidth(l[:i])}
+						}
+					}
+				}
+				return at
+			}
+			off := where()
+			requireContains(t, strings.Join(headerLines(m), "\n"), "▶ running", "fail injection off", "pace off", "MONITOR off", "queue latency  3.2s", "workers 3")
+			if len(off) != len(labels) {
+				t.Fatalf("header lacks fields: %v\n%s", off, strings.Join(headerLines(m), "\n"))
+			}
+
+			clk.t = clk.t.Add(time.Second)
+			s := sampleStats(clk.t, 13, 3)
+			s.FailRate, s.Pace, s.OldestPending = 0.2, 600*time.Millisecond, 4*time.Minute+5*time.Second
+			pool.paused = true
+			m.mon.on = true
+			m.Update(statsMsg{stats: s})
+			head := strings.Join(headerLines(m), "\n")
+			requireContains(t, head, "‖ paused", "fail injection 20%", "pace 600ms", "MONITOR on", "queue latency 4m05s")
+			if on := where(); fmt.Sprint(on) != fmt.Sprint(off) {
+				t.Fatalf("fields moved when switches turned on:\noff %v\non  %v\n%s", off, on, head)
+			}
+			if strings.Contains(head, "…") {
+				t.Fatalf("a header value is cut:\n%s", head)
+			}
+		})
+	}
+}
+
+// Each queue is one row: its label, count, gauge and sparkline on one line,
+// the sparkline as wide as the pane allows.
+func TestViewQueuesOneRowPerQueue(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 36}, {200, 50}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			m, _ := fixture(t, sz[0], sz[1], 3, Options{})
+			pane := strings.Split(ansi.Strip(m.queues.View()), "\n")
+			rows := []string{"pending", "processing", "retry", "completed", "failed"}
+			if sz[0] > 80 {
+				rows = []string{"pending high", "pending", "pending low", "processing", "retry", "completed", "failed"}
+			}
+			if len(pane) < len(rows)+1 {
+				t.Fatalf("pane has %d lines for %d queues", len(pane), len(rows))
+			}
+			spark := regexp.MustCompile(`[▁▂▃▄▅▆▇█]{10,}`)
+			for i, r := range rows {
+				l := pane[1+i]
+				f := strings.Fields(l)
+				if !strings.HasPrefix(strings.TrimSpace(l), r+" ") || !regexp.MustCompile(`^\d+$`).MatchString(f[len(strings.Fields(r))]) {
+					t.Fatalf("row %d is not %q with its count: %q", i, r, l)
+				}
+				all := spark.FindAllString(l, -1) // a full gauge matches too: the chart is last
+				sp := all[len(all)-1]
+				if w := ansi.StringWidth(sp); w < sz[0]/3 {
+					t.Fatalf("row %q: sparkline %d cells at width %d: %q", r, w, sz[0], l)
+				}
+			}
+		})
+	}
+}
+
+// An action's result shows above the keys, which stay; it goes after
+// footer.StatusFor, and the screen keeps its size throughout.
+func TestViewStatusKeepsHints(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 36}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			m, clk := fixture(t, sz[0], sz[1], 3, Options{})
+			m.Update(actionMsg{text: "failure injection on: 20% of tasks fail"})
+			checkSize(t, m, sz[0], sz[1])
+			lines := strings.Split(screen(m), "\n")
+			requireContains(t, lines[len(lines)-2], "✓ failure injection on: 20% of tasks fail")
+			requireContains(t, lines[len(lines)-1], "e enqueue 1", "? help", "q quit")
+			m.Update(actionMsg{err: errors.New("enqueue: " + strings.Repeat("a long reason from Redis ", 12))})
+			checkSize(t, m, sz[0], sz[1])
+			requireContains(t, screen(m), "✕ enqueue: a long reason", "e enqueue 1")
+
+			clk.t = clk.t.Add(6 * time.Second)
+			m.Update(clockMsg(clk.t))
+			checkSize(t, m, sz[0], sz[1])
+			if s := screen(m); strings.Contains(s, "a long reason") {
+				t.Fatalf("the result outlived its time:\n%s", s)
+			}
+		})
+	}
 }

@@ -34,7 +34,8 @@ var spanish = map[string]string{
 	"pause/resume": "pausar/seguir", "fail 20%": "fallar 20%",
 	"requeue failed": "reencolar fallidas", "MONITOR": "MONITOR",
 	"requeue stuck": "reencolar atascadas",
-	"failed tasks":  "tareas fallidas", "find task": "buscar tarea",
+	"stop failing":  "dejar de fallar", "hide MONITOR": "ocultar MONITOR", "pause": "pausar", "resume": "seguir",
+	"failed tasks": "tareas fallidas", "find task": "buscar tarea",
 	"leaderboard": "clasificación", "sort workers": "ordenar workers",
 	"join line": "línea para unirse", "hide own reads": "ocultar lecturas propias",
 	"focus": "foco", "focus back": "foco atrás", "up": "arriba", "down": "abajo",
@@ -50,10 +51,12 @@ var spanish = map[string]string{
 	"drain": "vaciado en", "workers": "workers", "fail injection": "fallos inyectados",
 	"paused": "en pausa", "off": "no",
 	"stuck %d": "atascadas %d", "wrong key type": "clave de tipo incorrecto",
+	"running": "en marcha", "pace": "cadencia", "on": "sí", "queue latency": "latencia de la cola",
 	// queues
 	"Queues": "Colas", "pending": "pendientes", "high": "alta", "normal": "normal",
 	"low": "baja", "processing": "en curso", "retry": "reintento",
 	"completed": "completadas", "failed": "fallidas", "last minute": "último minuto",
+	"now": "ahora", "peak": "máx",
 	// workers
 	"Workers": "Workers", "Leaderboard": "Clasificación", "id": "id", "host/pid": "host/pid",
 	"state": "estado", "current task": "tarea actual", "for": "hace",

@@ -1,12 +1,12 @@
-// Package header draws the dashboard's top two lines: what is being watched
-// (queue, Redis, version, connection) and how it is going (throughput, time to
-// drain, workers, failure injection).
+// Package header draws the dashboard's top three lines: what is being watched
+// (queue, connection, Redis, uptime), the switches that change what everything
+// else on screen means (pause, failure injection, pace, MONITOR), and how the
+// queue is doing (queue latency, throughput, workers, time to drain).
 package header
 
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
@@ -47,6 +47,8 @@ type Info struct {
 	// Stuck is how many claims of workers imgq cannot see (course workers)
 	// are older than the queue's stuck-after: they wait for the requeue key.
 	Stuck int
+	// Monitor is whether this dashboard shows the MONITOR feed.
+	Monitor bool
 }
 
 // Model is the header.
@@ -60,21 +62,38 @@ type Model struct {
 // New returns a header.
 func New(c common.Common, t *metrics.Tracker) Model { return Model{c: c, track: t} }
 
-// SetSize sets the width; the header is always two lines.
+// SetSize sets the width; the header is always Height lines.
 func (m *Model) SetSize(w, _ int) { m.w = w }
 
 // SetInfo replaces what is shown.
 func (m *Model) SetInfo(i Info) { m.info = i }
 
 // Height is the number of lines View returns.
-func (m Model) Height() int { return 2 }
+func (m Model) Height() int { return 3 }
 
-// View renders the two lines.
+// View renders the three lines. Each is a row of fields in a fixed order; a
+// field keeps its place and its width whatever its value (see fit), so a
+// switch turned on never moves the others.
 func (m Model) View() string {
-	st, c, i := m.c.Styles, m.c, m.info
-	sep := st.Subtle.Render(" · ")
-	lv := func(label, value string) string { return st.Label.Render(label+" ") + st.Value.Render(value) }
+	sep := m.c.Styles.Subtle.Render(" · ")
+	return fit(m.identity(), sep, m.w) + "\n" + fit(m.switches(), sep, m.w) + "\n" + fit(m.figures(), sep, m.w)
+}
 
+// lv is a label and its value.
+func (m Model) lv(label, value string) string {
+	return m.lvIn(label, m.c.Styles.Value.Render(value), 0)
+}
+
+// lvIn is a label and its (styled) value right-aligned in at least w cells:
+// the value's right edge, and what follows, stay put as it changes.
+func (m Model) lvIn(label, value string, w int) string {
+	return m.c.Styles.Label.Render(label+" ") + common.FitLeft(value, max(w, ansi.StringWidth(value)))
+}
+
+// identity is the first line: the queue, the connection, where Redis is, the
+// uptime. The address and uptime are what a narrow screen drops.
+func (m Model) identity() []field {
+	st, c, i := m.c.Styles, m.c, m.info
 	addr := common.Clean(i.Addr)
 	if i.Embedded {
 		addr += " (" + c.T("embedded") + ")"
@@ -82,31 +101,64 @@ func (m Model) View() string {
 	if v := common.Clean(i.Version); v != "" {
 		addr += " v" + v
 	}
-	var conn string
+	return []field{
+		{text: st.Title.Render("imgq") + " " + st.Value.Render(common.Clean(i.Queue))},
+		{text: m.conn()},
+		{text: st.Text.Render(addr), drop: 3},
+		{text: m.lv(c.T("uptime"), common.Duration(c.Now().Sub(i.Started))), drop: 4},
+	}
+}
+
+func (m Model) conn() string {
+	st, c, i := m.c.Styles, m.c, m.info
 	switch i.Conn {
 	case Connected:
-		conn = st.OK.Render("● " + c.T("connected"))
 		if quiet := c.Now().Sub(i.LastOK); !i.LastOK.IsZero() && i.StallAfter > 0 && quiet > i.StallAfter {
-			conn = st.Warn.Bold(true).Render("◌ " + fmt.Sprintf(c.T("redis stalled: no answer for %s"), common.Duration(quiet)))
+			return st.Warn.Bold(true).Render("◌ " + fmt.Sprintf(c.T("redis stalled: no answer for %s"), common.Duration(quiet)))
 		}
+		return st.OK.Render("● " + c.T("connected"))
 	case Connecting:
-		conn = st.Warn.Render("◌ " + c.T("connecting"))
+		return st.Warn.Render("◌ " + c.T("connecting"))
 	case Clash:
-		conn = st.Warn.Bold(true).Render("▲ " + c.T("wrong key type"))
-	default:
-		secs := max(int(math.Ceil(i.RetryAt.Sub(c.Now()).Seconds())), 1)
-		conn = st.Error.Bold(true).Render("✕ " + fmt.Sprintf(c.T("disconnected, retrying in %s"), fmt.Sprintf("%ds", secs)))
+		return st.Warn.Bold(true).Render("▲ " + c.T("wrong key type"))
 	}
-	// The connection state comes before the address: when the line is too
-	// narrow, the address is what gets dropped.
-	line1 := []string{
-		st.Title.Render("imgq") + " " + st.Value.Render(common.Clean(i.Queue)),
-		conn,
-		st.Text.Render(addr),
-		lv(c.T("uptime"), common.Duration(c.Now().Sub(i.Started))),
-	}
+	secs := max(int(math.Ceil(i.RetryAt.Sub(c.Now()).Seconds())), 1)
+	return st.Error.Bold(true).Render("✕ " + fmt.Sprintf(c.T("disconnected, retrying in %s"), fmt.Sprintf("%ds", secs)))
+}
 
-	s := m.track.Last
+// switches is the second line: every shared switch with its value, on or
+// off, each in a slot as wide as its widest form. Stuck claims, which wait
+// for the teacher's key, come last so their arrival moves nothing.
+func (m Model) switches() []field {
+	st, c, i, s := m.c.Styles, m.c, m.info, m.track.Last
+	off := st.Muted.Render(c.T("off"))
+	// sw is a switch: its label, then its value or "off", in room for the
+	// widest value it can take.
+	sw := func(label string, on bool, value, widest string) field {
+		f := slot(m.lvIn(label, off, 0), m.lvIn(label, value, 0), m.lvIn(label, widest, 0))
+		if on {
+			f.text = m.lvIn(label, value, 0)
+		}
+		return f
+	}
+	fs := []field{
+		pick(i.PoolPause || s.Paused, st.Warn.Bold(true).Render("‖ "+c.T("paused")), st.Muted.Render("▶ "+c.T("running"))),
+		sw(c.T("fail injection"), s.FailRate > 0, st.Error.Bold(true).Render(common.Percent(s.FailRate)), "100%"),
+		sw(c.T("pace"), s.Pace > 0, st.Warn.Bold(true).Render(common.Duration(s.Pace)), "999ms"),
+		sw("MONITOR", i.Monitor, st.Notice.Render(c.T("on")), ""),
+	}
+	if i.Stuck > 0 {
+		fs = append(fs, field{text: st.Warn.Bold(true).Render("▲ "+fmt.Sprintf(c.T("stuck %d"), i.Stuck)) +
+			st.Muted.Render(" ("+c.Keys.RequeueStuck.Help().Key+")")})
+	}
+	return fs
+}
+
+// figures is the third line: how long work waits, how fast it goes, who does
+// it, when it will be done. Numbers sit in slots wide enough for their usual
+// range, so a value growing a digit does not push the next field.
+func (m Model) figures() []field {
+	st, c, i, s := m.c.Styles, m.c, m.info, m.track.Last
 	drain := "∞"
 	if d, ok := m.track.Drain(); ok {
 		drain = common.Duration(d)
@@ -124,43 +176,18 @@ func (m Model) View() string {
 	if i.PoolSize >= 0 {
 		workers += fmt.Sprintf(" (%d %s)", i.PoolSize, c.T("embedded"))
 	}
-	fail := st.Muted.Render(c.T("off"))
-	if s.FailRate > 0 {
-		fail = st.Error.Bold(true).Render(common.Percent(s.FailRate))
+	spark := 12
+	if m.w < 100 {
+		spark = 8
 	}
-	// Facts in order of importance: when the line is too narrow the last ones
-	// go. Failure injection and pause, when on, explain everything else on the
-	// screen, so they come right after the throughput.
-	line2 := []string{lv(c.T("throughput"), common.Rate(m.track.Throughput())) + " " +
-		st.Spark.Render(common.Sparkline(m.track.ThroughputSeries().Buckets(c.Now(), 12)))}
-	// Stuck claims need the teacher's key: right after the throughput, so a
-	// narrow line drops anything else first.
-	if i.Stuck > 0 {
-		line2 = append(line2, st.Warn.Bold(true).Render("▲ "+fmt.Sprintf(c.T("stuck %d"), i.Stuck))+
-			st.Muted.Render(" ("+c.Keys.RequeueStuck.Help().Key+")"))
+	// Durations up to 9m59s and rates up to 99.9/s keep their width.
+	value := func(v string, w int) string { return common.FitLeft(st.Value.Render(v), w) }
+	through := m.lvIn(c.T("throughput"), value(common.Rate(m.track.Throughput()), 6), 0) + " " +
+		st.Spark.Render(common.Sparkline(m.track.ThroughputSeries().Buckets(c.Now(), spark)))
+	return []field{
+		{text: m.lvIn(c.T("queue latency"), value(common.Duration(s.OldestPending), 5), 0)},
+		{text: through, drop: 1},
+		{text: m.lv(c.T("workers"), workers), drop: 1},
+		{text: m.lvIn(c.T("drain"), value(drain, 5), 0), drop: 2},
 	}
-	failPart := st.Label.Render(c.T("fail injection")+" ") + fail
-	if s.FailRate > 0 {
-		line2 = append(line2, failPart)
-	}
-	if i.PoolPause || s.Paused {
-		line2 = append(line2, st.Warn.Bold(true).Render("‖ "+c.T("paused")))
-	}
-	line2 = append(line2, lv(c.T("drain"), drain), lv(c.T("workers"), workers))
-	if s.FailRate == 0 {
-		line2 = append(line2, failPart)
-	}
-	return fit(line1, sep, m.w) + "\n" + fit(line2, sep, m.w)
-}
-
-// fit joins parts with sep, dropping parts from the end until the line fits
-// (the most important facts come first).
-func fit(parts []string, sep string, w int) string {
-	for n := len(parts); n > 0; n-- {
-		s := " " + strings.Join(parts[:n], sep)
-		if ansi.StringWidth(s) <= w || n == 1 {
-			return common.Fit(s, w)
-		}
-	}
-	return common.Fit("", w)
 }
