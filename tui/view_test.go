@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/imgq/imgq/queue"
@@ -380,6 +381,32 @@ func TestViewStatusKeepsHints(t *testing.T) {
 			checkSize(t, m, sz[0], sz[1])
 			if s := screen(m); strings.Contains(s, "a long reason") {
 				t.Fatalf("the result outlived its time:\n%s", s)
+			}
+		})
+	}
+}
+
+// The task prompt (bubbles/textinput) says what it wants, shows what is
+// typed, and keeps the keys that end it, whole, at every width.
+func TestViewPromptKeepsItsKeys(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 36}, {200, 50}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			m, _ := fixture(t, sz[0], sz[1], 3, Options{})
+			press(m, "/")
+			checkSize(t, m, sz[0], sz[1])
+			last := func() string {
+				lines := strings.Split(screen(m), "\n")
+				return lines[len(lines)-1]
+			}
+			requireContains(t, last(), " / task id or prefix", "enter open • esc back")
+			press(m, "t", "a", "s", "k", " ", "-", "1")
+			m.Update(tea.PasteMsg{Content: strings.Repeat("x", 300)})
+			checkSize(t, m, sz[0], sz[1])
+			if l := last(); !strings.HasSuffix(strings.TrimRight(l, " "), "enter open • esc back") || strings.Contains(l, "…") {
+				t.Fatalf("prompt line cut: %q", l)
+			}
+			if got := m.footer.ClosePrompt(); got != "task-1"+strings.Repeat("x", 194) {
+				t.Fatalf("prompt read %q (%d), want the id without the space, up to 200 runes", got, len(got))
 			}
 		})
 	}

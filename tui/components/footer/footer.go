@@ -66,7 +66,9 @@ func newInput(c common.Common) textinput.Model {
 func (m *Model) SetSize(w, _ int) {
 	m.w = w
 	m.Help.SetWidth(w - 1)
-	m.input.SetWidth(max(w-4-ansi.StringWidth(m.promptHints()), 10))
+	// The line: a space, the prompt, the text, the cursor cell, two spaces,
+	// the hints.
+	m.input.SetWidth(max(w-1-ansi.StringWidth(m.input.Prompt)-1-2-ansi.StringWidth(m.promptHints()), 10))
 }
 
 // Height is the lines View returns: the keys, and above them the result of
@@ -152,8 +154,8 @@ func (m Model) View(km help.KeyMap, tail ...key.Binding) string {
 		return common.Fit(" "+st.Confirm.Render(m.confirm), m.w)
 	case m.prompt:
 		hints := st.Subtle.Render(m.promptHints())
-		left := common.Fit(" "+m.input.View(), m.w-ansi.StringWidth(hints)-1)
-		return common.Fit(left+hints, m.w)
+		left := common.Fit(" "+m.input.View(), m.w-ansi.StringWidth(hints)-2)
+		return common.Fit(left+"  "+hints, m.w)
 	}
 	lines := m.statusLines()
 	h := m.Help
