@@ -137,11 +137,11 @@ func (m *Model) Init() tea.Cmd {
 }
 
 // setBackground follows the terminal's background (its answer to Init's
-// question, and again whenever it changes) when the theme is auto. The help
-// model keeps a copy of its styles: it gets the new ones too.
+// question, and again whenever it changes) when the theme is auto. The
+// footer's help and prompt keep copies of their styles: they get the new ones.
 func (m *Model) setBackground(dark bool) {
 	m.c.SetBackground(dark)
-	m.footer.Help.Styles = m.c.Styles.Help
+	m.footer.Restyle()
 }
 
 func (m *Model) setFocus(p pane) {

@@ -57,9 +57,21 @@ func newInput(c common.Common) textinput.Model {
 	// clipboard program on the machine imgq runs on (a viewer's keys must
 	// never reach that).
 	in.KeyMap.Paste.SetEnabled(false)
-	state := textinput.StyleState{Text: st.Text, Placeholder: st.Subtle, Suggestion: st.Subtle, Prompt: st.Prompt}
-	in.SetStyles(textinput.Styles{Focused: state, Blurred: state, Cursor: textinput.CursorStyle{Color: st.Pal.Accent}})
+	in.SetStyles(inputStyles(st))
 	return in
+}
+
+// inputStyles are the prompt's styles from the sheet.
+func inputStyles(st *common.Styles) textinput.Styles {
+	state := textinput.StyleState{Text: st.Text, Placeholder: st.Subtle, Suggestion: st.Subtle, Prompt: st.Prompt}
+	return textinput.Styles{Focused: state, Blurred: state, Cursor: textinput.CursorStyle{Color: st.Pal.Accent}}
+}
+
+// Restyle takes the styles from the shared sheet again after it changed (the
+// theme followed the terminal's background): help and the prompt keep copies.
+func (m *Model) Restyle() {
+	m.Help.Styles = m.c.Styles.Help
+	m.input.SetStyles(inputStyles(m.c.Styles))
 }
 
 // SetSize sets the width; the height follows from what is shown (Height).
