@@ -34,10 +34,6 @@ func TestSparklineAndBars(t *testing.T) {
 	if f, _ := Bar(0.01, 100, 10); f != "▏" {
 		t.Errorf("a tiny non-zero value should show a sliver, got %q", f)
 	}
-	rows := SparkRows([]float64{0, 8, 16}, 2)
-	if rows[0] != "  █" || rows[1] != "▁██" {
-		t.Errorf("SparkRows = %q", rows)
-	}
 }
 
 func TestFormat(t *testing.T) {

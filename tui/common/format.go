@@ -187,46 +187,6 @@ func (c Common) Ago(t time.Time) string {
 	return Duration(c.Now().Sub(t))
 }
 
-// SparkRows is a sparkline rows cells tall (top line first), for panes with
-// room: eight levels per row, so three rows tell 24 heights apart.
-func SparkRows(vals []float64, rows int) []string {
-	if rows <= 1 {
-		return []string{Sparkline(vals)}
-	}
-	top := 0.0
-	for _, v := range vals {
-		if !math.IsNaN(v) && v > top {
-			top = v
-		}
-	}
-	out := make([]strings.Builder, rows)
-	for _, v := range vals {
-		e := 0
-		if !math.IsNaN(v) && top > 0 && v > 0 {
-			e = max(int(math.Round(v/top*float64(rows*8))), 1)
-		}
-		for r := range rows {
-			b := rows - 1 - r // 0 is the bottom row
-			lvl := min(max(e-b*8, 0), 8)
-			switch {
-			case math.IsNaN(v):
-				out[r].WriteByte(' ')
-			case lvl == 0 && b == 0:
-				out[r].WriteRune(sparkRunes[0]) // a floor, so zero reads as zero
-			case lvl == 0:
-				out[r].WriteByte(' ')
-			default:
-				out[r].WriteRune(sparkRunes[lvl-1])
-			}
-		}
-	}
-	lines := make([]string, rows)
-	for i := range out {
-		lines[i] = out[i].String()
-	}
-	return lines
-}
-
 // LineBar is a bar of heavy rules: rows of it stay apart on screen where full
 // blocks would merge into one slab (the leaderboard).
 func LineBar(v, top float64, w int) (filled, empty string) {
