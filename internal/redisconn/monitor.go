@@ -29,7 +29,9 @@ const MaxMonitorLine = 2048
 // to stop it (go-redis' MonitorCmd blocks its reader on a full channel and cannot
 // be stopped while the server is quiet). A slow reader never slows Redis down:
 // lines that do not fit the channel are dropped and counted in dropped (may be
-// nil). The reader goroutine is counted in wg (may be nil), so an owner can wait
+// nil), and the feed says so in band: a line "imgq:dropped N" (ParseMonitorLine
+// reads it as Dropped) stands where N lines are missing, so a view can say what
+// it did not show, and where. The reader goroutine is counted in wg (may be nil), so an owner can wait
 // for it to end.
 func Monitor(ctx context.Context, rdb redis.UniversalClient, dropped *atomic.Int64, wg *sync.WaitGroup) (<-chan string, error) {
 	c, ok := rdb.(*redis.Client)
@@ -65,14 +67,24 @@ func Monitor(ctx context.Context, rdb redis.UniversalClient, dropped *atomic.Int
 		stop := context.AfterFunc(ctx, func() { _ = conn.Close() }) // unblocks the read
 		defer stop()
 		defer conn.Close()
+		var gap int64 // dropped since the last line that got through
 		for {
 			line, err := readLine(r, MaxMonitorLine)
 			if err != nil {
 				return
 			}
+			if gap > 0 {
+				// Say where lines are missing, before the next one that fits.
+				select {
+				case out <- droppedLine(gap):
+					gap = 0
+				default:
+				}
+			}
 			select {
 			case out <- strings.TrimPrefix(line, "+"):
 			default:
+				gap++
 				if dropped != nil {
 					dropped.Add(1)
 				}
@@ -152,3 +164,4 @@ func readLine(r *bufio.Reader, limit int) (string, error) {
 		}
 	}
 }
+
