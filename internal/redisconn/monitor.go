@@ -164,4 +164,3 @@ func readLine(r *bufio.Reader, limit int) (string, error) {
 		}
 	}
 }
-
