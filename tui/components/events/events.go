@@ -73,16 +73,14 @@ type Model struct {
 	focused bool
 	monitor bool
 	events  buffer[queue.Event]
-	mon     buffer[string]
-	monNote string // starting, refused, closed: shown instead of or above lines
-	own     ownFilter
+	mon     monitorPane // monitor.go
 }
 
 // New returns the pane following the newest events. prefix is the queue's key
 // prefix, used to recognise the dashboard's own polling in MONITOR.
 func New(c common.Common, prefix string) Model {
-	m := Model{c: c, own: ownFilter{prefix: prefix, hide: true}}
-	m.events.follow, m.mon.follow = true, true
+	m := Model{c: c, mon: newMonitorPane(prefix)}
+	m.events.follow = true
 	return m
 }
 
@@ -101,46 +99,10 @@ func (m Model) Events() []queue.Event { return m.events.items }
 // Following reports whether the events view follows the newest line.
 func (m Model) Following() bool {
 	if m.monitor {
-		return m.mon.follow
+		return m.mon.buf.follow
 	}
 	return m.events.follow
 }
-
-// SetMonitor switches between events and the MONITOR feed. Switching on starts
-// from an empty feed with note shown until lines arrive.
-func (m *Model) SetMonitor(on bool, note string) {
-	m.monitor = on
-	if on {
-		m.mon = buffer[string]{follow: true}
-		m.own.inScript = false
-	}
-	m.monNote = note
-}
-
-// Monitor reports whether the pane shows the MONITOR feed.
-func (m Model) Monitor() bool { return m.monitor }
-
-// SetMonitorNote shows a status (refused, ended) in the MONITOR pane.
-func (m *Model) SetMonitorNote(note string) { m.monNote = note }
-
-// AddMonitor appends raw MONITOR lines, dropping the dashboard's own polling
-// when that filter is on. skipped counts lines the feed dropped under load.
-func (m *Model) AddMonitor(lines []string, skipped int64) {
-	kept := lines[:0:0]
-	for _, l := range lines {
-		if !m.own.drop(l) {
-			kept = append(kept, l)
-		}
-	}
-	m.mon.skipped += skipped
-	m.mon.add(kept)
-	if len(kept) > 0 {
-		m.monNote = ""
-	}
-}
-
-// HideOwn reports whether the dashboard's own reads are hidden from MONITOR.
-func (m Model) HideOwn() bool { return m.own.hide }
 
 func (m Model) visible() int { return max(m.h-1, 1) }
 
@@ -152,7 +114,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	}
 	keys := m.c.Keys
 	if m.monitor && key.Matches(k, keys.OwnReads) {
-		m.own.hide = !m.own.hide
+		m.mon.own.hide = !m.mon.own.hide
 		return m, nil
 	}
 	if !m.focused {
@@ -161,7 +123,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	v := m.visible()
 	scroll := func(d int) {
 		if m.monitor {
-			m.mon.scroll(d, v)
+			m.mon.buf.scroll(d, v)
 		} else {
 			m.events.scroll(d, v)
 		}

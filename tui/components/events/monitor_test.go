@@ -1,0 +1,118 @@
+package events
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/imgq/imgq/internal/redisconn"
+	"github.com/imgq/imgq/tui/common"
+)
+
+// captured is a real MONITOR sequence (redis-server 7, an imgq worker "ana",
+// the course's Python worker and producer), cut at MaxMonitorLine as the feed
+// cuts it, with a dropped-lines marker.
+func captured(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/monitor-lines.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}
+
+func monitorModel(lang string, w, h int, lines []string) Model {
+	c := common.New(context.Background(), lang)
+	c.Loc = time.UTC
+	m := New(c, "image_processing:")
+	m.SetSize(w, h)
+	m.SetMonitor(true, "")
+	m.AddMonitor(lines, 0)
+	return m
+}
+
+// The pane at the widths it gets: 69 (a 120-column screen, beside the queues),
+// 80, 120 and 200 (alone).
+func TestMonitorViewGolden(t *testing.T) {
+	lines := captured(t)
+	for _, sz := range [][2]int{{69, 24}, {80, 16}, {120, 30}, {200, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			m := monitorModel("en", sz[0], sz[1], lines)
+			s := ansi.Strip(m.View())
+			for i, row := range strings.Split(s, "\n") {
+				if w := ansi.StringWidth(row); w != sz[0] {
+					t.Fatalf("row %d is %d cells, want %d: %q", i, w, sz[0], row)
+				}
+			}
+			golden.RequireEqual(t, []byte(s))
+		})
+	}
+}
+
+// Every key of every line on screen shows whole, at every width, whatever the
+// values around it; values are elided, never the keys.
+func TestMonitorKeysWhole(t *testing.T) {
+	lines := captured(t)
+	for _, w := range []int{40, 69, 80, 120, 200} {
+		for i, raw := range lines {
+			l, ok := redisconn.ParseMonitorLine(raw)
+			if !ok || l.Dropped > 0 {
+				continue
+			}
+			// This line alone, at the bottom of a tall pane.
+			m := monitorModel("en", w, 40, lines[i:i+1])
+			s := ansi.Strip(m.View())
+			flat := strings.Join(strings.Fields(s), " ")
+			for _, a := range l.Args {
+				if a.Key && !strings.Contains(s, a.Text) && w >= len(a.Text)+20 {
+					t.Errorf("width %d: key %q cut in\n%s", w, a.Text, s)
+				}
+			}
+			if strings.Contains(flat, `\xff\xd8\xff`) && !strings.Contains(flat, "kB)") && !strings.Contains(flat, "…") {
+				t.Errorf("width %d: image bytes on screen:\n%s", w, s)
+			}
+		}
+	}
+}
+
+func TestMonitorClientColumn(t *testing.T) {
+	m := monitorModel("en", 120, 80, captured(t))
+	s := ansi.Strip(m.View())
+	for _, want := range []string{
+		"ana   EVALSHA register.lua image_processing:workers image_processing:worker:ana", // learned from its worker hash
+		"lua     LPOP image_processing:pending:high",                                      // nested under its script
+		"127.0.0.1:56930 BRPOP image_processing:pending:high image_processing:pending image_processing:pending:low 1",
+		"ana   GET image_processing:blob:task-9ad0d40ab141b9ec", // the same address, no key of its own
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(s), " "), strings.Join(strings.Fields(want), " ")) {
+			t.Errorf("missing %q in\n%s", want, s)
+		}
+	}
+}
+
+// What is not on screen is said in words: lines lost because the dashboard
+// could not keep up, and its own polling hidden; in Spanish too.
+func TestMonitorSaysWhatIsMissing(t *testing.T) {
+	own := `1796166591.7 [0 127.0.0.1:9] "xread" "COUNT" "100" "BLOCK" "1000" "STREAMS" "image_processing:events" "0-0"`
+	lines := append([]string{own, own}, captured(t)...)
+	for lang, want := range map[string][]string{
+		"en": {"80 lines lost: Redis sent them faster than the dashboard read them", "2 hidden: the dashboard's own polling (h shows it)", "⋯ 80 lines lost here"},
+		"es": {"80 líneas perdidas", "2 ocultas", "⋯ 80 líneas perdidas aquí"},
+	} {
+		m := monitorModel(lang, 200, 40, lines)
+		s := ansi.Strip(m.View())
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				t.Errorf("%s: missing %q in\n%s", lang, w, s)
+			}
+		}
+		if strings.Contains(s, "skipped") || strings.Contains(s, "omitidos") {
+			t.Errorf("%s: an unexplained count on screen:\n%s", lang, s)
+		}
+	}
+}
