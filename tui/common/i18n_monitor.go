@@ -6,7 +6,7 @@ var spanishMonitor = map[string]string{
 	"%s lines lost: Redis sent them faster than the dashboard read them": "%s líneas perdidas: Redis las envió más rápido de lo que el panel las leía",
 	"%s hidden: the dashboard's own polling (h shows it)":                "%s ocultas: las consultas del propio panel (h las muestra)",
 	"older lines are not kept (the newest %d are)":                       "las líneas antiguas no se guardan (sí las %d últimas)",
-	"%s lines lost here":                                                 "%s líneas perdidas aquí",
+	"%s lines lost here": "%s líneas perdidas aquí",
 }
 
 func init() {

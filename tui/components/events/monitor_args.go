@@ -184,6 +184,7 @@ func place(toks []monTok, level, first, rest int) []string {
 	}
 	return rows
 }
+
 // ownFilter recognises the dashboard's own polling in MONITOR: the stats script
 // (every refresh, with the LLEN/HGETALL calls it makes inside Lua) and the
 // blocking read of the events stream. Hidden by default: four refreshes a
