@@ -101,6 +101,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.gen != m.mon.gen || !m.mon.on {
 			return nil // a feed already switched off
 		}
+		m.events.SetMonitorWorkers(m.track.Last.Workers) // who shares a process
 		m.events.AddMonitor(msg.lines, 0)
 		if msg.closed {
 			m.events.SetMonitorNote(m.c.T("MONITOR ended: the connection closed (press m twice to restart)"))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/imgq/imgq/internal/redisconn"
+	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/tui/common"
 )
 
@@ -20,6 +21,7 @@ type monitorPane struct {
 	dropped int64             // lines the feed dropped: they came faster than it was read
 	workers map[string]string // client address -> worker id, learned from its lines
 	shared  map[string]bool   // addresses seen for several workers (one process' pool)
+	pooled  map[string]bool   // workers that share a process, and so its connections
 	narrow  bool              // the pane is under 100 cells: columns shrink
 }
 
@@ -35,7 +37,7 @@ func newMonitorPane(prefix string) monitorPane {
 	return monitorPane{
 		buf:     buffer[monLine]{follow: true},
 		own:     ownFilter{prefix: prefix, hide: true},
-		workers: map[string]string{}, shared: map[string]bool{},
+		workers: map[string]string{}, shared: map[string]bool{}, pooled: map[string]bool{},
 	}
 }
 
@@ -87,11 +89,29 @@ func (m *Model) AddMonitor(lines []string, dropped int64) {
 	}
 }
 
+// SetMonitorWorkers tells the pane which workers run in one process (the
+// dashboard's embedded workers): they share its connections, so an address
+// seen for one of them says nothing about the next line it sends.
+func (m *Model) SetMonitorWorkers(ws []queue.WorkerStat) {
+	procs := map[string]int{}
+	key := func(w queue.WorkerStat) string { return fmt.Sprintf("%s/%d", w.Host, w.PID) }
+	for _, w := range ws {
+		procs[key(w)]++
+	}
+	clear(m.mon.pooled)
+	for _, w := range ws {
+		if procs[key(w)] > 1 {
+			m.mon.pooled[w.ID] = true
+		}
+	}
+}
+
 // learn returns the worker a line names by its own keys (imgq's scripts pass
 // the worker's hash, <prefix>worker:<id>) and remembers its address for that
 // worker's other lines (a BLPOP says nothing about who sent it). The dashboard's
 // embedded workers share one connection pool: an address seen for two workers
-// is shared, and its other lines keep the address rather than guess.
+// (or of a worker known to share its process) is shared, and its other lines
+// keep the address rather than guess.
 func (p *monitorPane) learn(l redisconn.MonitorLine) string {
 	if l.Script() || l.Client == "" || p.own.prefix == "" {
 		return ""
@@ -101,7 +121,7 @@ func (p *monitorPane) learn(l redisconn.MonitorLine) string {
 		if !a.Key || !ok || id == "" || strings.Contains(id, ":") {
 			continue
 		}
-		if was, seen := p.workers[l.Client]; seen && was != id {
+		if was, seen := p.workers[l.Client]; (seen && was != id) || p.pooled[id] {
 			p.shared[l.Client] = true
 		}
 		p.workers[l.Client] = id

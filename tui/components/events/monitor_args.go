@@ -48,7 +48,9 @@ func (m Model) monTokens(l monLine) []monTok {
 			default:
 				name = ansi.Truncate(args[0].Text, 9, "…") // a script not the queue's
 			}
-			toks = append(toks, word(name, st.MonCmd))
+			script := word(name, st.MonCmd)
+			script.key = true // kept whole like a key: it says what the call does
+			toks = append(toks, script)
 			args = args[1:]
 		}
 		args = dropNumkeys(args)
@@ -108,10 +110,10 @@ func bytesLabel(n int) string {
 }
 
 // flowTokens lays words out in rows, the first first cells wide, the others
-// rest. Keys win: the fewest rows
-// are those the keys need with every value after the last key folded into
-// "…+N"; within that many rows the values are shown as large as they fit, then
-// folded from the end. A key wider than a row is split across rows, never cut.
+// rest. Keys win: a line takes the rows its command and keys need, and the
+// values after the last key get what room is left: shown as large as they fit,
+// then folded from the end into "…+N" (N more), "…", or nothing. A key wider
+// than a row is split across rows, never cut.
 func flowTokens(toks []monTok, first, rest int) []string {
 	last := 0 // the last key (the command when there is none)
 	for i, t := range toks {
@@ -120,26 +122,28 @@ func flowTokens(toks []monTok, first, rest int) []string {
 		}
 	}
 	tail := len(toks) - last - 1
-	least := len(place(fold(toks, tail), 1, first, rest))
+	least := len(place(toks[:last+1], 1, first, rest))
 	for level := range 2 {
 		if rows := place(toks, level, first, rest); len(rows) <= least {
 			return rows
 		}
 	}
-	for n := 1; n < tail; n++ {
-		if rows := place(fold(toks, n), 1, first, rest); len(rows) <= least {
+	for n := 1; n <= tail; n++ {
+		if rows := place(fold(toks, n, fmt.Sprintf("…+%d", n)), 1, first, rest); len(rows) <= least {
 			return rows
 		}
 	}
-	return place(fold(toks, tail), 1, first, rest)
+	if rows := place(fold(toks, tail, "…"), 1, first, rest); len(rows) <= least {
+		return rows
+	}
+	return place(toks[:last+1], 1, first, rest)
 }
 
-// fold replaces the last n words with one "…+n" (n more arguments).
-func fold(toks []monTok, n int) []monTok {
-	if n < 2 {
+// fold replaces the last n words with one, more ("…+3": three more arguments).
+func fold(toks []monTok, n int, more string) []monTok {
+	if n < 1 {
 		return toks
 	}
-	more := fmt.Sprintf("…+%d", n)
 	keep := toks[: len(toks)-n : len(toks)-n]
 	return append(keep, monTok{forms: [2]string{more, more}, style: toks[len(toks)-1].style})
 }
