@@ -84,10 +84,10 @@ func TestMonitorClientColumn(t *testing.T) {
 	m := monitorModel("en", 120, 80, captured(t))
 	s := ansi.Strip(m.View())
 	for _, want := range []string{
-		"ana   EVALSHA register.lua image_processing:workers image_processing:worker:ana", // learned from its worker hash
-		"lua     LPOP image_processing:pending:high",                                      // nested under its script
+		"ana   EVALSHA register.lua image_processing:workers image_processing:worker:ana",                           // learned from its worker hash
+		"lua     LPOP image_processing:pending:high",                                                                // nested under its script
 		"127.0.0.1:56930 BRPOP image_processing:pending:high image_processing:pending image_processing:pending:low", // the timeout gives way to the keys
-		"ana   GET image_processing:blob:task-9ad0d40ab141b9ec", // the same address, no key of its own
+		"ana   GET image_processing:blob:task-9ad0d40ab141b9ec",                                                     // the same address, no key of its own
 	} {
 		if !strings.Contains(strings.Join(strings.Fields(s), " "), strings.Join(strings.Fields(want), " ")) {
 			t.Errorf("missing %q in\n%s", want, s)
