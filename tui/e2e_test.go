@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +31,9 @@ func TestE2EBinaryInTmux(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	srv := redistest.Start(t, redistest.Options{})
-	sock := "imgq-e2e-" + filepath.Base(dir)
+	// The test's own temp folder names the socket: t.TempDir's last element
+	// is always "001", and a shared name let concurrent runs kill each other.
+	sock := "imgq-e2e-" + filepath.Base(filepath.Dir(dir))
 	tmux := func(args ...string) string {
 		t.Helper()
 		out, err := exec.Command("tmux", append([]string{"-L", sock}, args...)...).CombinedOutput()
@@ -77,7 +80,12 @@ func TestE2EBinaryInTmux(t *testing.T) {
 	}
 	waitFor("completed")
 	tmux("send-keys", "-t", "e2e", "m")
-	waitFor("MONITOR", "EVALSHA")
+	// The scripts by name with their keys whole, and what is hidden said.
+	mon := waitFor("MONITOR", "EVALSHA", ".lua image_processing:", "image_processing:leases",
+		"hidden: the dashboard's own polling")
+	if cut := regexp.MustCompile(`image_processing:[\w:-]*…`).FindString(mon); cut != "" {
+		t.Fatalf("a key cut in MONITOR: %q\n%s", cut, mon)
+	}
 	tmux("send-keys", "-t", "e2e", "m")
 	tmux("send-keys", "-t", "e2e", "?")
 	waitFor("Help", "enqueue 15", "MONITOR")
