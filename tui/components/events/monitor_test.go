@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/imgq/imgq/internal/redisconn"
@@ -114,5 +115,24 @@ func TestMonitorSaysWhatIsMissing(t *testing.T) {
 		if strings.Contains(s, "skipped") || strings.Contains(s, "omitidos") {
 			t.Errorf("%s: an unexplained count on screen:\n%s", lang, s)
 		}
+	}
+}
+
+// Scrolled back to the oldest line kept, the pane says older ones are gone;
+// following, it does not (they scrolled out, nothing was missed).
+func TestMonitorSaysOlderLinesAreNotKept(t *testing.T) {
+	var lines []string
+	for i := range Keep + 10 {
+		lines = append(lines, fmt.Sprintf(`1796166591.%06d [0 127.0.0.1:1] "LLEN" "k%d"`, i, i))
+	}
+	m := monitorModel("en", 80, 20, lines)
+	m.SetFocused(true)
+	const note = "older lines are not kept (the newest 1000 are)"
+	if strings.Contains(ansi.Strip(m.View()), note) {
+		t.Fatal("following, yet told that lines are not kept")
+	}
+	m, _ = m.Update(tea.KeyPressMsg{Code: 'g', Text: "g"})
+	if s := ansi.Strip(m.View()); !strings.Contains(s, note) || !strings.Contains(s, "LLEN k10 ") || strings.Contains(s, "LLEN k9 ") {
+		t.Fatalf("at the top of the history:\n%s", s)
 	}
 }
