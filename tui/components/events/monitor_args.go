@@ -80,8 +80,8 @@ func dropNumkeys[T any](args []T) []T {
 }
 
 // valueTok is a value in two sizes: whole up to 24 cells (else its head and
-// size), whole up to 12 (else its size). A payload or an image is never copied
-// to the screen, only its size.
+// size), whole up to 12 (else its head for a short value, its size for a long
+// one). A payload or an image is never copied to the screen, only its size.
 func (m Model) valueTok(a redisconn.MonitorArg) monTok {
 	st := m.c.Styles
 	s := common.Clean(a.Text)
@@ -96,7 +96,13 @@ func (m Model) valueTok(a redisconn.MonitorArg) monTok {
 		}
 		return long
 	}
-	return monTok{style: st.Muted, forms: [2]string{pick(24, ansi.Truncate(s, 10, "")+size), pick(12, size)}}
+	short := size
+	if a.Size <= 40 && !a.Cut {
+		// An id or a timestamp: its head tells tasks apart (and / finds a
+		// task by it) where "…(21 B)" would not.
+		short = ansi.Truncate(s, 10, "…")
+	}
+	return monTok{style: st.Muted, forms: [2]string{pick(24, ansi.Truncate(s, 10, "")+size), pick(12, short)}}
 }
 
 func bytesLabel(n int) string {
