@@ -223,15 +223,20 @@ func (m Model) monitorRows(rows int) []string {
 	lay := m.monLayout(win)
 	var out []string
 	if m.mon.buf.follow {
+		all := len(win) == len(m.mon.buf.items) // nothing older to show above
 		for i := len(win) - 1; i >= 0; i-- {
 			r := m.monitorLine(win[i], lay)
 			if len(out)+len(r) > rows {
 				if len(out) == 0 {
 					out = r[:rows]
 				}
+				all = false
 				break
 			}
 			out = append(r, out...)
+		}
+		if all {
+			return out
 		}
 		// The newest line stays on the bottom row when the one above it
 		// does not fit whole.
