@@ -2,6 +2,7 @@ package events
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -89,18 +90,21 @@ func (m *Model) AddMonitor(lines []string, dropped int64) {
 	}
 }
 
-// SetMonitorWorkers tells the pane which workers run in one process (the
-// dashboard's embedded workers): they share its connections, so an address
-// seen for one of them says nothing about the next line it sends.
+// SetMonitorWorkers tells the pane which workers share a process, and so its
+// connections: several in one process, or the dashboard's own embedded
+// workers, whose pool also carries the dashboard's housekeeping and enqueues.
+// An address seen for one of them says nothing about the next line it sends.
 func (m *Model) SetMonitorWorkers(ws []queue.WorkerStat) {
 	procs := map[string]int{}
-	key := func(w queue.WorkerStat) string { return fmt.Sprintf("%s/%d", w.Host, w.PID) }
+	key := func(host string, pid int) string { return fmt.Sprintf("%s/%d", host, pid) }
 	for _, w := range ws {
-		procs[key(w)]++
+		procs[key(w.Host, w.PID)]++
 	}
+	host, _ := os.Hostname()
+	self := key(host, os.Getpid())
 	clear(m.mon.pooled)
 	for _, w := range ws {
-		if procs[key(w)] > 1 {
+		if k := key(w.Host, w.PID); procs[k] > 1 || k == self {
 			m.mon.pooled[w.ID] = true
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/imgq/imgq/internal/redisconn"
+	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/tui/common"
 )
 
@@ -134,5 +135,35 @@ func TestMonitorSaysOlderLinesAreNotKept(t *testing.T) {
 	m, _ = m.Update(tea.KeyPressMsg{Code: 'g', Text: "g"})
 	if s := ansi.Strip(m.View()); !strings.Contains(s, note) || !strings.Contains(s, "LLEN k10 ") || strings.Contains(s, "LLEN k9 ") {
 		t.Fatalf("at the top of the history:\n%s", s)
+	}
+}
+
+// The dashboard's own embedded worker shares the dashboard's connections: a
+// line it names is its own, the next line from that address is not pinned to it.
+func TestMonitorEmbeddedWorkerAddressNotPinned(t *testing.T) {
+	host, _ := os.Hostname()
+	hb := `1796166591.656779 [0 127.0.0.1:7] "evalsha" "a765d56af7ca5652262588b15ffb96c339333a20" "4" "image_processing:workers" "image_processing:worker:w1" "image_processing:leases" "image_processing:config" "w1" "x" "30000" "task:" "idle" "0"`
+	lock := `1796166591.700000 [0 127.0.0.1:7] "evalsha" "1dff2c0e429191693d0893fee5ef3b0dbc24b2f4" "1" "image_processing:housekeeper" "450"`
+	for _, tc := range []struct {
+		pid  int
+		want string
+	}{{os.Getpid(), "127.0.0.1:7"}, {os.Getpid() + 1, "w1"}} {
+		c := common.New(context.Background(), "en")
+		c.Loc = time.UTC
+		m := New(c, "image_processing:")
+		m.SetSize(120, 10)
+		m.SetMonitor(true, "")
+		m.SetMonitorWorkers([]queue.WorkerStat{{ID: "w1", Host: host, PID: tc.pid}})
+		m.AddMonitor([]string{hb, lock}, 0)
+		rows := strings.Split(ansi.Strip(m.View()), "\n")
+		var last string
+		for _, r := range rows {
+			if strings.Contains(r, "image_processing:housekeeper") && strings.Contains(r, "EVALSHA") {
+				last = strings.Join(strings.Fields(r), " ")
+			}
+		}
+		if !strings.HasPrefix(last, "23:09:51.700 "+tc.want+" EVALSHA") {
+			t.Errorf("pid %d: the lock line reads %q, want it from %s", tc.pid, last, tc.want)
+		}
 	}
 }
