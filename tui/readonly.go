@@ -65,6 +65,6 @@ func (m *Model) locked(k tea.KeyPressMsg) bool {
 	if len(m.lockedKeys) == 0 || !key.Matches(k, m.lockedKeys...) {
 		return false
 	}
-	m.footer.SetStatus(m.c.T("read-only viewer: that key works on the teacher's screen"), true)
+	m.footer.SetStatus(m.c.T("read-only viewer: that key is the teacher's"), true)
 	return true
 }

@@ -106,5 +106,5 @@ var spanish = map[string]string{
 	"press any key to go back": "pulsa una tecla para volver",
 	"Help":                     "Ayuda", "Queue": "Cola", "Views": "Vistas", "Navigate": "Navegar",
 	// a student's read-only viewer (--share over SSH)
-	"read-only viewer: that key works on the teacher's screen": "solo lectura: esa tecla funciona en la pantalla del profesor",
+	"read-only viewer: that key is the teacher's": "solo lectura: esa tecla es del profesor",
 }
