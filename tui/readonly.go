@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"reflect"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -45,15 +46,28 @@ func (m *Model) nextFetch(d time.Duration) tea.Cmd {
 	return scheduleFetch(d)
 }
 
+// viewerKeys are the KeyMap fields a read-only viewer keeps: moving around,
+// opening views, help and quit. Every other binding is locked, so a key added
+// later (pace, say) is locked in viewers until it is listed here on purpose.
+var viewerKeys = map[string]bool{
+	"Failed": true, "Find": true, "Leaderboard": true, "Sort": true, "Join": true, "OwnReads": true,
+	"Focus": true, "FocusBack": true, "Up": true, "Down": true, "PageUp": true, "PageDown": true,
+	"Top": true, "Bottom": true, "Enter": true, "Back": true, "No": true, "Help": true, "Quit": true,
+}
+
 // lockKeys makes a read-only viewer: every key that changes the queue, the
 // workers or the shared switches is disabled in the key map (so the footer
 // and the help do not offer it) and remembered, so that pressing it says why
 // nothing happens. MONITOR is locked too: it costs Redis a copy of every
 // command per client, so it stays one, on the teacher's screen.
 func (m *Model) lockKeys() {
-	k := m.c.Keys
-	for _, b := range []*key.Binding{&k.Enqueue, &k.Batch, &k.Flush, &k.ScaleUp, &k.ScaleDown,
-		&k.Pause, &k.FailInject, &k.Requeue, &k.RequeueStuck, &k.RequeueOne, &k.RequeueAll, &k.Monitor} {
+	km := reflect.ValueOf(m.c.Keys).Elem()
+	for i := range km.NumField() {
+		f, name := km.Field(i), km.Type().Field(i).Name
+		b, ok := f.Addr().Interface().(*key.Binding)
+		if !ok || viewerKeys[name] {
+			continue
+		}
 		m.lockedKeys = append(m.lockedKeys, *b)
 		b.SetEnabled(false)
 	}
