@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imgq/imgq/internal/redisconn"
+	"github.com/imgq/imgq/internal/sshview"
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/tui"
 	"github.com/imgq/imgq/tui/common"
@@ -26,6 +27,7 @@ type dashFlags struct {
 	lang     string
 	output   string
 	share    bool
+	sshAddr  string
 	size     string
 	metrics  string
 	theme    string
@@ -46,7 +48,8 @@ func (d *dashFlags) register(root *cobra.Command) {
 	f.StringVar(&d.size, "size", "640x480", "size of the sample images the e/E keys enqueue")
 	f.StringVar(&d.metrics, "metrics", "", metricsFlagHelp)
 	f.StringVar(&d.theme, "theme", "auto", "colours: auto (follows the terminal's background), dark, light, or contrast (for a projector)")
-	f.BoolVar(&d.share, "share", false, "classroom mode: the embedded Redis listens on the network with a generated password; shows the line students type")
+	f.BoolVar(&d.share, "share", false, "classroom mode: the embedded Redis listens on the network with a generated password, the dashboard is served read-only over SSH; shows the lines students type")
+	f.StringVar(&d.sshAddr, "ssh-addr", sshview.DefaultAddr, `with --share: where students' read-only SSH dashboards listen ("" for none)`)
 }
 
 func runDash(ctx context.Context, g *globals, d *dashFlags) error {
@@ -139,7 +142,12 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 	if pool != nil {
 		opts.Workers = pool
 	}
+	stopShare, err := startViewers(ctx, d, share, &opts)
+	if err != nil {
+		return err
+	}
 	err = tui.Run(ctx, opts)
+	stopShare()
 	// Quit: embedded workers stop claiming, finish or hand back their tasks.
 	cancel()
 	hk.Stop()

@@ -9,6 +9,9 @@ import (
 
 	"github.com/imgq/imgq/internal/redisconn"
 	"github.com/imgq/imgq/internal/redistest"
+	"github.com/imgq/imgq/internal/sshview/sshviewtest"
+	"github.com/imgq/imgq/queue"
+	"github.com/imgq/imgq/tui"
 )
 
 // The stderr line of a shared embedded Redis names the URL that works: with
@@ -60,4 +63,39 @@ func TestShareWithAPasswordlessRedisWarns(t *testing.T) {
 	if w := shareWarning(g, emb, true); w != "" {
 		t.Fatalf("embedded (has its generated password): %q", w)
 	}
+}
+
+// --share serves read-only dashboards over SSH with the run's password and
+// puts the line students type first in the join line.
+func TestShareServesSSHViewers(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	q, err := queue.New(srv.Client(t), queue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // the host key goes there
+	opts := tui.Options{Queue: q, JoinLine: "imgq worker …"}
+	d := &dashFlags{share: true, sshAddr: "127.0.0.1:0"}
+	stop, err := startViewers(context.Background(), d, &shareOpts{password: "pw123"}, &opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	m := regexp.MustCompile(`^watch: ssh -p (\d+) \S+ \(password pw123\)   ·   imgq worker …$`).FindStringSubmatch(opts.JoinLine)
+	if m == nil || opts.Feed == nil {
+		t.Fatalf("join line %q, feed %v", opts.JoinLine, opts.Feed)
+	}
+	c, _, err := sshviewtest.Dial("127.0.0.1:"+m[1], "ana", "pw123")
+	if err != nil {
+		t.Fatalf("the join line's password: %v", err)
+	}
+	_ = c.Close()
+
+	// --ssh-addr "" serves none.
+	none := tui.Options{JoinLine: "x"}
+	stop2, err := startViewers(context.Background(), &dashFlags{share: true}, nil, &none)
+	if err != nil || none.JoinLine != "x" || none.Feed != nil {
+		t.Fatalf("--ssh-addr \"\": %v, %q", err, none.JoinLine)
+	}
+	stop2()
 }

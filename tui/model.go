@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/imgq/imgq/internal/redisconn"
 	"github.com/imgq/imgq/tui/common"
@@ -75,6 +76,12 @@ type Model struct {
 	after     string
 	evBackoff time.Duration
 
+	// sub is the model's subscription to opts.Feed (nil without one).
+	sub *subscription
+	// lockedKeys are the keys a read-only viewer may not use (enabled copies:
+	// the bindings in c.Keys are disabled, so the help does not offer them).
+	lockedKeys []key.Binding
+
 	// MONITOR
 	mon         monitorState
 	openMonitor func(context.Context) (<-chan string, error)
@@ -116,6 +123,9 @@ func newModel(ctx context.Context, opts Options, now func() time.Time) *Model {
 			return redisconn.Monitor(ctx, q.Client(), nil, wg)
 		}
 	}
+	if opts.ReadOnly {
+		m.lockKeys()
+	}
 	m.setFocus(paneWorkers)
 	m.layout()
 	return m
@@ -123,10 +133,15 @@ func newModel(ctx context.Context, opts Options, now func() time.Time) *Model {
 
 // Init starts the three loops: stats refresh, event stream, and the clock;
 // with the auto theme it also asks the terminal for its background colour.
+// With a Feed, the first two are the feed's: the model only waits for its
+// snapshots.
 func (m *Model) Init() tea.Cmd {
 	var bg tea.Cmd
 	if m.c.Theme == common.ThemeAuto {
 		bg = tea.RequestBackgroundColor
+	}
+	if m.opts.Feed != nil {
+		return tea.Batch(m.subscribe(), clockTick(), bg)
 	}
 	return tea.Batch(
 		fetchStats(m.ctx, m.opts.Queue),

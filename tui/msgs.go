@@ -14,8 +14,9 @@ import (
 type (
 	fetchMsg struct{} // time to read stats again
 	statsMsg struct {
-		stats queue.Stats
-		err   error
+		stats   queue.Stats
+		err     error
+		retryAt time.Time // from a Feed: when its poller tries again after err
 	}
 	versionMsg struct {
 		version string

@@ -27,6 +27,12 @@ type Options struct {
 	Lang      string                                           // "en" (default) or "es"
 	JoinLine  string                                           // classroom: the line students type; "" hides it
 	Theme     string                                           // "auto" (default: follows the terminal), "dark", "light" or "contrast"
+	// Feed, when set, is the run's one poller: the model shows its snapshots
+	// instead of reading stats and events itself (Run makes one when nil).
+	Feed *Feed
+	// ReadOnly is a viewer's dashboard (--share over SSH): the keys that
+	// change the queue or the workers are locked and say so when pressed.
+	ReadOnly bool
 }
 
 // WorkerPool is the set of workers running inside this process.
@@ -49,6 +55,11 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if opts.Feed == nil {
+		opts.Feed = NewFeed(opts.Queue, opts.Interval)
+		opts.Feed.Start(ctx)
+		defer opts.Feed.Stop()
+	}
 	m := newModel(ctx, opts, time.Now)
 	p := tea.NewProgram(m, tea.WithContext(ctx))
 	_, err := p.Run()

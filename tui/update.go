@@ -89,7 +89,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.failed.SetTasks(msg.tasks, m.track.Last.Failed, msg.err)
 		return nil
 	case failed.RequeueMsg:
+		if m.opts.ReadOnly {
+			return nil // a viewer's failed view cannot requeue (its keys are locked too)
+		}
 		return m.requeue(msg.IDs)
+	case feedMsg:
+		return m.onFeed(msg)
 	case failed.OpenMsg:
 		return m.openDetail(msg.ID)
 	case taskMsg:
@@ -124,8 +129,11 @@ func (m *Model) onStats(msg statsMsg) tea.Cmd {
 		m.conn = header.Disconnected
 		m.backoff = min(max(m.backoff*2, 500*time.Millisecond), maxBackoff)
 		m.retryAt = now.Add(m.backoff)
+		if !msg.retryAt.IsZero() {
+			m.retryAt = msg.retryAt // the feed's poller keeps its own backoff
+		}
 		m.needInfo = true
-		return scheduleFetch(m.backoff)
+		return m.nextFetch(m.backoff)
 	}
 	m.conn, m.backoff, m.lastOK = header.Connected, 0, now
 	m.clash = ""
@@ -133,7 +141,7 @@ func (m *Model) onStats(msg statsMsg) tea.Cmd {
 	m.track.Observe(msg.stats)
 	m.workers.Refresh()
 	m.layout() // the workers pane grows with the class
-	cmds := []tea.Cmd{scheduleFetch(m.opts.Interval)}
+	cmds := []tea.Cmd{m.nextFetch(m.opts.Interval)}
 	if m.needInfo {
 		m.needInfo = false
 		cmds = append(cmds, fetchVersion(m.ctx, m.opts.Queue))
@@ -156,7 +164,7 @@ func (m *Model) onClash(err error, now time.Time) tea.Cmd {
 	m.conn, m.backoff, m.lastOK, m.retryAt = header.Clash, 0, now, time.Time{}
 	m.clash = common.Clean(text)
 	m.layout() // the explanation takes rows from the body
-	cmds := []tea.Cmd{scheduleFetch(max(m.opts.Interval, time.Second))}
+	cmds := []tea.Cmd{m.nextFetch(max(m.opts.Interval, time.Second))}
 	if m.needInfo {
 		m.needInfo = false
 		cmds = append(cmds, fetchVersion(m.ctx, m.opts.Queue))
@@ -203,6 +211,9 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		default:
 			m.footer = m.footer.UpdateInput(k)
 		}
+		return nil
+	}
+	if m.locked(k) {
 		return nil
 	}
 	if m.footer.Asking() {

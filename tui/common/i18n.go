@@ -105,4 +105,6 @@ var spanish = map[string]string{
 	"Join the queue":                          "Únete a la cola", "join": "únete",
 	"press any key to go back": "pulsa una tecla para volver",
 	"Help":                     "Ayuda", "Queue": "Cola", "Views": "Vistas", "Navigate": "Navegar",
+	// a student's read-only viewer (--share over SSH)
+	"read-only viewer: that key is the teacher's": "solo lectura: esa tecla es del profesor",
 }
