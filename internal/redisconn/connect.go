@@ -2,6 +2,7 @@ package redisconn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -160,9 +161,29 @@ func connectSentinel(ctx context.Context, o Options) (*Conn, error) {
 	defer cancel()
 	if err := c.Ping(pctx).Err(); err != nil {
 		_ = c.Close()
-		return nil, DescribeError(Redact(o.URL), err)
+		return nil, describeSentinelError(ctx, fo, Redact(o.URL), err)
 	}
 	return &Conn{Client: c, Addr: Redact(o.URL), MasterName: fo.MasterName, sentinels: newSentinels(fo)}, nil
+}
+
+// describeSentinelError says which link failed: the failover client only
+// reports that it gave up (a deadline), not whether the Sentinels or the
+// master they named did not answer, so the Sentinels are asked directly.
+func describeSentinelError(ctx context.Context, fo *redis.FailoverOptions, redacted string, err error) error {
+	s := newSentinels(fo)
+	defer s.close()
+	ctx, cancel := context.WithTimeout(ctx, fo.DialTimeout+time.Second)
+	defer cancel()
+	addr, serr := s.masterAddr(ctx)
+	switch {
+	case errors.Is(serr, redis.Nil):
+		return fmt.Errorf("the Sentinels at %s know no master named %q (see SENTINEL MASTERS): %w", redacted, fo.MasterName, ErrUnreachable)
+	case serr != nil && isNothingThere(serr):
+		return fmt.Errorf("no Sentinel answers at %s (are the redis-sentinel processes running?): %w", redacted, ErrUnreachable)
+	case serr == nil && isNothingThere(err) || errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("the Sentinels at %s name master %s, which does not answer: %w", redacted, addr, ErrUnreachable)
+	}
+	return DescribeError(redacted, err)
 }
 
 func isNothingThere(err error) bool {

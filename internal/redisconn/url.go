@@ -173,10 +173,6 @@ func DescribeError(redacted string, err error) error {
 		return fmt.Errorf("redis at %s refused the password: %w", redacted, ErrAuth)
 	case strings.Contains(msg, "NOAUTH"):
 		return fmt.Errorf("redis at %s needs a password (redis://:PASSWORD@host:port): %w", redacted, ErrAuth)
-	case strings.Contains(msg, "all sentinels specified") && strings.Contains(msg, "redis: nil"):
-		return fmt.Errorf("the Sentinels at %s know no master of that name (see SENTINEL MASTERS): %w", redacted, ErrUnreachable)
-	case strings.Contains(msg, "all sentinels specified in configuration are unreachable"):
-		return fmt.Errorf("no Sentinel answers at %s (are the redis-sentinel processes running?): %w", redacted, ErrUnreachable)
 	case strings.Contains(msg, "connection refused"):
 		return fmt.Errorf("nothing answers at %s (is redis-server running?): %w", redacted, ErrUnreachable)
 	case strings.Contains(msg, "i/o timeout") || strings.Contains(msg, "no such host") || errors.Is(err, context.DeadlineExceeded):
