@@ -150,3 +150,24 @@ func runsPerTask(outputs ...string) map[string]int {
 	}
 	return runs
 }
+
+// warnings counts the WARN lines of worker output by message: what the
+// workers went through during the failover, for the test's log.
+func warnings(outputs ...string) map[string]int {
+	n := map[string]int{}
+	for _, out := range outputs {
+		for _, line := range strings.Split(out, "\n") {
+			if !strings.Contains(line, "level=WARN") {
+				continue
+			}
+			_, msg, _ := strings.Cut(line, "msg=")
+			if strings.HasPrefix(msg, `"`) {
+				msg, _, _ = strings.Cut(msg[1:], `"`)
+			} else {
+				msg, _, _ = strings.Cut(msg, " ")
+			}
+			n[msg]++
+		}
+	}
+	return n
+}

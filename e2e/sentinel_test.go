@@ -17,15 +17,17 @@ import (
 
 // failoverFigures is what one failover measured.
 type failoverFigures struct {
-	durable                      bool
-	acked                        int           // enqueues acknowledged to the producer
-	switched, resumed            time.Duration // after the kill: Sentinel named the replica; a task completed again
+	durable bool
+	acked   int // enqueues acknowledged to the producer
+	// after the kill: Sentinel named the replica; a task completed again; none left
+	switched, resumed, drained   time.Duration
 	completed, dead, lost, twice int
 }
 
 func (f failoverFigures) String() string {
-	return fmt.Sprintf("durable=%-5v acked=%d master switched after %s, work resumed after %s; completed %d, dead-lettered %d, lost %d, run twice %d",
-		f.durable, f.acked, f.switched.Round(10*time.Millisecond), f.resumed.Round(10*time.Millisecond), f.completed, f.dead, f.lost, f.twice)
+	r := func(d time.Duration) time.Duration { return d.Round(10 * time.Millisecond) }
+	return fmt.Sprintf("durable=%-5v acked=%d master switched after %s, work resumed after %s, queue drained after %s; completed %d, dead-lettered %d, lost %d, run twice %d",
+		f.durable, f.acked, r(f.switched), r(f.resumed), r(f.drained), f.completed, f.dead, f.lost, f.twice)
 }
 
 // Two `imgq worker` processes (built from the tree, 8 slots each) and an
@@ -105,6 +107,7 @@ func sentinelFailover(t *testing.T, durable bool) failoverFigures {
 		s, err := q.Stats(ctx)
 		return err == nil && s.PendingTotal()+s.Processing+s.Retry == 0
 	})
+	f.drained = time.Since(killed)
 	runs := runsPerTask(w1.Output(), w2.Output())
 	for _, id := range acked {
 		if runs[id] > 1 {
@@ -125,6 +128,7 @@ func sentinelFailover(t *testing.T, durable bool) failoverFigures {
 		}
 	}
 	t.Logf("failover: %s", f)
+	t.Logf("worker warnings: %v", warnings(w1.Output(), w2.Output()))
 	if durable && f.lost > 0 {
 		t.Errorf("--durable lost %d acknowledged task(s)", f.lost)
 	}
