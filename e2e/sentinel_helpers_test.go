@@ -17,8 +17,12 @@ import (
 	"github.com/imgq/imgq/internal/redistest"
 )
 
-// sentinelMaster is the master name the test's Sentinels monitor.
-const sentinelMaster = "imgq"
+// sentinelMaster is the master name the test's Sentinels monitor, and
+// sentinelPassword the data nodes' requirepass (the URL's password).
+const (
+	sentinelMaster   = "imgq"
+	sentinelPassword = "failover-s3cret"
+)
 
 // needSentinel skips the test when redis-sentinel is missing, unless
 // IMGQ_REQUIRE_SENTINEL is set (CI sets it: there a missing binary fails).
@@ -45,7 +49,7 @@ func (s *sentinelSet) URL() string {
 	for i, p := range s.ports {
 		hosts[i] = "127.0.0.1:" + strconv.Itoa(p)
 	}
-	return "redis+sentinel://" + strings.Join(hosts, ",") + "/" + sentinelMaster
+	return "redis+sentinel://:" + sentinelPassword + "@" + strings.Join(hosts, ",") + "/" + sentinelMaster
 }
 
 // startSentinelSet starts the set and waits until every Sentinel sees the
@@ -54,9 +58,11 @@ func startSentinelSet(t *testing.T) *sentinelSet {
 	t.Helper()
 	needSentinel(t)
 	// No diskless-sync delay: the replica syncs at once instead of after 5s.
-	fast := []string{"--repl-diskless-sync-delay", "0"}
-	s := &sentinelSet{primary: redistest.Start(t, redistest.Options{Args: fast})}
-	s.replica = redistest.Start(t, redistest.Options{Args: append(fast, "--replicaof", "127.0.0.1", strconv.Itoa(s.primary.Port))})
+	// Both nodes take the password from replicas, as either may be master.
+	args := []string{"--repl-diskless-sync-delay", "0", "--masterauth", sentinelPassword}
+	s := &sentinelSet{primary: redistest.Start(t, redistest.Options{Password: sentinelPassword, Args: args})}
+	s.replica = redistest.Start(t, redistest.Options{Password: sentinelPassword,
+		Args: append(args, "--replicaof", "127.0.0.1", strconv.Itoa(s.primary.Port))})
 	for range 3 {
 		s.ports = append(s.ports, startSentinel(t, s.primary.Port))
 	}
@@ -91,7 +97,9 @@ sentinel monitor %s 127.0.0.1 %d 2
 sentinel down-after-milliseconds %s 1000
 sentinel failover-timeout %s 5000
 sentinel parallel-syncs %s 1
-`, port, dir, filepath.Join(dir, "sentinel.log"), sentinelMaster, primaryPort, sentinelMaster, sentinelMaster, sentinelMaster)
+sentinel auth-pass %s %s
+`, port, dir, filepath.Join(dir, "sentinel.log"), sentinelMaster, primaryPort, sentinelMaster, sentinelMaster, sentinelMaster,
+		sentinelMaster, sentinelPassword)
 	// Sentinel rewrites its config file (what it learned): it must be its own.
 	path := filepath.Join(dir, "sentinel.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/imgq/imgq/internal/redisconn"
 	"github.com/imgq/imgq/queue"
@@ -19,15 +22,17 @@ import (
 type failoverFigures struct {
 	durable bool
 	acked   int // enqueues acknowledged to the producer
-	// after the kill: Sentinel named the replica; a task completed again; none left
-	switched, resumed, drained   time.Duration
-	completed, dead, lost, twice int
+	// After the kill: Sentinel named the replica; a task completed again; the
+	// restarted old primary replicates the new master; no task left.
+	switched, resumed, replicated, drained time.Duration
+	enqueued                               time.Duration // the first enqueue acknowledged after the kill
+	completed, dead, lost, twice           int
 }
 
 func (f failoverFigures) String() string {
 	r := func(d time.Duration) time.Duration { return d.Round(10 * time.Millisecond) }
-	return fmt.Sprintf("durable=%-5v acked=%d master switched after %s, work resumed after %s, queue drained after %s; completed %d, dead-lettered %d, lost %d, run twice %d",
-		f.durable, f.acked, r(f.switched), r(f.resumed), r(f.drained), f.completed, f.dead, f.lost, f.twice)
+	return fmt.Sprintf("durable=%-5v acked=%d; after the kill: master switched %s, a task completed %s, an enqueue acknowledged %s, replica back %s, queue drained %s; completed %d, dead-lettered %d, lost %d, run twice %d",
+		f.durable, f.acked, r(f.switched), r(f.resumed), r(f.enqueued), r(f.replicated), r(f.drained), f.completed, f.dead, f.lost, f.twice)
 }
 
 // Two `imgq worker` processes (built from the tree, 8 slots each) and an
@@ -63,6 +68,9 @@ func sentinelFailover(t *testing.T, durable bool) failoverFigures {
 	if addr, err := conn.MasterAddr(ctx); err != nil || addr != set.primary.Addr() || conn.Topology() != redisconn.Sentinel {
 		t.Fatalf("through Sentinel: topology %s, master %q (%v), want %s", conn.Topology(), addr, err, set.primary.Addr())
 	}
+	if !durable { // once is enough
+		checkSentinelErrors(t, set)
+	}
 	q, err := queue.New(conn.Client, queue.Options{Name: "sq", Durable: durable})
 	must(t, err)
 	must(t, q.LoadScripts(ctx))
@@ -83,10 +91,12 @@ func sentinelFailover(t *testing.T, durable bool) failoverFigures {
 		must(t, err)
 		acked = append(acked, ids...)
 	}
+	started := time.Now()
 	eventuallyFor(t, 30*time.Second, "150 tasks completed", func() bool {
 		s, err := q.Stats(ctx)
 		return err == nil && s.Totals.Completed >= 150
 	})
+	t.Logf("before the kill: 150 tasks completed in %s", time.Since(started).Round(10*time.Millisecond))
 	p := startProducer(t, q, tasks[600:])
 
 	time.Sleep(100 * time.Millisecond) // the producer is under way
@@ -100,15 +110,16 @@ func sentinelFailover(t *testing.T, durable bool) failoverFigures {
 	f.switched = time.Since(killed)
 	set.primary.Restart()
 	f.resumed = waitResumed(t, q, killed)
-
+	f.replicated, f.drained = waitReplicaAndDrain(t, q, p, set.replica.Client(t), killed)
 	acked = append(acked, p.wait(t)...)
 	f.acked = len(acked)
-	eventuallyFor(t, 40*time.Second, "the queue to drain", func() bool {
-		s, err := q.Stats(ctx)
-		return err == nil && s.PendingTotal()+s.Processing+s.Retry == 0
-	})
-	f.drained = time.Since(killed)
+	f.enqueued = p.firstAckAfter(killed)
 	runs := runsPerTask(w1.Output(), w2.Output())
+	for _, w := range []*Proc{w1, w2} {
+		if out := w.Output(); strings.Contains(out, sentinelPassword) || !strings.Contains(out, "redis+sentinel://:xxxxx@") {
+			t.Errorf("worker output shows the password, or not the redacted URL:\n%s", firstLine(out))
+		}
+	}
 	for _, id := range acked {
 		if runs[id] > 1 {
 			f.twice++
@@ -133,6 +144,25 @@ func sentinelFailover(t *testing.T, durable bool) failoverFigures {
 		t.Errorf("--durable lost %d acknowledged task(s)", f.lost)
 	}
 	return f
+}
+
+// checkSentinelErrors: a wrong master name or password is said plainly,
+// without the password.
+func checkSentinelErrors(t *testing.T, set *sentinelSet) {
+	t.Helper()
+	for url, want := range map[string]string{
+		strings.Replace(set.URL(), "/"+sentinelMaster, "/nosuchmaster", 1): "know no master named",
+		strings.Replace(set.URL(), sentinelPassword, "wrong-pass", 1):      "refused the password",
+	} {
+		conn, err := redisconn.Connect(context.Background(), redisconn.Options{URL: url})
+		if err == nil {
+			conn.Close()
+			t.Fatalf("%s accepted", redisconn.Redact(url))
+		}
+		if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "wrong-pass") {
+			t.Errorf("connect %s: %v, want %q and no password", redisconn.Redact(url), err, want)
+		}
+	}
 }
 
 // sampleTasks builds n tiny image tasks (16×16, grayscale).
@@ -173,12 +203,38 @@ func waitResumed(t *testing.T, q *queue.Queue, killed time.Time) time.Duration {
 	return resumed
 }
 
+// waitReplicaAndDrain waits until the restarted old primary replicates the new
+// master, and the producer is done and the queue has nothing left to do, and
+// returns when each happened (after the kill). With --durable the drain needs
+// the replica; without, not.
+func waitReplicaAndDrain(t *testing.T, q *queue.Queue, p *producer, newMaster *redis.Client, killed time.Time) (replica, drained time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	eventuallyFor(t, 40*time.Second, "the replica back and the queue drained", func() bool {
+		if replica == 0 {
+			info := newMaster.Info(ctx, "replication").Val()
+			if strings.Contains(info, "connected_slaves:1") && strings.Contains(info, "state=online") {
+				replica = time.Since(killed)
+			}
+		}
+		if drained == 0 && p.finished() {
+			s, err := q.Stats(ctx)
+			if err == nil && s.PendingTotal()+s.Processing+s.Retry == 0 {
+				drained = time.Since(killed)
+			}
+		}
+		return replica > 0 && drained > 0
+	})
+	return replica, drained
+}
+
 // producer enqueues tasks one by one, every 5ms, across the failover; a task
 // whose enqueue fails is resent (with its id: enqueue is idempotent) until it
 // is acknowledged.
 type producer struct {
 	mu    sync.Mutex
 	acked []string
+	at    []time.Time // when each was acknowledged
 	err   error
 	done  chan struct{}
 }
@@ -197,7 +253,7 @@ func startProducer(t *testing.T, q *queue.Queue, tasks []queue.NewTask) *produce
 				cancel()
 				if err == nil {
 					p.mu.Lock()
-					p.acked = append(p.acked, id)
+					p.acked, p.at = append(p.acked, id), append(p.at, time.Now())
 					p.mu.Unlock()
 					break
 				}
@@ -211,6 +267,27 @@ func startProducer(t *testing.T, q *queue.Queue, tasks []queue.NewTask) *produce
 		}
 	}()
 	return p
+}
+
+// finished reports whether every task was sent (or given up on).
+func (p *producer) finished() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// firstAckAfter is the time from t to the first acknowledgement after it
+// (0 if none). Call after wait.
+func (p *producer) firstAckAfter(t time.Time) time.Duration {
+	for _, at := range p.at {
+		if at.After(t) {
+			return at.Sub(t)
+		}
+	}
+	return 0
 }
 
 // wait returns the acknowledged ids once every task was sent, failing the test
