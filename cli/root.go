@@ -26,6 +26,8 @@ type globals struct {
 	workerTimeout time.Duration
 	stuckAfter    time.Duration
 	recoverStuck  bool
+	durable       bool          // WAIT for a replica after enqueues and acks
+	durableWait   time.Duration // how long
 	// skipLayout: connect does not refuse a queue whose keys clash (flush is the fix).
 	skipLayout bool
 	out        io.Writer
@@ -71,13 +73,15 @@ embedded workers, and an embedded Redis when none answers at the default address
 	root.SetVersionTemplate("imgq {{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.redisURL, "redis", os.Getenv("REDIS_URL"),
-		`Redis URL redis://[user:password@]host:port/db or rediss:// for TLS ($REDIS_URL); "embedded" starts an in-process Redis, memory only (default redis://127.0.0.1:6379/0; the dashboard and demo fall back to embedded when nothing answers there, other commands do not)`)
+		`Redis URL redis://[user:password@]host:port/db, rediss:// for TLS, or redis+sentinel://[user:password@]host1:port1,host2:port2/mastername[/db] for the master a set of Sentinels elect (the password is the master's; ?sentinel_password= for the Sentinels') ($REDIS_URL); "embedded" starts an in-process Redis, memory only (default redis://127.0.0.1:6379/0; the dashboard and demo fall back to embedded when nothing answers there, other commands do not)`)
 	pf.StringVar(&g.queueName, "queue", queue.DefaultName, "queue name (key prefix); may carry a Redis Cluster hash tag like {img}")
 	pf.BoolVar(&g.cluster, "cluster", false, "connect with the Redis Cluster client (--redis names one node)")
 	pf.DurationVar(&g.lease, "lease", 30*time.Second, "how long a claim lasts without a heartbeat before its task is recovered")
 	pf.DurationVar(&g.workerTimeout, "worker-timeout", 10*time.Second, "a worker silent this long is reported gone and its tasks recovered")
 	pf.DurationVar(&g.stuckAfter, "stuck-after", time.Minute, "a task a worker imgq cannot see (a course worker) holds this long is shown as stuck")
 	pf.BoolVar(&g.recoverStuck, "recover-stuck", false, "let housekeeping requeue stuck tasks of workers imgq cannot see (the course's HDEL + RPUSH); off, requeue them with: imgq requeue --stuck")
+	pf.BoolVar(&g.durable, "durable", false, "wait until a replica has each enqueue and acknowledgement (WAIT 1), so a failover loses none; needs a replica, not for --cluster")
+	pf.DurationVar(&g.durableWait, "durable-timeout", time.Second, "with --durable: how long to wait for the replica before reporting the write unconfirmed (keep under the client's read timeout, 3s by default)")
 	d.register(root)
 
 	root.AddCommand(
@@ -98,6 +102,11 @@ func (g *globals) connect(ctx context.Context, embeddedOK bool, share *shareOpts
 		// Without a tag the queue's keys spread over slots and every script
 		// fails with CROSSSLOT; say what to do instead.
 		return nil, nil, usageError{fmt.Errorf("on Redis Cluster a queue name needs a hash tag so all its keys share one slot: use --queue {%s}", g.queueName)}
+	}
+	if g.durable && g.cluster {
+		// WAIT has no key: the cluster client would send it to any node, not
+		// the one that took the write. min-replicas-to-write is the way there.
+		return nil, nil, usageError{errors.New("--durable does not work with --cluster (WAIT must reach the node that took the write); set min-replicas-to-write on the masters instead")}
 	}
 	o := redisconn.Options{URL: g.redisURL, Cluster: g.cluster, EmbeddedOK: embeddedOK}
 	if share != nil {
@@ -148,5 +157,6 @@ func embeddedURL(addr string, share *shareOpts) string {
 
 func (g *globals) queueOptions() queue.Options {
 	return queue.Options{Name: g.queueName, Lease: g.lease, WorkerTimeout: g.workerTimeout,
-		StuckAfter: g.stuckAfter, RecoverStuck: g.recoverStuck}
+		StuckAfter: g.stuckAfter, RecoverStuck: g.recoverStuck,
+		Durable: g.durable, DurableTimeout: g.durableWait}
 }

@@ -66,6 +66,14 @@ func (q *Queue) Enqueue(ctx context.Context, t NewTask) (id string, created bool
 	if err := q.prepare(&t); err != nil {
 		return "", false, err
 	}
+	if q.opts.Durable {
+		// WAIT must follow the script on its connection: a pipeline of one.
+		res, err := q.EnqueueBatchResults(ctx, []NewTask{t})
+		if len(res) == 0 {
+			return t.ID, false, err
+		}
+		return res[0].ID, res[0].Created, res[0].Err
+	}
 	keys, args := q.enqueueArgs(t)
 	n, err := q.script(ctx, enqueueScript).Run(ctx, q.rdb, keys, args...).Int()
 	if err != nil {
@@ -148,12 +156,15 @@ func (q *Queue) EnqueueBatchResults(ctx context.Context, ts []NewTask) ([]Enqueu
 		return res, nil
 	}
 	// Resending all of them after NOSCRIPT is safe: enqueue is idempotent.
+	var wait *redis.Cmd
 	cmds, err := q.scriptPipeline(ctx, func(p redis.Pipeliner, _ bool) {
 		for _, t := range ts {
 			keys, args := q.enqueueArgs(t)
 			p.EvalSha(ctx, q.script(ctx, enqueueScript).Hash(), keys, args...)
 		}
+		wait = q.durableWait(ctx, p)
 	})
+	werr := q.replicated(wait)
 	failed := false
 	for i := range res {
 		var cerr error
@@ -166,6 +177,9 @@ func (q *Queue) EnqueueBatchResults(ctx context.Context, ts []NewTask) ([]Enqueu
 		}
 		if cerr != nil {
 			res[i].Err = fmt.Errorf("enqueue %s: %w", res[i].ID, q.explain(ctx, explainOOM(cerr)))
+			failed = true
+		} else if werr != nil {
+			res[i].Err = fmt.Errorf("enqueue %s: %w", res[i].ID, werr)
 			failed = true
 		}
 	}

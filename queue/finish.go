@@ -103,6 +103,7 @@ func (q *Queue) FinishClaim(ctx context.Context, outs []Outcome, worker string, 
 		calls[c].idx = append(calls[c].idx, i)
 	}
 	var claim *redis.Cmd
+	var wait *redis.Cmd
 	cmds, err := q.scriptPipeline(ctx, func(p redis.Pipeliner, again bool) {
 		for _, c := range calls {
 			if c.fail {
@@ -115,6 +116,8 @@ func (q *Queue) FinishClaim(ctx context.Context, outs []Outcome, worker string, 
 			}
 			q.completeCmd(ctx, p, outs[c.idx[0]].Worker, batch)
 		}
+		// Before the claim: its writes need no replica (see durable.go).
+		wait = q.durableWait(ctx, p)
 		// After NOSCRIPT, claim again only if the claim itself was refused: a
 		// claim that ran must not run twice (its tasks would sit claimed by no
 		// one until their leases lapse); its reply is then the one kept.
@@ -149,6 +152,16 @@ func (q *Queue) FinishClaim(ctx context.Context, outs []Outcome, worker string, 
 					r = "no reply for this task"
 				}
 				errs[i] = fmt.Errorf("finish %s: %w", outs[i].Task.ID, leaseLostReply(r))
+			}
+		}
+	}
+	if werr := q.replicated(wait); werr != nil {
+		// Recorded on the master but maybe not on a replica: not acknowledged.
+		// The worker retries: the scripts take a resent ack as done (OK, or
+		// lease lost for a failure already retried), and WAIT is asked again.
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("finish %s: %w", outs[i].Task.ID, werr)
 			}
 		}
 	}

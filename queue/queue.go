@@ -37,6 +37,14 @@ type Options struct {
 	// shown as stuck, and requeued by housekeeping when RecoverStuck is set.
 	StuckAfter   time.Duration
 	RecoverStuck bool // false: stuck claims wait for `imgq requeue --stuck` or the dashboard's key
+	// Durable (imgq --durable): every enqueue and acknowledgement waits until
+	// DurableReplicas replicas (1) have it, up to DurableTimeout (1s; keep it
+	// under the client's read timeout, 3s by default), and fails with
+	// ErrNotReplicated otherwise: a failover then loses none of them. It needs
+	// a replica, and costs a replication round trip per batch (see durable.go).
+	Durable         bool
+	DurableReplicas int
+	DurableTimeout  time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -79,7 +87,7 @@ func (o Options) withDefaults() Options {
 	if o.SignalCap <= 0 {
 		o.SignalCap = 10000
 	}
-	return o
+	return durableDefaults(o)
 }
 
 // Queue is a handle on one queue in one Redis. It is safe for concurrent use.

@@ -2,6 +2,7 @@ package redisconn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -19,15 +20,56 @@ type Conn struct {
 	Client   redis.UniversalClient
 	Addr     string // redacted URL, safe to print
 	Embedded *EmbeddedServer
+	// MasterName is the Sentinel master name of a redis+sentinel:// URL ("" otherwise).
+	MasterName string
+	sentinels  *sentinels // set for redis+sentinel:// URLs
+	server     string     // host:port of a single server (standalone, embedded)
 }
 
 // Close closes the client and stops the embedded server if there is one.
 func (c *Conn) Close() error {
 	err := c.Client.Close()
+	if c.sentinels != nil {
+		c.sentinels.close()
+	}
 	if c.Embedded != nil {
 		c.Embedded.Close()
 	}
 	return err
+}
+
+// Topology kinds, as Conn.Topology names them.
+const (
+	Standalone   = "standalone"
+	Sentinel     = "sentinel"
+	Cluster      = "cluster"
+	EmbeddedKind = "embedded"
+)
+
+// Topology says what the client is connected to: Standalone, Sentinel,
+// Cluster or EmbeddedKind.
+func (c *Conn) Topology() string {
+	switch {
+	case c.Embedded != nil:
+		return EmbeddedKind
+	case c.sentinels != nil:
+		return Sentinel
+	case c.server == "":
+		return Cluster
+	}
+	return Standalone
+}
+
+// MasterAddr is host:port of the master the client writes to now. Through
+// Sentinel it is asked of the Sentinels each call (one round trip to the first
+// that answers), so a caller polling it sees a failover as a change of
+// address; the failover client itself has already followed it. For a single
+// server it is that server's address, and "" for a cluster (many masters).
+func (c *Conn) MasterAddr(ctx context.Context) (string, error) {
+	if c.sentinels == nil {
+		return c.server, nil
+	}
+	return c.sentinels.masterAddr(ctx)
 }
 
 // Options for Connect.
@@ -64,6 +106,9 @@ func Connect(ctx context.Context, o Options) (*Conn, error) {
 	if raw == Embedded {
 		return startEmbedded(ctx, o)
 	}
+	if isSentinel(raw) {
+		return connectSentinel(ctx, o)
+	}
 	explicit := raw != ""
 	if !explicit {
 		raw = DefaultURL
@@ -91,7 +136,54 @@ func Connect(ctx context.Context, o Options) (*Conn, error) {
 		}
 		return nil, DescribeError(Redact(raw), err)
 	}
-	return &Conn{Client: c, Addr: Redact(raw)}, nil
+	conn := &Conn{Client: c, Addr: Redact(raw)}
+	if !o.Cluster {
+		conn.server = ro.Addr
+	}
+	return conn, nil
+}
+
+// connectSentinel connects to the master a redis+sentinel:// URL names,
+// through go-redis' failover client: it asks the Sentinels for the master's
+// address, and on a failover (Sentinel's +switch-master) drops its
+// connections to the old master and dials the new one.
+func connectSentinel(ctx context.Context, o Options) (*Conn, error) {
+	if o.Cluster {
+		return nil, fmt.Errorf("redis url %s: --cluster takes a cluster node's redis:// URL, not a Sentinel master", Redact(o.URL))
+	}
+	fo, err := ParseSentinelURL(o.URL)
+	if err != nil {
+		return nil, err
+	}
+	fo.DialTimeout = o.DialTimeout
+	c := redis.NewFailoverClient(fo)
+	pctx, cancel := context.WithTimeout(ctx, o.DialTimeout+time.Second)
+	defer cancel()
+	if err := c.Ping(pctx).Err(); err != nil {
+		_ = c.Close()
+		return nil, describeSentinelError(ctx, fo, Redact(o.URL), err)
+	}
+	return &Conn{Client: c, Addr: Redact(o.URL), MasterName: fo.MasterName, sentinels: newSentinels(fo)}, nil
+}
+
+// describeSentinelError says which link failed: the failover client only
+// reports that it gave up (a deadline), not whether the Sentinels or the
+// master they named did not answer, so the Sentinels are asked directly.
+func describeSentinelError(ctx context.Context, fo *redis.FailoverOptions, redacted string, err error) error {
+	s := newSentinels(fo)
+	defer s.close()
+	ctx, cancel := context.WithTimeout(ctx, fo.DialTimeout+time.Second)
+	defer cancel()
+	addr, serr := s.masterAddr(ctx)
+	switch {
+	case errors.Is(serr, redis.Nil):
+		return fmt.Errorf("the Sentinels at %s know no master named %q (see SENTINEL MASTERS): %w", redacted, fo.MasterName, ErrUnreachable)
+	case serr != nil && isNothingThere(serr):
+		return fmt.Errorf("no Sentinel answers at %s (are the redis-sentinel processes running?): %w", redacted, ErrUnreachable)
+	case serr == nil && isNothingThere(err) || errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("the Sentinels at %s name master %s, which does not answer: %w", redacted, addr, ErrUnreachable)
+	}
+	return DescribeError(redacted, err)
 }
 
 func isNothingThere(err error) bool {
@@ -137,7 +229,7 @@ func startEmbedded(ctx context.Context, o Options) (*Conn, error) {
 		e.Close()
 		return nil, fmt.Errorf("embedded redis did not answer: %w", err)
 	}
-	return &Conn{Client: c, Addr: "redis://" + e.Addr + "/0", Embedded: e}, nil
+	return &Conn{Client: c, Addr: "redis://" + e.Addr + "/0", Embedded: e, server: e.Addr}, nil
 }
 
 // clock makes miniredis expire keys as real time passes: by itself it only

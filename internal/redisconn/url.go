@@ -26,9 +26,10 @@ const Embedded = "embedded"
 // carries it: the user info (redis://user:PASSWORD@host), or a query parameter
 // (?password=..., or any parameter that is not one of go-redis' connection
 // options, since imgq cannot tell what it holds). A fragment is dropped. Anything
-// that does not parse is hidden whole, since it may hold a secret.
+// that does not parse is hidden whole, since it may hold a secret. A
+// redis+sentinel:// URL keeps its list of Sentinel hosts.
 func Redact(raw string) string {
-	u, err := url.Parse(raw)
+	u, hosts, err := parseAny(raw)
 	if err != nil || u.Host == "" {
 		return "<unparseable redis url>"
 	}
@@ -53,6 +54,9 @@ func Redact(raw string) string {
 		u.RawQuery = strings.Join(parts, "&")
 	}
 	u.Fragment, u.RawFragment = "", ""
+	if hosts != "" {
+		u.Scheme, u.Host = SentinelScheme, hosts
+	}
 	return u.Redacted()
 }
 
@@ -77,6 +81,7 @@ var publicOptions = map[string]bool{
 	"idle_timeout": true, "conn_max_lifetime": true, "max_conn_age": true,
 	"conn_max_lifetime_jitter": true, "skip_verify": true, "pipeline_pool_size": true,
 	"pipeline_read_buffer_size": true, "pipeline_write_buffer_size": true,
+	"sentinel_username": true, // redis+sentinel:// (sentinel_password stays hidden)
 }
 
 // secrets lists what Redact hides in raw, in every form a message may quote it:
@@ -96,7 +101,7 @@ func secrets(raw string) []string {
 			out = append(out, d)
 		}
 	}
-	if u, err := url.Parse(raw); err == nil {
+	if u, _, err := parseAny(raw); err == nil {
 		if p, ok := u.User.Password(); ok {
 			add(p)
 			add(url.UserPassword("", p).String()[1:])
@@ -137,6 +142,8 @@ func ParseURL(raw string) (*redis.Options, error) {
 	case "redis", "rediss":
 	case "":
 		return nil, fmt.Errorf("redis url %s: missing scheme (want redis:// or rediss://)", Redact(raw))
+	case SentinelScheme:
+		return nil, fmt.Errorf("redis url %s: this needs one server's address (redis://host:port/db), not a Sentinel master name", Redact(raw))
 	default:
 		return nil, fmt.Errorf("redis url %s: unsupported scheme %q (want redis:// or rediss://)", Redact(raw), scrub(u.Scheme, raw))
 	}

@@ -28,6 +28,9 @@ func FuzzParseURL(f *testing.F) {
 		"redis://h:1/0?token=s3cretive&dial_timeout=oops",
 		"redis://:pw12345@h:1/0?max_retries=pw12345x",
 		"redis://h:1/0#fragsecret",
+		"redis+sentinel://:s3cret-pass@127.0.0.1:26379,[::1]/mymaster/2",
+		"redis+sentinel://u:hunter2@h1,h2:5/m?sentinel_password=s3ntinel&dial_timeout=1s",
+		"redis+sentinel://:pw12345@h1:1/m?bogus=pw12345x",
 		"",
 	} {
 		f.Add(s)
@@ -35,10 +38,12 @@ func FuzzParseURL(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		red := Redact(raw)
 		opts, err := ParseURL(raw)
-		u, uerr := url.Parse(raw)
+		_, serr := ParseSentinelURL(raw)
+		u, hosts, uerr := parseAny(raw)
 		if uerr != nil {
 			return
 		}
+		u.Host += hosts // the sentinel host list is shown as it is
 		// Every form a password comes in: the user info, ?password= and any
 		// query parameter that is not a go-redis option (?pass=, ?token=...).
 		var pws []string
@@ -70,11 +75,14 @@ func FuzzParseURL(f *testing.F) {
 			if err != nil && strings.Contains(err.Error(), pw) {
 				t.Fatalf("ParseURL(%q) error %q leaks the password %q", raw, err, pw)
 			}
+			if serr != nil && strings.Contains(serr.Error(), pw) {
+				t.Fatalf("ParseSentinelURL(%q) error %q leaks the password %q", raw, serr, pw)
+			}
 			if de := DescribeError(red, errString("WRONGPASS invalid username-password pair")); strings.Contains(de.Error(), pw) {
 				t.Fatalf("DescribeError leaks the password: %v", de)
 			}
 		}
-		if p, has := u.User.Password(); has && err == nil && opts.Password != p {
+		if p, has := u.User.Password(); has && err == nil && hosts == "" && opts.Password != p {
 			t.Fatalf("ParseURL(%q) password = %q, want %q", raw, opts.Password, p)
 		}
 	})
@@ -108,7 +116,12 @@ const fixedText = "<unparseable redis url> redis url not a url (want redis://[us
 	"nothing answers at (is redis-server running?): redis unreachable did not answer " +
 	"wrongpass invalid username-password pair 127.0.0.1:6379 " +
 	"a password goes in the user info (redis://:password@host:port/db), not in ?password= " +
-	"invalid url path: duration boolean expected true/false/1/0 or an empty string, got"
+	"invalid url path: duration boolean expected true/false/1/0 or an empty string, got " +
+	"malformed sentinel host list want redis+sentinel://[user:password@]host1:port1,host2:port2/mastername[/db] " +
+	"sentinel host want host:port or [ipv6]:port bad port missing host name empty host in the sentinel list " +
+	"the path names the master this needs one server's address (redis://host:port/db), not a sentinel master name " +
+	"the master's password goes in the user info (redis+sentinel://:password@hosts/master), not in ?password= " +
+	"redis+sentinel:// sentinels.invalid"
 
 type errString string
 
