@@ -35,6 +35,8 @@ type Config struct {
 	// OnFailRate, when set, receives the shared failure-injection rate read from
 	// Redis at each heartbeat.
 	OnFailRate func(float64)
+	// The teaching pace (queue.SetPace, the dashboard's --pace and < > keys) is
+	// read from Redis at each heartbeat too: no field, every worker honours it.
 	// OnClaim, when set, is called with each task the worker claims, before
 	// its handler starts (for metrics: the pickup latency is ClaimedAt -
 	// CreatedAt). It runs on the claiming goroutine: it must be quick and
@@ -64,8 +66,9 @@ func (e *TimeoutError) Error() string { return fmt.Sprintf("task timed out after
 // runState is one run of a handler, from start until its handler returns or
 // the worker gives up on it.
 type runState struct {
-	task  queue.Claimed
-	stuck bool // cancelled and still not returned after StopWait: its lease is no longer extended
+	task    queue.Claimed
+	claimed time.Time // when its claim came back: the teaching pace counts from here
+	stuck   bool      // cancelled and still not returned after StopWait: its lease is no longer extended
 }
 
 // Worker claims tasks from a queue and runs them through its handler.
@@ -76,6 +79,7 @@ type Worker struct {
 	log  *slog.Logger
 
 	paused atomic.Bool
+	pace   atomic.Int64  // the shared teaching pace (time.Duration), from the last heartbeat
 	wake   chan struct{} // nudges the fetcher (a slot freed, unpaused)
 	mu     sync.Mutex
 	held   map[string]queue.Claimed // in flight, for heartbeats and hand-back
@@ -306,7 +310,7 @@ func (w *Worker) start(env runEnv, tasks []queue.Claimed) {
 		if w.cfg.OnClaim != nil {
 			w.cfg.OnClaim(t)
 		}
-		rs := &runState{task: t}
+		rs := &runState{task: t, claimed: time.Now()}
 		w.mu.Lock()
 		w.runs[rs] = struct{}{}
 		w.mu.Unlock()
@@ -345,6 +349,10 @@ func (w *Worker) run(env runEnv, rs *runState) {
 	})
 	start := time.Now()
 	result, err := w.safeHandle(hctx, t)
+	// Read before the pace: a failure followed by a pace that reaches the time
+	// limit did not time out.
+	timedOut := errors.Is(hctx.Err(), context.DeadlineExceeded)
+	w.keepPace(ctx, hctx, rs.claimed)
 	elapsed := time.Since(start)
 	unwatch()
 	w.mu.Lock()
@@ -370,7 +378,7 @@ func (w *Worker) run(env runEnv, rs *runState) {
 	if stuck {
 		w.log.Warn("handler returned after the worker gave up on it", "task", t.ID, "after", elapsed.Round(time.Millisecond))
 	}
-	if err != nil && limit > 0 && taskCtx.Err() == nil && errors.Is(hctx.Err(), context.DeadlineExceeded) {
+	if err != nil && limit > 0 && taskCtx.Err() == nil && timedOut {
 		// Its time limit, not a stop: a retryable failure, whatever the handler
 		// made of its cancelled context.
 		w.log.Warn("task timed out", "task", t.ID, "limit", limit, "returned after", elapsed.Round(time.Millisecond))
@@ -391,6 +399,28 @@ func (w *Worker) run(env runEnv, rs *runState) {
 	env.handlers.Add(1)
 	w.results <- queue.Outcome{Worker: w.cfg.ID, Task: t, Result: result, Output: outputOf(result), Err: err, Elapsed: elapsed}
 }
+
+// keepPace makes a run last at least the shared teaching pace from its claim,
+// so a class can follow tasks that take milliseconds: it sleeps what the
+// handler left of it. Its lease is still extended by the heartbeats meanwhile.
+// A stop (ctx) or the task's time limit (hctx) ends the sleep early: the
+// outcome stands, and a stopping worker does not spend its grace on a lesson.
+func (w *Worker) keepPace(ctx, hctx context.Context, claimed time.Time) {
+	left := time.Duration(w.pace.Load()) - time.Since(claimed)
+	if left <= 0 {
+		return
+	}
+	t := time.NewTimer(left)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	case <-hctx.Done():
+	}
+}
+
+// Pace is the teaching pace the worker last read from Redis (0: off).
+func (w *Worker) Pace() time.Duration { return time.Duration(w.pace.Load()) }
 
 // safeHandle turns a handler panic into a permanent failure of that task
 // instead of a crash of every task in the process.
@@ -630,7 +660,7 @@ func (w *Worker) release(tasks []queue.Claimed) {
 }
 
 // heartbeatLoop keeps the worker registered and its leases extended (the beat
-// also brings the shared failure-injection rate). The queue's housekeeping has
+// also brings the shared failure-injection rate and teaching pace). The queue's housekeeping has
 // its own goroutine (queue.Housekeeper, started by Run).
 func (w *Worker) heartbeatLoop(ctx context.Context) {
 	t := time.NewTicker(max(w.cfg.Heartbeat, time.Millisecond))
@@ -665,10 +695,11 @@ func (w *Worker) beat(ctx context.Context) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	rate, err := w.q.Heartbeat(cctx, w.info, state, held)
+	sh, err := w.q.Heartbeat(cctx, w.info, state, held)
 	if err == nil || errors.Is(err, queue.ErrWorkerGone) {
+		w.pace.Store(int64(sh.Pace))
 		if w.cfg.OnFailRate != nil {
-			w.cfg.OnFailRate(rate)
+			w.cfg.OnFailRate(sh.FailRate)
 		}
 	}
 	if errors.Is(err, queue.ErrWorkerGone) {
