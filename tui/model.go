@@ -80,6 +80,8 @@ type Model struct {
 	openMonitor func(context.Context) (<-chan string, error)
 
 	confirm string // the action waiting for y/n ("flush")
+
+	sw switches // failure injection, pace, pause and pool size (switches.go)
 }
 
 func newModel(ctx context.Context, opts Options, now func() time.Time) *Model {
@@ -116,6 +118,8 @@ func newModel(ctx context.Context, opts Options, now func() time.Time) *Model {
 			return redisconn.Monitor(ctx, q.Client(), nil, wg)
 		}
 	}
+	// --pace was written before the workers started: it is this dashboard's.
+	m.sw.ownPace = opts.Pace
 	m.setFocus(paneWorkers)
 	m.layout()
 	return m
