@@ -132,23 +132,9 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 	hk := queue.NewHousekeeper(q, queue.HousekeepPeriod(workers.DefaultHeartbeat), nil)
 	hk.Start(ctx)
 	defer hk.Stop()
-	spec := pipeline.MustParse(workers.CourseFilters)
-	seed := time.Now().UnixNano()
 	opts := tui.Options{
-		Queue: q,
-		Enqueue: func(ctx context.Context, n int) (int, error) {
-			tasks := make([]queue.NewTask, n)
-			for i := range tasks {
-				seed++
-				t, err := workers.SampleTask(spec, sw, sh, seed, fmt.Sprintf("image_%04d.jpg", seed%10000))
-				if err != nil {
-					return 0, err
-				}
-				tasks[i] = t
-			}
-			ids, err := q.EnqueueBatch(ctx, tasks)
-			return len(ids), err
-		},
+		Queue:     q,
+		Enqueue:   workers.SampleEnqueuer(q, pipeline.MustParse(workers.CourseFilters), sw, sh),
 		Monitor:   monitorFunc(conn),
 		RedisAddr: conn.Addr,
 		Embedded:  conn.Embedded != nil,
