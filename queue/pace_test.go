@@ -34,3 +34,24 @@ func TestPaceIsShared(t *testing.T) {
 		t.Fatalf("pace after it was turned off: %v, err %v", sh.Pace, err)
 	}
 }
+
+// A pause set through Redis reaches every worker with its heartbeat.
+func TestPauseIsShared(t *testing.T) {
+	q, _, _ := newQueue(t, queue.Options{})
+	w := register(t, q, "w")
+	if err := q.SetPaused(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if sh, err := q.Heartbeat(ctx, w, queue.WorkerIdle, nil); err != nil || !sh.Paused {
+		t.Fatalf("heartbeat paused %v, err %v", sh.Paused, err)
+	}
+	if s, _ := q.Stats(ctx); !s.Paused {
+		t.Fatal("stats do not show the pause")
+	}
+	if err := q.SetPaused(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if sh, err := q.Heartbeat(ctx, w, queue.WorkerIdle, nil); err != nil || sh.Paused {
+		t.Fatalf("heartbeat paused %v after resume, err %v", sh.Paused, err)
+	}
+}

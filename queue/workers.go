@@ -50,6 +50,7 @@ func (q *Queue) Register(ctx context.Context, w WorkerInfo) error {
 type Shared struct {
 	FailRate float64       // failure injection, 0..1
 	Pace     time.Duration // teaching pace: the least time per task; 0 is off
+	Paused   bool          // claim nothing new (tasks in flight finish)
 }
 
 // Heartbeat marks the worker alive, records its state, and extends the leases of
@@ -66,10 +67,11 @@ func (q *Queue) Heartbeat(ctx context.Context, w WorkerInfo, state WorkerState, 
 	if err != nil {
 		return Shared{}, fmt.Errorf("heartbeat %s: %w", w.ID, q.explain(ctx, err))
 	}
-	if len(res) != 3 {
+	if len(res) != 4 {
 		return Shared{}, fmt.Errorf("heartbeat %s: unexpected reply %q", w.ID, res)
 	}
 	sh := sharedOf(res[1], res[2])
+	sh.Paused = res[3] == "1"
 	if res[0] == "gone" {
 		return sh, fmt.Errorf("heartbeat %s: %w", w.ID, ErrWorkerGone)
 	}
@@ -86,6 +88,20 @@ func sharedOf(rate, paceMS string) Shared {
 		sh.Pace = min(time.Duration(n)*time.Millisecond, maxPace)
 	}
 	return sh
+}
+
+// SetPaused pauses (or resumes) every imgq worker on the queue through
+// Q:config: each stops claiming at its next heartbeat, its tasks in flight
+// finish. The course's workers do not read it.
+func (q *Queue) SetPaused(ctx context.Context, paused bool) error {
+	v := "0"
+	if paused {
+		v = "1"
+	}
+	if err := q.rdb.HSet(ctx, q.keys.Config, "paused", v).Err(); err != nil {
+		return fmt.Errorf("set paused: %w", err)
+	}
+	return nil
 }
 
 // Deregister removes a cleanly stopping worker (worker_stopped).

@@ -87,3 +87,30 @@ func TestPaceStopsAtTheTimeLimitWithoutChangingTheOutcome(t *testing.T) {
 		t.Fatalf("bad task's error %q, want its own", bad.Error)
 	}
 }
+
+// A pause set for the whole queue through Redis holds a worker from its first
+// heartbeat (before its first claim) until it is lifted.
+func TestQueuePauseHoldsClaims(t *testing.T) {
+	q := newQueue(t, queue.Options{})
+	ctx := context.Background()
+	if err := q.SetPaused(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	w, err := workers.New(q, workers.Config{ID: "w1", Heartbeat: 100 * time.Millisecond,
+		Handler: func(context.Context, queue.Claimed) ([]byte, error) { return nil, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enqueueNamed(t, q, queue.NewTask{Name: "a"}, queue.NewTask{Name: "b"})
+	runWorker(t, w, 30*time.Second)
+	s := waitStats(t, q, "the worker paused", func(s queue.Stats) bool {
+		return len(s.Workers) == 1 && s.Workers[0].State == queue.WorkerPaused
+	})
+	if s.Totals.Claimed != 0 {
+		t.Fatalf("a worker paused through Redis claimed %d tasks", s.Totals.Claimed)
+	}
+	if err := q.SetPaused(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	waitStats(t, q, "2 completed after the pause was lifted", func(s queue.Stats) bool { return s.Totals.Completed == 2 })
+}

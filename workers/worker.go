@@ -78,11 +78,12 @@ type Worker struct {
 	info queue.WorkerInfo
 	log  *slog.Logger
 
-	paused atomic.Bool
-	pace   atomic.Int64  // the shared teaching pace (time.Duration), from the last heartbeat
-	wake   chan struct{} // nudges the fetcher (a slot freed, unpaused)
-	mu     sync.Mutex
-	held   map[string]queue.Claimed // in flight, for heartbeats and hand-back
+	paused      atomic.Bool
+	queuePaused atomic.Bool   // paused for the whole queue (queue.SetPaused), from the last heartbeat
+	pace        atomic.Int64  // the shared teaching pace (time.Duration), from the last heartbeat
+	wake        chan struct{} // nudges the fetcher (a slot freed, unpaused)
+	mu          sync.Mutex
+	held        map[string]queue.Claimed // in flight, for heartbeats and hand-back
 	// runs are the handlers not yet returned (nor abandoned). A task can have
 	// two: a run the worker gave up on (stuck) whose lapsed lease let the task
 	// come back to this same worker.
@@ -153,8 +154,12 @@ func (w *Worker) SetPaused(p bool) {
 	w.nudge()
 }
 
-// Paused reports whether the worker is paused.
+// Paused reports whether the worker is paused (by SetPaused).
 func (w *Worker) Paused() bool { return w.paused.Load() }
+
+// holding reports whether the worker claims nothing new: paused by SetPaused,
+// or for the whole queue through Redis.
+func (w *Worker) holding() bool { return w.paused.Load() || w.queuePaused.Load() }
 
 func (w *Worker) nudge() {
 	select {
@@ -261,7 +266,7 @@ func (w *Worker) fetchLoop(env runEnv) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		free := 0
-		if !w.paused.Load() {
+		if !w.holding() {
 			free = w.reserve()
 		}
 		if free <= 0 {
@@ -530,7 +535,7 @@ func (w *Worker) finish(env runEnv, batch []queue.Outcome) {
 		return
 	}
 	claim, backed := 0, 0
-	if env.ctx.Err() == nil && !w.paused.Load() && w.more.Load() {
+	if env.ctx.Err() == nil && !w.holding() && w.more.Load() {
 		w.mu.Lock()
 		// Free slots are those neither held nor promised; a claim backed by an
 		// acker's own batch takes no free slot, as that batch is acked before the
@@ -688,7 +693,7 @@ func (w *Worker) beat(ctx context.Context) {
 	w.mu.Unlock()
 	state := queue.WorkerIdle
 	switch {
-	case w.paused.Load():
+	case w.holding():
 		state = queue.WorkerPaused
 	case busy:
 		state = queue.WorkerBusy
@@ -698,6 +703,9 @@ func (w *Worker) beat(ctx context.Context) {
 	sh, err := w.q.Heartbeat(cctx, w.info, state, held)
 	if err == nil || errors.Is(err, queue.ErrWorkerGone) {
 		w.pace.Store(int64(sh.Pace))
+		if w.queuePaused.Swap(sh.Paused) && !sh.Paused {
+			w.nudge() // resumed: claim now, not at the fetcher's next look
+		}
 		if w.cfg.OnFailRate != nil {
 			w.cfg.OnFailRate(sh.FailRate)
 		}
