@@ -52,24 +52,28 @@ func (o *optimistic[T]) show(seen T, now time.Time) T {
 }
 
 // switches are the dashboard's switches that outlive a key press: failure
-// injection and the teaching pace (shared with every worker through Q:config),
-// and the pause and size of the embedded workers.
+// injection, the teaching pace and the pause (shared with every worker through
+// Q:config; the pause also set at once on the embedded workers), and the
+// number of embedded workers.
 type switches struct {
 	fail  optimistic[float64]
 	pace  optimistic[time.Duration]
-	pause optimistic[bool]
+	pause optimistic[bool] // the embedded workers'
+	qstop optimistic[bool] // the queue's, shared through Redis
 	size  optimistic[int]
 
 	// seen is the last refresh's view of the shared switches, before any
 	// optimistic value is laid over it.
-	seenFail float64
-	seenPace time.Duration
-	seenOK   bool
+	seenFail   float64
+	seenPace   time.Duration
+	seenPaused bool
+	seenOK     bool
 
 	// What this dashboard turned on (0: nothing): a dashboard that quits turns
 	// off what it turned on, so the next lesson does not start at 20% failures.
-	ownFail float64
-	ownPace time.Duration
+	ownFail  float64
+	ownPace  time.Duration
+	ownPause bool
 
 	// writes is held by each write of a switch, so the writes of quick presses
 	// (and the reset at quit) reach Redis in the order of the keys.
@@ -104,6 +108,7 @@ func (m *Model) syncSwitches(msg tea.Msg) {
 	if s, ok := msg.(statsMsg); ok && s.err == nil {
 		first := !m.sw.seenOK
 		m.sw.seenFail, m.sw.seenPace, m.sw.seenOK = s.stats.FailRate, s.stats.Pace, true
+		m.sw.seenPaused = s.stats.Paused
 		if first {
 			m.greet(s.stats)
 		}
@@ -113,6 +118,7 @@ func (m *Model) syncSwitches(msg tea.Msg) {
 	}
 	m.track.Last.FailRate = m.sw.fail.show(m.sw.seenFail, now)
 	m.track.Last.Pace = m.sw.pace.show(m.sw.seenPace, now)
+	m.track.Last.Paused = m.sw.qstop.show(m.sw.seenPaused, now)
 }
 
 // greet says which shared switches were already on when this dashboard
@@ -125,8 +131,8 @@ func (m *Model) greet(s queue.Stats) {
 	if s.Pace > 0 && m.sw.ownPace == 0 {
 		on = append(on, fmt.Sprintf(m.c.T("pace %s is on (set by another dashboard); < turns it down"), s.Pace))
 	}
-	if s.Paused {
-		on = append(on, m.c.T("the queue is paused in Redis (set by another program)"))
+	if s.Paused && !m.sw.ownPause {
+		on = append(on, m.c.T("the workers are paused (set by another dashboard); p resumes them"))
 	}
 	if len(on) > 0 {
 		m.footer.SetStatus(strings.Join(on, "; "), false)
@@ -154,7 +160,7 @@ func (m *Model) onSwitch(msg switchMsg) tea.Cmd {
 		case switchPace:
 			m.sw.pace = optimistic[time.Duration]{}
 		case switchPause:
-			m.sw.pause = optimistic[bool]{}
+			m.sw.pause, m.sw.qstop = optimistic[bool]{}, optimistic[bool]{}
 		case switchSize:
 			m.sw.size = optimistic[int]{}
 		}
@@ -168,6 +174,7 @@ func (m *Model) onSwitch(msg switchMsg) tea.Cmd {
 		m.sw.pace.written(now, m.confirmWait())
 	case switchPause:
 		m.sw.pause.written(now, 0)
+		m.sw.qstop.written(now, m.confirmWait())
 	case switchSize:
 		m.sw.size.written(now, 0)
 	}
@@ -235,21 +242,42 @@ func nextPace(cur time.Duration, dir int) time.Duration {
 	return cur
 }
 
-// pause pauses or resumes the embedded workers, from what the screen shows.
+// pause pauses or resumes every imgq worker on the queue (through Redis, as
+// failure injection) and the embedded ones at once, from what the screen shows.
 func (m *Model) pause() tea.Cmd {
-	pool := m.opts.Workers
-	if pool == nil {
+	q, pool := m.opts.Queue, m.opts.Workers
+	if q == nil && pool == nil {
 		m.footer.SetStatus(m.c.T("no embedded workers (--workers 0)"), true)
 		return nil
 	}
-	p := !m.sw.pause.show(pool.Paused(), m.c.Now())
+	now := m.c.Now()
+	shown := m.track.Last.Paused
+	if pool != nil {
+		shown = shown || m.sw.pause.show(pool.Paused(), now)
+	}
+	p := !shown
 	text := m.c.T("workers resumed")
 	if p {
 		text = m.c.T("workers paused")
 	}
-	m.sw.pause.expect(p)
+	if pool != nil {
+		m.sw.pause.expect(p)
+	}
+	if q != nil {
+		m.sw.qstop.expect(p)
+		m.track.Last.Paused = p
+		m.sw.ownPause = p
+	}
 	m.footer.SetStatus(text, false)
-	return m.writeSwitch(switchPause, func(context.Context) error { pool.SetPaused(p); return nil })
+	return m.writeSwitch(switchPause, func(ctx context.Context) error {
+		if pool != nil {
+			pool.SetPaused(p)
+		}
+		if q != nil {
+			return q.SetPaused(ctx, p)
+		}
+		return nil
+	})
 }
 
 // scale adds or removes embedded workers, counting from what the screen shows
@@ -299,8 +327,9 @@ func (m *Model) takeReset() func(ctx context.Context) error {
 	q := m.opts.Queue
 	fail := m.sw.ownFail > 0 && m.track.Last.FailRate == m.sw.ownFail
 	pace := m.sw.ownPace > 0 && m.track.Last.Pace == m.sw.ownPace
-	m.sw.ownFail, m.sw.ownPace = 0, 0
-	if q == nil || !fail && !pace {
+	paused := m.sw.ownPause && m.track.Last.Paused
+	m.sw.ownFail, m.sw.ownPace, m.sw.ownPause = 0, 0, false
+	if q == nil || !fail && !pace && !paused {
 		return nil
 	}
 	mu := m.switchWrites()
@@ -317,6 +346,11 @@ func (m *Model) takeReset() func(ctx context.Context) error {
 		}
 		if pace {
 			if err := q.SetPace(ctx, 0); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if paused {
+			if err := q.SetPaused(ctx, false); err != nil {
 				errs = append(errs, err)
 			}
 		}

@@ -12,12 +12,18 @@ import (
 // config reads the shared switches as the workers would.
 func (l *live) config() (fail string, paceMS string) {
 	l.t.Helper()
-	v, err := l.q.Client().HMGet(context.Background(), l.q.Keys().Config, "fail_rate", "pace_ms").Result()
+	fail, paceMS, _ = l.config3()
+	return fail, paceMS
+}
+
+func (l *live) config3() (fail, paceMS, paused string) {
+	l.t.Helper()
+	v, err := l.q.Client().HMGet(context.Background(), l.q.Keys().Config, "fail_rate", "pace_ms", "paused").Result()
 	if err != nil {
 		l.t.Fatal(err)
 	}
 	s := func(x any) string { r, _ := x.(string); return r }
-	return s(v[0]), s(v[1])
+	return s(v[0]), s(v[1]), s(v[2])
 }
 
 // A switch shows its new state on the next frame, before Redis has been told;
@@ -65,15 +71,17 @@ func TestQuitTurnsOffOwnSwitches(t *testing.T) {
 			l.refresh()
 			l.key("x")
 			l.key(">")
+			l.key("p")
 			l.refresh()
-			if fail, pace := l.config(); fail != "0.2" || pace != "250" {
-				t.Fatalf("switches not on: fail_rate %q pace_ms %q", fail, pace)
+			if fail, pace, paused := l.config3(); fail != "0.2" || pace != "250" || paused != "1" {
+				t.Fatalf("switches not on: fail_rate %q pace_ms %q paused %q", fail, pace, paused)
 			}
+			requireContains(t, screen(l.m), "‖ paused")
 			if msg := l.key(k); msg != (tea.QuitMsg{}) {
 				t.Fatalf("%s: got %T, want tea.QuitMsg", k, msg)
 			}
-			if fail, pace := l.config(); fail != "0" || pace != "0" {
-				t.Fatalf("after %s: fail_rate %q pace_ms %q, want both off", k, fail, pace)
+			if fail, pace, paused := l.config3(); fail != "0" || pace != "0" || paused != "0" {
+				t.Fatalf("after %s: fail_rate %q pace_ms %q paused %q, want all off", k, fail, pace, paused)
 			}
 		})
 	}
@@ -113,16 +121,21 @@ func TestStartupSaysWhatIsOn(t *testing.T) {
 	if err := l.q.SetPace(ctx, time.Second); err != nil {
 		t.Fatal(err)
 	}
+	if err := l.q.SetPaused(ctx, true); err != nil {
+		t.Fatal(err)
+	}
 	l.refresh()
 	requireContains(t, screen(l.m), "failure injection 20% is on (set by another dashboard)")
-	if !strings.Contains(l.m.footer.Status(), "pace 1s is on") {
-		t.Fatalf("status %q does not mention the pace", l.m.footer.Status())
+	for _, want := range []string{"pace 1s is on", "workers are paused"} {
+		if !strings.Contains(l.m.footer.Status(), want) {
+			t.Fatalf("status %q lacks %q", l.m.footer.Status(), want)
+		}
 	}
 	if msg := l.key("q"); msg != (tea.QuitMsg{}) {
 		t.Fatalf("q: got %T", msg)
 	}
-	if fail, pace := l.config(); fail != "0.2" || pace != "1000" {
-		t.Fatalf("quit changed another's switches: fail_rate %q pace_ms %q", fail, pace)
+	if fail, pace, paused := l.config3(); fail != "0.2" || pace != "1000" || paused != "1" {
+		t.Fatalf("quit changed another's switches: fail_rate %q pace_ms %q paused %q", fail, pace, paused)
 	}
 }
 
