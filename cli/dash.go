@@ -31,6 +31,7 @@ type dashFlags struct {
 	size     string
 	metrics  string
 	theme    string
+	pace     time.Duration
 }
 
 // shareOpts are how the embedded Redis listens in classroom mode.
@@ -48,6 +49,7 @@ func (d *dashFlags) register(root *cobra.Command) {
 	f.StringVar(&d.size, "size", "640x480", "size of the sample images the e/E keys enqueue")
 	f.StringVar(&d.metrics, "metrics", "", metricsFlagHelp)
 	f.StringVar(&d.theme, "theme", "auto", "colours: auto (follows the terminal's background), dark, light, or contrast (for a projector)")
+	f.DurationVar(&d.pace, "pace", 0, "teaching pace: the least time every imgq worker on the queue spends on a task (e.g. 600ms, at most 10s), so a class can follow the work; < and > change it, quitting turns it off")
 	f.BoolVar(&d.share, "share", false, "classroom mode: the embedded Redis listens on the network with a generated password, the dashboard is served read-only over SSH; shows the lines students type")
 	f.StringVar(&d.sshAddr, "ssh-addr", sshview.DefaultAddr, `with --share: where students' read-only SSH dashboards listen ("" for none)`)
 }
@@ -64,6 +66,9 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 	}
 	if d.interval < 50*time.Millisecond {
 		return usageError{fmt.Errorf("--interval %s: at least 50ms", d.interval)}
+	}
+	if d.pace < 0 || d.pace > 10*time.Second {
+		return usageError{fmt.Errorf("--pace %s: choose 0 to 10s", d.pace)}
 	}
 	sw, sh, err := parseSize(d.size)
 	if err != nil {
@@ -91,6 +96,22 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 		return err
 	}
 	defer func() { _ = stopMetrics() }()
+	// The pace goes to Redis before the embedded workers start, so their first
+	// heartbeat (before their first claim) reads it; the dashboard turns it off
+	// when it quits (tui.Options.Pace).
+	ran := false
+	if d.pace > 0 {
+		if err := q.SetPace(ctx, d.pace); err != nil {
+			return err
+		}
+		defer func() {
+			if !ran { // failed before the dashboard (which turns it off) ran
+				bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+				defer cancel()
+				_ = q.SetPace(bg, 0)
+			}
+		}()
+	}
 	var pool *workers.Pool
 	if d.workers > 0 {
 		h, err := newImageHandler(q, d.output, ".")
@@ -114,29 +135,16 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 	hk := queue.NewHousekeeper(q, queue.HousekeepPeriod(workers.DefaultHeartbeat), nil)
 	hk.Start(ctx)
 	defer hk.Stop()
-	spec := pipeline.MustParse(workers.CourseFilters)
-	seed := time.Now().UnixNano()
 	opts := tui.Options{
-		Queue: q,
-		Enqueue: func(ctx context.Context, n int) (int, error) {
-			tasks := make([]queue.NewTask, n)
-			for i := range tasks {
-				seed++
-				t, err := workers.SampleTask(spec, sw, sh, seed, fmt.Sprintf("image_%04d.jpg", seed%10000))
-				if err != nil {
-					return 0, err
-				}
-				tasks[i] = t
-			}
-			ids, err := q.EnqueueBatch(ctx, tasks)
-			return len(ids), err
-		},
+		Queue:     q,
+		Enqueue:   workers.SampleEnqueuer(q, pipeline.MustParse(workers.CourseFilters), sw, sh),
 		Monitor:   monitorFunc(conn),
 		RedisAddr: conn.Addr,
 		Embedded:  conn.Embedded != nil,
 		Interval:  d.interval,
 		Lang:      d.lang,
 		Theme:     d.theme,
+		Pace:      d.pace,
 		JoinLine:  joinLine(g, conn, share, d.share) + shareNote(g, conn, d.share),
 	}
 	if pool != nil {
@@ -146,6 +154,7 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 	if err != nil {
 		return err
 	}
+	ran = true
 	err = tui.Run(ctx, opts)
 	stopShare()
 	// Quit: embedded workers stop claiming, finish or hand back their tasks.

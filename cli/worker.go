@@ -81,7 +81,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	f.DurationVar(&wf.heartbeat, "heartbeat", time.Second, "heartbeat period")
 	f.DurationVar(&wf.grace, "grace", 10*time.Second, "on SIGINT/SIGTERM, time in-flight tasks get to finish")
 	f.DurationVar(&wf.taskTimeout, "task-timeout", workers.DefaultTaskTimeout, "time limit of one run of a task without its own (imgq enqueue --timeout): the task is stopped and the run counts as a failed attempt")
-	f.DurationVar(&wf.delay, "delay", 0, "extra time each task takes (slows work down so a class can watch it, or kill a worker mid-task)")
+	f.DurationVar(&wf.delay, "delay", 0, "extra time each task takes, this worker only (to kill a worker mid-task; for a class to watch, the dashboard's --pace paces every worker at once)")
 	f.BoolVarP(&wf.verbose, "verbose", "v", false, "log every task to stderr")
 	f.StringVar(&wf.metrics, "metrics", "", metricsFlagHelp)
 	return cmd

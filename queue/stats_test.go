@@ -141,8 +141,8 @@ func TestFailRateIsShared(t *testing.T) {
 	}
 	// Workers get it with their heartbeat, in the same round trip.
 	w := register(t, q, "w")
-	if r, err := q.Heartbeat(ctx, w, queue.WorkerIdle, nil); err != nil || r != 0.2 {
-		t.Fatalf("heartbeat rate %v, err %v", r, err)
+	if r, err := q.Heartbeat(ctx, w, queue.WorkerIdle, nil); err != nil || r.FailRate != 0.2 {
+		t.Fatalf("heartbeat rate %v, err %v", r.FailRate, err)
 	}
 	if s, _ := q.Stats(ctx); s.FailRate != 0.2 {
 		t.Fatalf("stats rate %v", s.FailRate)

@@ -45,10 +45,18 @@ func (q *Queue) Register(ctx context.Context, w WorkerInfo) error {
 	return nil
 }
 
+// Shared is what every worker on a queue reads from Q:config at each heartbeat:
+// the switches a teacher's dashboard turns on for the whole class.
+type Shared struct {
+	FailRate float64       // failure injection, 0..1
+	Pace     time.Duration // teaching pace: the least time per task; 0 is off
+	Paused   bool          // claim nothing new (tasks in flight finish)
+}
+
 // Heartbeat marks the worker alive, records its state, and extends the leases of
 // the tasks it holds (held), so a long task is never taken from a live worker. It
-// returns the shared failure-injection rate (Q:config), read in the same call.
-func (q *Queue) Heartbeat(ctx context.Context, w WorkerInfo, state WorkerState, held []string) (failRate float64, err error) {
+// returns the shared switches (Q:config), read in the same call.
+func (q *Queue) Heartbeat(ctx context.Context, w WorkerInfo, state WorkerState, held []string) (Shared, error) {
 	k := q.keys
 	args := make([]any, 0, 6+len(held))
 	args = append(args, w.ID, w.Instance, ms(q.opts.Lease), k.TaskPrefix(), string(state), len(held))
@@ -57,16 +65,43 @@ func (q *Queue) Heartbeat(ctx context.Context, w WorkerInfo, state WorkerState, 
 	}
 	res, err := q.script(ctx, heartbeatScript).Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.Leases, k.Config}, args...).StringSlice()
 	if err != nil {
-		return 0, fmt.Errorf("heartbeat %s: %w", w.ID, q.explain(ctx, err))
+		return Shared{}, fmt.Errorf("heartbeat %s: %w", w.ID, q.explain(ctx, err))
 	}
-	if len(res) != 2 {
-		return 0, fmt.Errorf("heartbeat %s: unexpected reply %q", w.ID, res)
+	if len(res) != 4 {
+		return Shared{}, fmt.Errorf("heartbeat %s: unexpected reply %q", w.ID, res)
 	}
-	failRate, _ = strconv.ParseFloat(res[1], 64)
+	sh := sharedOf(res[1], res[2])
+	sh.Paused = res[3] == "1"
 	if res[0] == "gone" {
-		return failRate, fmt.Errorf("heartbeat %s: %w", w.ID, ErrWorkerGone)
+		return sh, fmt.Errorf("heartbeat %s: %w", w.ID, ErrWorkerGone)
 	}
-	return failRate, nil
+	return sh, nil
+}
+
+// sharedOf parses the switches as Q:config holds them. A pace that does not
+// parse reads as off; one set out of range by hand (redis-cli) is capped, as
+// SetPace would have refused it.
+func sharedOf(rate, paceMS string) Shared {
+	var sh Shared
+	sh.FailRate, _ = strconv.ParseFloat(rate, 64)
+	if n, err := strconv.ParseInt(paceMS, 10, 64); err == nil && n > 0 {
+		sh.Pace = min(time.Duration(n)*time.Millisecond, maxPace)
+	}
+	return sh
+}
+
+// SetPaused pauses (or resumes) every imgq worker on the queue through
+// Q:config: each stops claiming at its next heartbeat, its tasks in flight
+// finish. The course's workers do not read it.
+func (q *Queue) SetPaused(ctx context.Context, paused bool) error {
+	v := "0"
+	if paused {
+		v = "1"
+	}
+	if err := q.rdb.HSet(ctx, q.keys.Config, "paused", v).Err(); err != nil {
+		return fmt.Errorf("set paused: %w", err)
+	}
+	return nil
 }
 
 // Deregister removes a cleanly stopping worker (worker_stopped).

@@ -102,10 +102,11 @@ worker() { # worker ID [ARGS...]
 start 120 36
 shot idle
 
-# 2. busy: three workers and a backlog (tasks slowed so the class can watch).
-start 120 36 --workers 0
+# 2. busy: three workers and a backlog, slowed by the dashboard's teaching pace
+# (shared through Redis, so every imgq worker keeps it) so the class can watch.
+start 120 36 --workers 0 --pace 600ms
 "$tmp/imgq" flush --yes --redis "$url" >/dev/null
-for i in 1 2 3; do worker "w-$i" --delay 600ms; done
+for i in 1 2 3; do worker "w-$i"; done
 sleep 2
 keys E E E
 sleep 4
@@ -140,7 +141,7 @@ shot help
 keys '?'
 
 # 7. 80×24.
-start 80 24 --workers 0
+start 80 24 --workers 0 --pace 600ms
 keys E
 sleep 3
 shot small-80x24
@@ -159,8 +160,8 @@ for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 pids=()
 "$tmp/imgq" flush --yes --redis "$url" >/dev/null
 names=(ana luis marta pablo sofia diego lucia hugo elena mario)
-for i in $(seq 1 30); do worker "${names[$(( (i-1) % 10 ))]}-$i" --delay 900ms; done
-start 120 36 --workers 0 --share
+for i in $(seq 1 30); do worker "${names[$(( (i-1) % 10 ))]}-$i"; done
+start 120 36 --workers 0 --share --pace 900ms
 sleep 2
 keys E E E E E E
 sleep 5
@@ -186,8 +187,9 @@ for i in range(40):
   py="$root/e2e/course"
   (cd "$tmp" && /usr/bin/python3 "$py/producer.py" --port "$port" images/photo_0*.jpg >/dev/null)
   (cd "$tmp" && timeout 10 /usr/bin/python3 "$py/worker.py" --port "$port" --worker-id py-crashed --crash-after-claim >/dev/null 2>&1) || true
-  start 120 36 --workers 0 --stuck-after 5s
-  worker imgq-ana --delay 300ms --input "$tmp" --output "$tmp/output"
+  # The pace slows the imgq worker only: the course's Python workers cannot keep it.
+  start 120 36 --workers 0 --stuck-after 5s --pace 300ms
+  worker imgq-ana --input "$tmp" --output "$tmp/output"
   for n in py-luis py-marta; do
     (cd "$tmp" && exec /usr/bin/python3 "$py/worker.py" --port "$port" --worker-id "$n" --idle-exit 20 >/dev/null 2>&1) &
     pids+=($!)

@@ -87,6 +87,8 @@ type Model struct {
 	openMonitor func(context.Context) (<-chan string, error)
 
 	confirm string // the action waiting for y/n ("flush")
+
+	sw switches // failure injection, pace, pause and pool size (switches.go)
 }
 
 func newModel(ctx context.Context, opts Options, now func() time.Time) *Model {
@@ -125,6 +127,10 @@ func newModel(ctx context.Context, opts Options, now func() time.Time) *Model {
 	}
 	if opts.ReadOnly {
 		m.lockKeys()
+	} else {
+		// --pace was written before the workers started: it is this dashboard's
+		// (a read-only viewer owns no switch, so its quitting turns none off).
+		m.sw.ownPace = opts.Pace
 	}
 	m.setFocus(paneWorkers)
 	m.layout()

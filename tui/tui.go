@@ -33,6 +33,9 @@ type Options struct {
 	// ReadOnly is a viewer's dashboard (--share over SSH): the keys that
 	// change the queue or the workers are locked and say so when pressed.
 	ReadOnly bool
+	// Pace is the teaching pace the caller set (--pace) before starting the
+	// workers: the dashboard turns it off when it quits, as its own < > keys'.
+	Pace time.Duration
 }
 
 // WorkerPool is the set of workers running inside this process.
@@ -64,6 +67,11 @@ func Run(ctx context.Context, opts Options) error {
 	p := tea.NewProgram(m, tea.WithContext(ctx))
 	_, err := p.Run()
 	cancel()
+	// Stopped other than by q (ctx, a signal): turn off what this dashboard
+	// turned on all the same. After q, there is nothing left to turn off.
+	if reset := m.takeReset(); reset != nil {
+		_ = reset(ctx)
+	}
 	m.stopMonitor()
 	m.mon.wait()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {

@@ -28,12 +28,13 @@ const maxBackoff = 8 * time.Second
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	rows := m.footer.Height()
 	cmd := m.update(msg)
+	m.syncSwitches(msg)
 	// An action's result takes a line above the keys while it shows: the
 	// panes give it back when it expires.
 	if m.footer.Expire(); m.footer.Height() != rows {
 		m.layout()
 	}
-	m.header.SetInfo(m.headerInfo())
+	m.header.SetInfo(m.switchInfo(m.headerInfo()))
 	return m, cmd
 }
 
@@ -78,6 +79,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return fetchFailed(m.ctx, m.opts.Queue)
 		}
 		return nil
+	case switchMsg:
+		return m.onSwitch(msg)
 	case stuckRequeuedMsg:
 		if msg.err != nil {
 			m.footer.SetStatus(common.Clean(msg.err.Error()), true)
@@ -286,9 +289,14 @@ func (m *Model) mainKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.pause()
 	case key.Matches(k, keys.FailInject):
 		return m.toggleFail()
+	case key.Matches(k, keys.PaceUp):
+		return m.stepPace(1)
+	case key.Matches(k, keys.PaceDown):
+		return m.stepPace(-1)
 	case key.Matches(k, keys.Requeue):
 		return m.requeue(nil)
 	case key.Matches(k, keys.RequeueStuck):
+		m.footer.SetStatus(m.c.T("requeuing stuck tasks…"), false)
 		return requeueStuck(m.ctx, m.opts.Queue)
 	case key.Matches(k, keys.Monitor):
 		return m.toggleMonitor()
@@ -323,17 +331,14 @@ func (m *Model) mainKey(k tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-func (m *Model) quit() tea.Cmd {
-	m.stopMonitor()
-	return tea.Quit
-}
-
 func (m *Model) enqueue(n int) tea.Cmd {
 	if m.opts.Enqueue == nil {
 		m.footer.SetStatus(m.c.T("enqueue is not available"), true)
 		return nil
 	}
 	enq, t := m.opts.Enqueue, m.c.T("enqueued %d tasks")
+	// Said at once: under load the images take a while to make and send.
+	m.footer.SetStatus(fmt.Sprintf(m.c.T("enqueuing %d tasks…"), n), false)
 	return action(m.ctx, func(ctx context.Context) (string, error) {
 		got, err := enq(ctx, n)
 		if err != nil {
@@ -348,6 +353,7 @@ func (m *Model) flush() tea.Cmd {
 	if q == nil {
 		return nil
 	}
+	m.footer.SetStatus(fmt.Sprintf(m.c.T("flushing %s…"), q.Name()), false)
 	return action(m.ctx, func(ctx context.Context) (string, error) {
 		n, err := q.Flush(ctx)
 		if err != nil {
@@ -357,60 +363,12 @@ func (m *Model) flush() tea.Cmd {
 	})
 }
 
-func (m *Model) scale(delta int) tea.Cmd {
-	pool := m.opts.Workers
-	if pool == nil {
-		m.footer.SetStatus(m.c.T("no embedded workers (--workers 0)"), true)
-		return nil
-	}
-	t := m.c.T("workers: %d")
-	// Scale may wait for a worker to finish its task: never on the UI goroutine.
-	return action(m.ctx, func(context.Context) (string, error) {
-		n := max(pool.Size()+delta, 0)
-		if err := pool.Scale(n); err != nil {
-			return "", fmt.Errorf("scale: %w", err)
-		}
-		return fmt.Sprintf(t, n), nil
-	})
-}
-
-func (m *Model) pause() tea.Cmd {
-	pool := m.opts.Workers
-	if pool == nil {
-		m.footer.SetStatus(m.c.T("no embedded workers (--workers 0)"), true)
-		return nil
-	}
-	resumed, paused := m.c.T("workers resumed"), m.c.T("workers paused")
-	return action(m.ctx, func(context.Context) (string, error) {
-		p := !pool.Paused()
-		pool.SetPaused(p)
-		if p {
-			return paused, nil
-		}
-		return resumed, nil
-	})
-}
-
-func (m *Model) toggleFail() tea.Cmd {
-	q := m.opts.Queue
-	if q == nil {
-		return nil
-	}
-	rate := failRate
-	text := m.c.T("failure injection on: 20% of tasks fail")
-	if m.track.Last.FailRate > 0 {
-		rate, text = 0, m.c.T("failure injection off")
-	}
-	return action(m.ctx, func(ctx context.Context) (string, error) {
-		return text, q.SetFailRate(ctx, rate)
-	})
-}
-
 func (m *Model) requeue(ids []string) tea.Cmd {
 	q, t := m.opts.Queue, m.c.T("requeued %d tasks")
 	if q == nil {
 		return nil
 	}
+	m.footer.SetStatus(m.c.T("requeuing…"), false)
 	return action(m.ctx, func(ctx context.Context) (string, error) {
 		var n int
 		var err error

@@ -168,8 +168,9 @@ func (m *Model) switchKeys() (fail, mon, pause key.Binding) {
 	if m.mon.on {
 		mon.SetHelp(mon.Help().Key, t("hide MONITOR"))
 	}
-	if m.opts.Workers != nil {
-		if m.opts.Workers.Paused() {
+	if m.opts.Workers != nil || m.opts.Queue != nil {
+		// p pauses the queue's workers through Redis, and the embedded ones.
+		if m.track.Last.Paused || m.opts.Workers != nil && m.opts.Workers.Paused() {
 			pause.SetHelp(pause.Help().Key, t("resume"))
 		} else {
 			pause.SetHelp(pause.Help().Key, t("pause"))
@@ -187,7 +188,7 @@ func (m *Model) fullHelp() [][]key.Binding {
 	}
 	return [][]key.Binding{
 		{k.Enqueue, k.Batch, k.Flush, fail, k.Requeue, k.RequeueStuck},
-		{k.ScaleUp, k.ScaleDown, pause},
+		{k.ScaleUp, k.ScaleDown, pause, k.PaceDown, k.PaceUp},
 		views,
 		{k.Focus, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Enter, k.Back, k.Help, k.Quit},

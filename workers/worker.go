@@ -35,6 +35,8 @@ type Config struct {
 	// OnFailRate, when set, receives the shared failure-injection rate read from
 	// Redis at each heartbeat.
 	OnFailRate func(float64)
+	// The teaching pace (queue.SetPace, the dashboard's --pace and < > keys) is
+	// read from Redis at each heartbeat too: no field, every worker honours it.
 	// OnClaim, when set, is called with each task the worker claims, before
 	// its handler starts (for metrics: the pickup latency is ClaimedAt -
 	// CreatedAt). It runs on the claiming goroutine: it must be quick and
@@ -64,8 +66,9 @@ func (e *TimeoutError) Error() string { return fmt.Sprintf("task timed out after
 // runState is one run of a handler, from start until its handler returns or
 // the worker gives up on it.
 type runState struct {
-	task  queue.Claimed
-	stuck bool // cancelled and still not returned after StopWait: its lease is no longer extended
+	task    queue.Claimed
+	claimed time.Time // when its claim came back: the teaching pace counts from here
+	stuck   bool      // cancelled and still not returned after StopWait: its lease is no longer extended
 }
 
 // Worker claims tasks from a queue and runs them through its handler.
@@ -75,10 +78,12 @@ type Worker struct {
 	info queue.WorkerInfo
 	log  *slog.Logger
 
-	paused atomic.Bool
-	wake   chan struct{} // nudges the fetcher (a slot freed, unpaused)
-	mu     sync.Mutex
-	held   map[string]queue.Claimed // in flight, for heartbeats and hand-back
+	paused      atomic.Bool
+	queuePaused atomic.Bool   // paused for the whole queue (queue.SetPaused), from the last heartbeat
+	pace        atomic.Int64  // the shared teaching pace (time.Duration), from the last heartbeat
+	wake        chan struct{} // nudges the fetcher (a slot freed, unpaused)
+	mu          sync.Mutex
+	held        map[string]queue.Claimed // in flight, for heartbeats and hand-back
 	// runs are the handlers not yet returned (nor abandoned). A task can have
 	// two: a run the worker gave up on (stuck) whose lapsed lease let the task
 	// come back to this same worker.
@@ -149,8 +154,12 @@ func (w *Worker) SetPaused(p bool) {
 	w.nudge()
 }
 
-// Paused reports whether the worker is paused.
+// Paused reports whether the worker is paused (by SetPaused).
 func (w *Worker) Paused() bool { return w.paused.Load() }
+
+// holding reports whether the worker claims nothing new: paused by SetPaused,
+// or for the whole queue through Redis.
+func (w *Worker) holding() bool { return w.paused.Load() || w.queuePaused.Load() }
 
 func (w *Worker) nudge() {
 	select {
@@ -257,7 +266,7 @@ func (w *Worker) fetchLoop(env runEnv) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		free := 0
-		if !w.paused.Load() {
+		if !w.holding() {
 			free = w.reserve()
 		}
 		if free <= 0 {
@@ -306,7 +315,7 @@ func (w *Worker) start(env runEnv, tasks []queue.Claimed) {
 		if w.cfg.OnClaim != nil {
 			w.cfg.OnClaim(t)
 		}
-		rs := &runState{task: t}
+		rs := &runState{task: t, claimed: time.Now()}
 		w.mu.Lock()
 		w.runs[rs] = struct{}{}
 		w.mu.Unlock()
@@ -345,6 +354,10 @@ func (w *Worker) run(env runEnv, rs *runState) {
 	})
 	start := time.Now()
 	result, err := w.safeHandle(hctx, t)
+	// Read before the pace: a failure followed by a pace that reaches the time
+	// limit did not time out.
+	timedOut := errors.Is(hctx.Err(), context.DeadlineExceeded)
+	w.keepPace(ctx, hctx, rs.claimed)
 	elapsed := time.Since(start)
 	unwatch()
 	w.mu.Lock()
@@ -370,7 +383,7 @@ func (w *Worker) run(env runEnv, rs *runState) {
 	if stuck {
 		w.log.Warn("handler returned after the worker gave up on it", "task", t.ID, "after", elapsed.Round(time.Millisecond))
 	}
-	if err != nil && limit > 0 && taskCtx.Err() == nil && errors.Is(hctx.Err(), context.DeadlineExceeded) {
+	if err != nil && limit > 0 && taskCtx.Err() == nil && timedOut {
 		// Its time limit, not a stop: a retryable failure, whatever the handler
 		// made of its cancelled context.
 		w.log.Warn("task timed out", "task", t.ID, "limit", limit, "returned after", elapsed.Round(time.Millisecond))
@@ -391,6 +404,28 @@ func (w *Worker) run(env runEnv, rs *runState) {
 	env.handlers.Add(1)
 	w.results <- queue.Outcome{Worker: w.cfg.ID, Task: t, Result: result, Output: outputOf(result), Err: err, Elapsed: elapsed}
 }
+
+// keepPace makes a run last at least the shared teaching pace from its claim,
+// so a class can follow tasks that take milliseconds: it sleeps what the
+// handler left of it. Its lease is still extended by the heartbeats meanwhile.
+// A stop (ctx) or the task's time limit (hctx) ends the sleep early: the
+// outcome stands, and a stopping worker does not spend its grace on a lesson.
+func (w *Worker) keepPace(ctx, hctx context.Context, claimed time.Time) {
+	left := time.Duration(w.pace.Load()) - time.Since(claimed)
+	if left <= 0 {
+		return
+	}
+	t := time.NewTimer(left)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	case <-hctx.Done():
+	}
+}
+
+// Pace is the teaching pace the worker last read from Redis (0: off).
+func (w *Worker) Pace() time.Duration { return time.Duration(w.pace.Load()) }
 
 // safeHandle turns a handler panic into a permanent failure of that task
 // instead of a crash of every task in the process.
@@ -500,7 +535,7 @@ func (w *Worker) finish(env runEnv, batch []queue.Outcome) {
 		return
 	}
 	claim, backed := 0, 0
-	if env.ctx.Err() == nil && !w.paused.Load() && w.more.Load() {
+	if env.ctx.Err() == nil && !w.holding() && w.more.Load() {
 		w.mu.Lock()
 		// Free slots are those neither held nor promised; a claim backed by an
 		// acker's own batch takes no free slot, as that batch is acked before the
@@ -630,7 +665,7 @@ func (w *Worker) release(tasks []queue.Claimed) {
 }
 
 // heartbeatLoop keeps the worker registered and its leases extended (the beat
-// also brings the shared failure-injection rate). The queue's housekeeping has
+// also brings the shared failure-injection rate and teaching pace). The queue's housekeeping has
 // its own goroutine (queue.Housekeeper, started by Run).
 func (w *Worker) heartbeatLoop(ctx context.Context) {
 	t := time.NewTicker(max(w.cfg.Heartbeat, time.Millisecond))
@@ -658,17 +693,21 @@ func (w *Worker) beat(ctx context.Context) {
 	w.mu.Unlock()
 	state := queue.WorkerIdle
 	switch {
-	case w.paused.Load():
+	case w.holding():
 		state = queue.WorkerPaused
 	case busy:
 		state = queue.WorkerBusy
 	}
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	rate, err := w.q.Heartbeat(cctx, w.info, state, held)
+	sh, err := w.q.Heartbeat(cctx, w.info, state, held)
 	if err == nil || errors.Is(err, queue.ErrWorkerGone) {
+		w.pace.Store(int64(sh.Pace))
+		if w.queuePaused.Swap(sh.Paused) && !sh.Paused {
+			w.nudge() // resumed: claim now, not at the fetcher's next look
+		}
 		if w.cfg.OnFailRate != nil {
-			w.cfg.OnFailRate(rate)
+			w.cfg.OnFailRate(sh.FailRate)
 		}
 	}
 	if errors.Is(err, queue.ErrWorkerGone) {

@@ -1,14 +1,15 @@
 -- heartbeat: a live worker says so, and extends the leases of the tasks it holds,
--- so a slow task is never stolen from a live worker. Returns {'ok', fail_rate}:
--- the shared failure-injection rate rides on the reply, saving each worker a
--- round trip a second; 'gone' when the worker was declared gone (or its id taken
+-- so a slow task is never stolen from a live worker. Returns {'ok', fail_rate,
+-- pace_ms, paused}: the shared failure-injection rate, teaching pace and pause
+-- ride on the reply, saving each worker a round trip a second; 'gone' when the worker was declared gone (or its id taken
 -- over): it must register again, and its old claims are no longer its own.
 -- KEYS: 1 workers, 2 worker hash, 3 leases, 4 config
 -- ARGV: 1 worker id, 2 instance, 3 lease ms, 4 task key prefix, 5 state, 6 active, 7.. task ids
 local h = redis.call('HMGET', KEYS[2], 'instance', 'state')
-local rate = redis.call('HGET', KEYS[4], 'fail_rate') or ''
+local cfg = redis.call('HMGET', KEYS[4], 'fail_rate', 'pace_ms', 'paused')
+local rate, pace, paused = cfg[1] or '', cfg[2] or '', cfg[3] or ''
 if h[1] ~= ARGV[2] or h[2] == 'gone' or h[2] == 'stopped' then
-  return {'gone', rate}
+  return {'gone', rate, pace, paused}
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -22,4 +23,4 @@ for i = 7, #ARGV do
     redis.call('ZADD', KEYS[3], 'XX', deadline, id)
   end
 end
-return {'ok', rate}
+return {'ok', rate, pace, paused}

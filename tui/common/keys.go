@@ -8,6 +8,7 @@ type KeyMap struct {
 	Enqueue, Batch, Flush           key.Binding
 	ScaleUp, ScaleDown, Pause       key.Binding
 	FailInject, Requeue, Monitor    key.Binding
+	PaceDown, PaceUp                key.Binding
 	RequeueStuck                    key.Binding
 	Failed, Find, Leaderboard, Sort key.Binding
 	Join, OwnReads                  key.Binding
@@ -31,7 +32,10 @@ func DefaultKeyMap(l *Lang) *KeyMap {
 		ScaleDown:  b("-", "remove worker", "-", "_"),
 		Pause:      b("p", "pause/resume", "p"),
 		FailInject: b("x", "fail 20%", "x"),
-		Requeue:    b("r", "requeue failed", "r"),
+		// The teaching pace: the least time every imgq worker spends on a task.
+		PaceDown: b("<", "pace down", "<"),
+		PaceUp:   b(">", "pace up", ">"),
+		Requeue:  b("r", "requeue failed", "r"),
 		// The course's stuck-task fix (HDEL processing, RPUSH pending) for
 		// claims of workers imgq cannot see.
 		RequeueStuck: b("S", "requeue stuck", "S"),
