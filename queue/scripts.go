@@ -65,6 +65,18 @@ func mustScript(name string, drains bool, libs ...string) *luaScript {
 // ("claim.lua"), or "" for a script that is not the queue's.
 func ScriptName(sha string) string { return scriptNames[strings.ToLower(sha)] }
 
+// ScriptSHA is ScriptName's inverse: a SHA1 of the named script (either
+// variant), or "". Replayed MONITOR captures use it so that they name today's
+// scripts, not the SHAs of the day they were captured.
+func ScriptSHA(name string) string {
+	for sha, n := range scriptNames {
+		if n == name {
+			return sha
+		}
+	}
+	return ""
+}
+
 // One script per state transition; each file's header lists its KEYS and ARGV.
 //
 // Which run over maxmemory (oomOK): every script that frees memory or only moves
