@@ -104,6 +104,7 @@ type Model struct {
 	// the widest task id and worker id seen, so the columns are as wide as
 	// their values (a student's name up to 24 cells) and do not jump
 	taskW, workerW int
+	observed       bool // an observed event was seen: the worker column has its mark
 }
 
 var _ common.Component[Model] = (*Model)(nil)
@@ -125,6 +126,7 @@ func (m *Model) Add(evs []queue.Event) {
 	for _, e := range evs {
 		m.taskW = max(m.taskW, ansi.StringWidth(common.Clean(e.Task)))
 		m.workerW = max(m.workerW, ansi.StringWidth(common.Clean(e.Worker)))
+		m.observed = m.observed || e.Observed
 	}
 	m.events.add(evs)
 }

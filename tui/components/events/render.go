@@ -17,10 +17,14 @@ type columns struct{ kind, task, worker, dur, name, detail int }
 
 func (m Model) columns() columns {
 	wide := m.w >= 100
-	c := columns{kind: 11, task: 13, worker: min(max(m.workerW, 6), 10), dur: 5, name: 14}
+	mark := 0
+	if m.observed {
+		mark = 2 // " ◦" after an observed worker's id
+	}
+	c := columns{kind: 11, task: 14, worker: min(max(m.workerW, 6), 10) + mark, dur: 5, name: 14}
 	if wide {
 		// Every kind whole (worker_stopped), ids whole up to 22 and 24 cells.
-		c.kind, c.task, c.worker, c.name = 14, min(max(m.taskW, 13), 22), min(max(m.workerW, 6), 24), 18
+		c.kind, c.task, c.worker, c.name = 14, min(max(m.taskW, 14), 22), min(max(m.workerW, 6), 24)+mark, 18
 	}
 	rest := m.w - (1 + 8 + 1 + c.kind + 1 + c.task + 1 + c.worker + 1 + c.dur + 1)
 	if rest < c.name+1+14 {

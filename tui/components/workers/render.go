@@ -110,13 +110,13 @@ func (m Model) columns() []column {
 			}
 			return m.c.Styles.Error.Render(common.Count(w.Dead))
 		}},
-		{title: "retried", w: 7, right: true, prio: 1, cell: func(m Model, w queue.WorkerStat) string {
+		{title: "retried", w: 7, right: true, prio: 2, cell: func(m Model, w queue.WorkerStat) string {
 			if w.Retried == 0 {
 				return m.c.Styles.Subtle.Render("0")
 			}
 			return m.c.Styles.Warn.Render(common.Count(w.Retried))
 		}},
-		{title: "tasks/s", w: 8, right: true, prio: 2, cell: func(m Model, w queue.WorkerStat) string {
+		{title: "tasks/s", w: 8, right: true, prio: 1, cell: func(m Model, w queue.WorkerStat) string {
 			r, _, _ := m.track.Worker(w.ID)
 			return m.c.Styles.Text.Render(common.Rate(r))
 		}},
