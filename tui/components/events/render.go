@@ -59,6 +59,11 @@ func (m Model) details(e queue.Event) []part {
 	if e.Prev != "" {
 		det = append(det, part{fmt.Sprintf(c.T("recovered from %s"), common.Clean(e.Prev)), st.Kind(queue.EventRecovered)})
 	}
+	if e.Error != "" {
+		// The error before the attempt: on a narrow pane it is the part that
+		// matters.
+		det = append(det, part{common.Clean(e.Error), st.Error})
+	}
 	switch e.Kind {
 	case queue.EventClaimed, queue.EventRetried, queue.EventFailed:
 		if e.Attempt > 1 || (e.Attempt > 0 && e.Kind != queue.EventClaimed) {
@@ -71,9 +76,6 @@ func (m Model) details(e queue.Event) []part {
 		if n := common.Clean(e.Name); n != "" {
 			det = append(det, part{n, st.Muted})
 		}
-	}
-	if e.Error != "" {
-		det = append(det, part{common.Clean(e.Error), st.Error})
 	}
 	return det
 }

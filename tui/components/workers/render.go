@@ -34,13 +34,14 @@ func (m Model) idWidth() int {
 	for _, w := range m.rows {
 		n = max(n, ansi.StringWidth(common.Clean(w.ID)))
 	}
+	mark := 0
 	if m.observedNoHost() {
-		n += 2 // room for the mark after the id
+		mark = 2 // room for the mark after the id
 	}
 	if m.w < 110 {
-		return min(n, 14) + 2 // at 80 columns the task and counters come first
+		return min(n+mark, 14) + 2 // at 80 columns the task and counters come first
 	}
-	return min(n, 24) + 2
+	return min(n, 24) + mark + 2
 }
 
 // observedNoHost: an observed worker is listed; without the host column its
