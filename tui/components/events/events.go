@@ -71,13 +71,6 @@ func (b *buffer[T]) keys(k tea.KeyPressMsg, keys *common.KeyMap, visible int) {
 	b.sync()
 }
 
-func (b *buffer[T]) scroll(delta, visible int) {
-	b.ensure()
-	b.list.SetHeight(visible)
-	b.list.Move(delta)
-	b.sync()
-}
-
 func (b *buffer[T]) sync() {
 	b.follow, b.off = b.list.Following(), b.list.Offset()
 	if b.follow {
