@@ -27,7 +27,7 @@ func (m Model) columns() columns {
 		c.kind, c.task, c.worker, c.name = 14, min(max(m.taskW, 14), 22), min(max(m.workerW, 6), 24)+mark, 18
 	}
 	rest := m.w - (1 + 8 + 1 + c.kind + 1 + c.task + 1 + c.worker + 1 + c.dur + 1)
-	if rest < c.name+1+14 {
+	if rest < c.name+1+24 {
 		// No room for both: one column, the detail first and the name after
 		// it, so an error is the last thing cut (and the selected row wraps).
 		c.name, c.detail = 0, max(rest, 0)
