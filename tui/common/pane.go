@@ -24,4 +24,3 @@ func (c Common) PaneTitle(title, note string, focused bool, w int) string {
 	}
 	return Fit(s, w)
 }
-
