@@ -52,32 +52,67 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	}
 	ws, _ := res[10].([]any)
 	for _, w := range ws {
-		s.Workers = append(s.Workers, workerStat(pairs(w), now))
+		s.Workers = append(s.Workers, ownState(workerStat(pairs(w), now)))
 	}
 	sort.SliceStable(s.Workers, func(i, j int) bool {
 		return s.Workers[i].StartedAt.Before(s.Workers[j].StartedAt)
 	})
+	fc, _ := res[12].([]any)
+	for i := 0; i+3 < len(fc); i += 4 {
+		s.Foreign = append(s.Foreign, ForeignClaim{ID: clip(str(fc[i]), MaxNameBytes), Worker: clip(str(fc[i+1]), MaxNameBytes),
+			Since: fromMS(num(fc[i+2])), Name: clip(str(fc[i+3]), MaxNameBytes)})
+	}
+	sort.Slice(s.Foreign, func(i, j int) bool { return s.Foreign[i].Since.Before(s.Foreign[j].Since) })
 	obs, _ := res[11].([]any)
 	var observed []WorkerStat
 	for _, w := range obs {
-		ws := workerStat(pairs(w), now)
-		ws.Observed = true
-		if ws.Current == "" && ws.State == WorkerBusy {
-			// Its claim has finished since the observer's last pass (a course
-			// worker runs one task at a time): not busy on nothing.
-			ws.State, ws.Active = WorkerIdle, 0
-		}
-		observed = append(observed, ws)
+		observed = append(observed, observedState(workerStat(pairs(w), now), s.Foreign, s.At))
 	}
 	sort.SliceStable(observed, func(i, j int) bool { return observed[i].ID < observed[j].ID })
 	s.Workers = append(s.Workers, observed...)
-	fc, _ := res[12].([]any)
-	for i := 0; i+2 < len(fc); i += 3 {
-		s.Foreign = append(s.Foreign, ForeignClaim{ID: clip(str(fc[i]), MaxNameBytes), Worker: clip(str(fc[i+1]), MaxNameBytes), Since: fromMS(num(fc[i+2]))})
-	}
-	sort.Slice(s.Foreign, func(i, j int) bool { return s.Foreign[i].Since.Before(s.Foreign[j].Since) })
 	s.OldestPending = time.Duration(max(num(res[13]), 0)) * time.Millisecond
 	return s, nil
+}
+
+// ownState says busy when an imgq worker holds a task and idle when it holds
+// none. The state field is written by the heartbeat, once a second: with tasks
+// of 10-100 ms it still said busy a second after the queue drained, with no
+// current task to show. active and current are kept by the claim and ack
+// scripts themselves; paused, gone and stopped are left as reported.
+func ownState(w WorkerStat) WorkerStat {
+	if w.State != WorkerIdle && w.State != WorkerBusy {
+		return w
+	}
+	w.State = WorkerIdle
+	if w.Current != "" || w.Active > 0 {
+		w.State = WorkerBusy
+	}
+	return w
+}
+
+// observedState takes a course worker's current task from the claims read in
+// this very call (the newest one it holds), not from the observer's record,
+// which is up to a pass old: a course worker finishes a task in well under
+// the observer's second, so that record named a finished task, and a busy
+// worker showed none. A course worker counts no retries: each of its failures
+// is a dead letter.
+func observedState(w WorkerStat, foreign []ForeignClaim, at time.Time) WorkerStat {
+	w.Observed = true
+	w.Dead, w.Retried = w.Failed, 0
+	w.Current, w.CurrentName, w.CurrentFor, w.Active = "", "", 0, 0
+	for _, c := range foreign {
+		if c.Worker != w.ID {
+			continue
+		}
+		w.Active++
+		w.Current, w.CurrentName = c.ID, c.Name
+		w.CurrentFor = max(at.Sub(c.Since), 0)
+	}
+	w.State = WorkerIdle
+	if w.Active > 0 {
+		w.State = WorkerBusy
+	}
+	return w
 }
 
 func workerStat(h map[string]string, now int64) WorkerStat {
@@ -91,6 +126,8 @@ func workerStat(h map[string]string, now int64) WorkerStat {
 		LastSeen:    fromMS(atoi(h["last_seen"])),
 		Processed:   atoi(h["processed"]),
 		Failed:      atoi(h["failed"]),
+		Retried:     atoi(h["retried"]),
+		Dead:        atoi(h["dead"]),
 		Busy:        time.Duration(atoi(h["busy_ms"])) * time.Millisecond,
 		Active:      max(atoi(h["active"]), 0),
 	}

@@ -185,6 +185,7 @@ type ForeignClaim struct {
 	ID     string
 	Worker string
 	Since  time.Time // the record's started_at, or when the observer first saw it
+	Name   string    // the task's label (its name, or the name in its data)
 }
 
 // Stuck returns the foreign claims older than after, by Redis' clock.
@@ -227,7 +228,9 @@ type WorkerStat struct {
 	StartedAt   time.Time
 	LastSeen    time.Time
 	Processed   int64
-	Failed      int64
+	Failed      int64         // failed attempts, retried or not
+	Retried     int64         // failed attempts sent back for another try
+	Dead        int64         // tasks dead-lettered (failed for good)
 	Busy        time.Duration // total time spent in handlers
 	Active      int64         // tasks held now
 	Current     string        // one task held now, if any

@@ -95,7 +95,7 @@ func courseStats(at time.Time, i int) queue.Stats {
 	s.Workers = append(s.Workers, queue.WorkerStat{
 		ID: "py-4242", State: queue.WorkerBusy, Observed: true,
 		StartedAt: t0.Add(-5 * time.Minute), LastSeen: at,
-		Processed: done, Failed: int64(i / 6), Busy: time.Duration(done) * 400 * time.Millisecond,
+		Processed: done, Failed: int64(i / 6), Dead: int64(i / 6), Busy: time.Duration(done) * 400 * time.Millisecond,
 		Active: 1, Current: "task-c0ffee0000000007", CurrentName: "beach.jpg", CurrentFor: 1200 * time.Millisecond,
 	})
 	s.Processing += 3
@@ -150,6 +150,7 @@ func sampleStats(at time.Time, i, nWorkers int) queue.Stats {
 			ID: id, Host: fmt.Sprintf("laptop-%d", k+1), PID: 4100 + k, Concurrency: 1, State: st,
 			StartedAt: t0.Add(-10*time.Minute + time.Duration(k)*time.Second),
 			LastSeen:  at, Processed: done, Failed: int64(i / 6 * (k % 2)),
+			Retried: int64(i/6*(k%2) - i/12*(k%2)), Dead: int64(i / 12 * (k % 2)),
 			Busy: time.Duration(done) * time.Duration(180+20*k) * time.Millisecond,
 		}
 		if st == queue.WorkerBusy {

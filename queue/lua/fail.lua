@@ -1,7 +1,9 @@
 -- fail: a task's handler returned an error. Retryable errors wait out a backoff in
 -- the retry zset until attempts run out; permanent errors, and the last attempt,
 -- dead-letter the task on the course's failed list with its error. Fenced like
--- complete.lua.
+-- complete.lua. The worker's hash counts every failed attempt (failed), and of
+-- those the ones sent back for a retry (retried) and the ones dead-lettered
+-- (dead): a class reads "dead" as tasks lost, not as attempts.
 -- KEYS: 1 task, 2 processing, 3 leases, 4 retry, 5 failed, 6 stats, 7 events, 8 worker hash,
 --       9 tasks index
 -- ARGV: 1 id, 2 worker, 3 attempt, 4 error, 5 busy ms, 6 permanent (1/0), 7 backoff ms,
@@ -30,6 +32,7 @@ if ARGV[6] ~= '1' and attempts < tonumber(h[5] or '1') then
   redis.call('HSET', KEYS[1], 'status', 'retry', 'error', err, 'retry_at', string.format('%.3f', due / 1000))
   redis.call('ZADD', KEYS[4], string.format('%d', due), ARGV[1])
   redis.call('HINCRBY', KEYS[6], 'retried', 1)
+  redis.call('HINCRBY', KEYS[8], 'retried', 1)
   redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[8], '*', 'kind', 'retried', 'task', clip(ARGV[1]),
     'name', name, 'worker', ARGV[2], 'dur_ms', ARGV[5], 'attempt', ARGV[3], 'error', err)
   return 'retry'
@@ -39,6 +42,7 @@ redis.call('HSET', KEYS[1], 'status', 'failed', 'error', err, 'completed_at', no
 redis.call('LPUSH', KEYS[5], ARGV[1])
 trim(KEYS[5], tonumber(ARGV[9]), KEYS[9], ARGV[10], ARGV[12], ARGV[11])
 redis.call('HINCRBY', KEYS[6], 'failed', 1)
+redis.call('HINCRBY', KEYS[8], 'dead', 1)
 redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[8], '*', 'kind', 'failed', 'task', clip(ARGV[1]),
   'name', name, 'worker', ARGV[2], 'dur_ms', ARGV[5], 'attempt', ARGV[3], 'error', err)
 return 'failed'

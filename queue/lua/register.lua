@@ -15,7 +15,7 @@ redis.call('PERSIST', KEYS[2])
 redis.call('HSET', KEYS[2], 'id', ARGV[1], 'instance', ARGV[2], 'host', ARGV[3], 'pid', ARGV[4],
   'concurrency', ARGV[5], 'started_at', now, 'last_seen', now, 'state', 'idle', 'active', 0)
 redis.call('HDEL', KEYS[2], 'gone_at', 'current', 'current_since')
-for _, f in ipairs({'processed', 'failed', 'busy_ms'}) do
+for _, f in ipairs({'processed', 'failed', 'retried', 'dead', 'busy_ms'}) do
   redis.call('HSETNX', KEYS[2], f, 0)
 end
 redis.call('ZADD', KEYS[1], now, ARGV[1])

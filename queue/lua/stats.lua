@@ -47,16 +47,20 @@ local ids = redis.call('ZRANGE', KEYS[9], 0, -1)
 for _, w in ipairs(redis.call('ZRANGE', KEYS[10], 0, -1)) do ids[#ids + 1] = w end
 out[#out + 1] = hashes(ids, ARGV[1])
 out[#out + 1] = hashes(redis.call('ZRANGE', KEYS[13], 0, -1), ARGV[3])
--- Claims without a lease (flat: id, worker, since ms): stuck once old enough.
+-- Claims without a lease (flat: id, worker, since ms, name): stuck once old
+-- enough, and what each course worker is doing now (the observer's own record
+-- of it is up to a second old, longer than a course worker's task).
 local foreign = {}
 if redis.call('HLEN', KEYS[4]) > redis.call('ZCARD', KEYS[12]) then
   local kv = redis.call('HGETALL', KEYS[4])
   for j = 1, #kv, 2 do
     if not redis.call('ZSCORE', KEYS[12], kv[j]) then
-      local s = claimedsince((record(ARGV[2] .. kv[j], 'started_at') or {})[1], KEYS[14], kv[j], nowms)
+      local th = record(ARGV[2] .. kv[j], 'started_at', 'name', 'data') or {}
+      local s = claimedsince(th[1], KEYS[14], kv[j], nowms)
       foreign[#foreign + 1] = kv[j]
       foreign[#foreign + 1] = kv[j + 1]
       foreign[#foreign + 1] = string.format('%d', s)
+      foreign[#foreign + 1] = nameof(th[2], th[3])
     end
   end
 end

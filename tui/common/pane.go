@@ -24,8 +24,3 @@ func (c Common) PaneTitle(title, note string, focused bool, w int) string {
 	}
 	return Fit(s, w)
 }
-
-// Scroll clamps an offset so a window of h rows over n items stays in range.
-func Scroll(off, n, h int) int {
-	return max(min(off, n-h), 0)
-}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/tui/common"
@@ -23,24 +24,36 @@ type Model struct {
 	query string
 	task  *queue.TaskInfo
 	err   error
-	off   int
+	// vp scrolls the record; its content is laid out again on every view,
+	// since "3s ago" moves on.
+	vp viewport.Model
 }
 
+var _ common.Component[Model] = (*Model)(nil)
+
 // New returns an empty view.
-func New(c common.Common) Model { return Model{c: c} }
+func New(c common.Common) Model { return Model{c: c, vp: viewport.New()} }
 
 // SetSize sets the rectangle the view fills.
-func (m *Model) SetSize(w, h int) { m.w, m.h = w, h }
+func (m *Model) SetSize(w, h int) {
+	m.w, m.h = w, h
+	m.vp.SetWidth(max(w, 1))
+	m.vp.SetHeight(max(h-1, 1))
+}
 
 // SetLoading shows that query is being looked up.
-func (m *Model) SetLoading(query string) { m.query, m.task, m.err, m.off = query, nil, nil, 0 }
+func (m *Model) SetLoading(query string) {
+	m.query, m.task, m.err = query, nil, nil
+	m.vp.SetYOffset(0)
+}
 
 // SetTask shows the result of the lookup.
 func (m *Model) SetTask(t queue.TaskInfo, err error) {
-	m.err, m.off = err, 0
+	m.err = err
 	if err == nil {
 		m.task = &t
 	}
+	m.vp.SetYOffset(0)
 }
 
 // Task is the task shown, if any.
@@ -53,19 +66,21 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	}
 	keys := m.c.Keys
+	m.vp.SetContentLines(m.body())
 	switch {
 	case key.Matches(k, keys.Up):
-		m.off--
+		m.vp.ScrollUp(1)
 	case key.Matches(k, keys.Down):
-		m.off++
+		m.vp.ScrollDown(1)
 	case key.Matches(k, keys.PageUp):
-		m.off -= m.h - 2
+		m.vp.PageUp()
 	case key.Matches(k, keys.PageDown):
-		m.off += m.h - 2
+		m.vp.PageDown()
 	case key.Matches(k, keys.Top):
-		m.off = 0
+		m.vp.GotoTop()
+	case key.Matches(k, keys.Bottom):
+		m.vp.GotoBottom()
 	}
-	m.off = common.Scroll(m.off, len(m.body()), m.h-1)
 	return m, nil
 }
 
@@ -85,10 +100,14 @@ func (m Model) View() string {
 	if m.task != nil {
 		title = c.T("Task") + " " + common.Clean(m.task.ID)
 	}
-	lines := []string{c.PaneTitle(title, "", true, m.w)}
-	body := m.body()
-	end := min(m.off+m.h-1, len(body))
-	lines = append(lines, body[min(m.off, end):end]...)
+	note := ""
+	vp := m.vp
+	vp.SetContentLines(m.body())
+	if vp.TotalLineCount() > vp.Height() {
+		note = fmt.Sprintf("%d–%d/%d", vp.YOffset()+1, min(vp.YOffset()+vp.Height(), vp.TotalLineCount()), vp.TotalLineCount())
+	}
+	lines := []string{c.PaneTitle(title, note, true, m.w)}
+	lines = append(lines, strings.Split(vp.View(), "\n")...)
 	return common.Block(lines, m.w, m.h)
 }
 
@@ -102,11 +121,19 @@ func (m Model) body() []string {
 	}
 	t := m.task
 	var out []string
+	// A long value (an error) wraps between words under itself, every word
+	// readable.
 	field := func(label, value string, vs interface{ Render(...string) string }) {
 		if value == "" {
 			return
 		}
-		out = append(out, "  "+st.Label.Render(common.Fit(c.T(label), 18))+vs.Render(value))
+		head := "  " + st.Label.Render(common.Fit(c.T(label), 18))
+		for i, l := range wrapStyled(value, max(m.w-21, 20)) {
+			if i > 0 {
+				head = strings.Repeat(" ", 20)
+			}
+			out = append(out, head+vs.Render(l))
+		}
 	}
 	ts := func(x time.Time) string {
 		if x.IsZero() {
@@ -181,4 +208,13 @@ func outputFile(raw []byte) string {
 		}
 	}
 	return ""
+}
+
+// wrapStyled wraps a value by words; a value with styles of its own (a time
+// with its muted "ago") is one line, as it is short.
+func wrapStyled(v string, w int) []string {
+	if strings.Contains(v, "\x1b") {
+		return []string{v}
+	}
+	return common.WrapWords(v, w)
 }

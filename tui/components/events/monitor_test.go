@@ -154,7 +154,7 @@ func TestMonitorSaysOlderLinesAreNotKept(t *testing.T) {
 // line it names is its own, the next line from that address is not pinned to it.
 func TestMonitorEmbeddedWorkerAddressNotPinned(t *testing.T) {
 	host, _ := os.Hostname()
-	hb := `1796166591.656779 [0 127.0.0.1:7] "evalsha" "a765d56af7ca5652262588b15ffb96c339333a20" "4" "image_processing:workers" "image_processing:worker:w1" "image_processing:leases" "image_processing:config" "w1" "x" "30000" "task:" "idle" "0"`
+	hb := `1796166591.656779 [0 127.0.0.1:7] "evalsha" "8c9e0bd20c038ffef9c63f476ba78aa8fecb3aaa" "4" "image_processing:workers" "image_processing:worker:w1" "image_processing:leases" "image_processing:config" "w1" "x" "30000" "task:" "idle" "0"`
 	lock := `1796166591.700000 [0 127.0.0.1:7] "evalsha" "1dff2c0e429191693d0893fee5ef3b0dbc24b2f4" "1" "image_processing:housekeeper" "450"`
 	for _, tc := range []struct {
 		pid  int

@@ -15,8 +15,9 @@ import (
 // RequeueMsg asks the root to requeue tasks (all of them when IDs is nil).
 type RequeueMsg struct{ IDs []string }
 
-// OpenMsg asks the root to show a task's detail.
-type OpenMsg struct{ ID string }
+// OpenMsg asks the root to show a task's detail: the one message every
+// component sends for that (enter on an event sends it too).
+type OpenMsg = common.OpenTaskMsg
 
 // Model is the failed-tasks view.
 type Model struct {
@@ -26,15 +27,18 @@ type Model struct {
 	total   int64 // length of the failed list (tasks may hold fewer: one page)
 	loading bool
 	err     error
-	sel     int
-	off     int
+	list    common.List // selection and scroll
 }
 
+var _ common.Component[Model] = (*Model)(nil)
+
 // New returns an empty view.
-func New(c common.Common) Model { return Model{c: c, loading: true} }
+func New(c common.Common) Model {
+	return Model{c: c, loading: true, list: common.NewList(true, false)}
+}
 
 // SetSize sets the rectangle the view fills.
-func (m *Model) SetSize(w, h int) { m.w, m.h = w, h; m.clamp() }
+func (m *Model) SetSize(w, h int) { m.w, m.h = w, h; m.list.SetHeight(m.rows()) }
 
 // SetTasks replaces the list (newest failure first), keeping the selection on
 // the same task when it is still there.
@@ -43,18 +47,15 @@ func (m *Model) SetTasks(ts []queue.TaskInfo, total int64, err error) {
 	if err != nil {
 		return
 	}
-	cur := ""
-	if m.sel < len(m.tasks) {
-		cur = m.tasks[m.sel].ID
-	}
+	cur := m.Selected()
 	m.tasks, m.total = ts, total
-	m.sel = 0
+	m.list.SetLen(len(ts))
+	m.list.Select(0)
 	for i, t := range ts {
 		if t.ID == cur {
-			m.sel = i
+			m.list.Select(i)
 		}
 	}
-	m.clamp()
 }
 
 // Tasks returns the tasks listed.
@@ -62,24 +63,13 @@ func (m Model) Tasks() []queue.TaskInfo { return m.tasks }
 
 // Selected is the selected task's id ("" when the list is empty).
 func (m Model) Selected() string {
-	if m.sel < len(m.tasks) {
-		return m.tasks[m.sel].ID
+	if i := m.list.Selected(); i >= 0 && i < len(m.tasks) {
+		return m.tasks[i].ID
 	}
 	return ""
 }
 
 func (m Model) rows() int { return max(m.h-2, 1) } // title and column header
-
-func (m *Model) clamp() {
-	m.sel = min(max(m.sel, 0), max(len(m.tasks)-1, 0))
-	if m.sel < m.off {
-		m.off = m.sel
-	}
-	if m.sel >= m.off+m.rows() {
-		m.off = m.sel - m.rows() + 1
-	}
-	m.off = common.Scroll(m.off, len(m.tasks), m.rows())
-}
 
 // Update moves the selection and turns r/R/enter into requests for the root.
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
@@ -90,18 +80,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	keys := m.c.Keys
 	var cmd tea.Cmd
 	switch {
-	case key.Matches(k, keys.Up):
-		m.sel--
-	case key.Matches(k, keys.Down):
-		m.sel++
-	case key.Matches(k, keys.PageUp):
-		m.sel -= m.rows()
-	case key.Matches(k, keys.PageDown):
-		m.sel += m.rows()
-	case key.Matches(k, keys.Top):
-		m.sel = 0
-	case key.Matches(k, keys.Bottom):
-		m.sel = len(m.tasks) - 1
+	case m.list.Keys(k, keys):
 	case key.Matches(k, keys.RequeueAll):
 		cmd = func() tea.Msg { return RequeueMsg{} }
 	case key.Matches(k, keys.RequeueOne):
@@ -113,7 +92,6 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			cmd = func() tea.Msg { return OpenMsg{ID: id} }
 		}
 	}
-	m.clamp()
 	return m, cmd
 }
 
@@ -149,15 +127,16 @@ func (m Model) View() string {
 		errW := max(m.w-idW-nameW-attW-10, 10)
 		lines = append(lines, st.ColHeader.Render("  "+common.Fit("id", idW)+" "+common.Fit(c.T("name"), nameW)+" "+
 			common.FitLeft(c.T("attempts"), attW)+"  "+common.Fit(c.T("last error"), errW)))
-		end := min(m.off+m.rows(), len(m.tasks))
-		for i := m.off; i < end; i++ {
+		start, end := m.list.Window()
+		sel := m.list.Selected()
+		for i := start; i < end; i++ {
 			t := m.tasks[i]
 			line := "  " + common.Fit(st.Text.Render(common.Clean(t.ID)), idW) + " " +
 				common.Fit(st.Muted.Render(common.Clean(t.Name)), nameW) + " " +
 				st.Warn.Render(common.FitLeft(fmt.Sprintf("%d/%d", t.Attempts, t.MaxAttempts), attW)) + "  " +
-				st.Error.Render(common.Fit(common.Clean(t.Error), errW))
+				st.Error.Render(common.Fit(common.CutWords(common.Clean(t.Error), errW), errW))
 			line = common.Fit(line, m.w)
-			if i == m.sel {
+			if i == sel {
 				// Plain text under the selection: nested colours would cut the highlight.
 				line = st.Selected.Render(common.Fit("▸"+ansi.Strip(line)[1:], m.w))
 			}

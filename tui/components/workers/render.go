@@ -4,12 +4,16 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/tui/common"
 )
 
 // column is one column of the full table. Lower prio survives longer when the
-// pane is narrow; flex takes whatever width is left.
+// pane is narrow (the sparkline goes first: tasks/s says the same in a
+// number); flex takes whatever width is left. The current task is at least
+// wide enough for its id and a short name.
 type column struct {
 	title string
 	w     int
@@ -22,9 +26,38 @@ type column struct {
 // cellMin is the width of one compact worker cell.
 const cellMin = 46
 
-func columns() []column {
+// idWidth is the id column: as wide as the longest id (a student's name, up to
+// 24 cells shown whole from 110 columns), never narrower than 8, plus the
+// state icon.
+func (m Model) idWidth() int {
+	n := 8
+	for _, w := range m.rows {
+		n = max(n, ansi.StringWidth(common.Clean(w.ID)))
+	}
+	mark := 0
+	if m.observedNoHost() {
+		mark = 2 // room for the mark after the id
+	}
+	if m.w < 110 {
+		return min(n+mark, 14) + 2 // at 80 columns the task and counters come first
+	}
+	return min(n, 24) + mark + 2
+}
+
+// observedNoHost: an observed worker is listed; without the host column its
+// mark goes after the id.
+func (m Model) observedNoHost() bool {
+	for _, w := range m.rows {
+		if w.Observed {
+			return true
+		}
+	}
+	return false
+}
+
+func (m Model) columns() []column {
 	return []column{
-		{title: "id", w: 14, cell: func(m Model, w queue.WorkerStat) string {
+		{title: "id", w: m.idWidth(), cell: func(m Model, w queue.WorkerStat) string {
 			icon := m.c.Styles.State(w.State).Render(common.StateIcon(w.State) + " ")
 			id := m.c.Styles.Text.Render(common.Clean(w.ID))
 			if w.Observed && !m.hostShown {
@@ -44,7 +77,12 @@ func columns() []column {
 		{title: "state", w: 7, cell: func(m Model, w queue.WorkerStat) string {
 			return m.c.Styles.State(w.State).Render(m.c.T(string(w.State)))
 		}},
-		{title: "current task", w: 14, flex: true, cell: func(m Model, w queue.WorkerStat) string {
+		{title: "current task", w: 22, flex: true, cell: func(m Model, w queue.WorkerStat) string {
+			if w.Current == "" && w.Active > 0 {
+				// Several slots, the one named has just finished: the next
+				// heartbeat names another; until then, how many it holds.
+				return m.c.Styles.Muted.Render(fmt.Sprintf(m.c.T("%d tasks"), w.Active))
+			}
 			if w.Current == "" {
 				return m.c.Styles.Subtle.Render("–")
 			}
@@ -56,7 +94,7 @@ func columns() []column {
 			}
 			return s
 		}},
-		{title: "for", w: 6, right: true, prio: 2, cell: func(m Model, w queue.WorkerStat) string {
+		{title: "for", w: 6, right: true, cell: func(m Model, w queue.WorkerStat) string {
 			if w.Current == "" {
 				return ""
 			}
@@ -65,27 +103,35 @@ func columns() []column {
 		{title: "done", w: 6, right: true, cell: func(m Model, w queue.WorkerStat) string {
 			return m.c.Styles.Value.Render(common.Count(w.Processed))
 		}},
-		{title: "fail", w: 6, right: true, prio: 1, cell: func(m Model, w queue.WorkerStat) string {
-			if w.Failed == 0 {
+		// Tasks dead-lettered, not failed attempts: 11 failed attempts with
+		// one task lost read as 11 lost.
+		{title: "dead", w: 5, right: true, prio: 1, cell: func(m Model, w queue.WorkerStat) string {
+			if w.Dead == 0 {
 				return m.c.Styles.Subtle.Render("0")
 			}
-			return m.c.Styles.Error.Render(common.Count(w.Failed))
+			return m.c.Styles.Error.Render(common.Count(w.Dead))
 		}},
-		{title: "tasks/s", w: 8, right: true, cell: func(m Model, w queue.WorkerStat) string {
+		{title: "retried", w: 7, right: true, prio: 2, cell: func(m Model, w queue.WorkerStat) string {
+			if w.Retried == 0 {
+				return m.c.Styles.Subtle.Render("0")
+			}
+			return m.c.Styles.Warn.Render(common.Count(w.Retried))
+		}},
+		{title: "tasks/s", w: 8, right: true, prio: 1, cell: func(m Model, w queue.WorkerStat) string {
 			r, _, _ := m.track.Worker(w.ID)
 			return m.c.Styles.Text.Render(common.Rate(r))
 		}},
-		{title: "", w: 12, prio: 4, cell: func(m Model, w queue.WorkerStat) string {
+		{title: "", w: 12, prio: 6, cell: func(m Model, w queue.WorkerStat) string {
 			_, _, h := m.track.Worker(w.ID)
 			return m.c.Styles.Spark.Render(common.Sparkline(h.Buckets(m.c.Now(), 12)))
 		}},
-		{title: "mean", w: 6, right: true, prio: 3, cell: func(m Model, w queue.WorkerStat) string {
+		{title: "mean", w: 6, right: true, prio: 4, cell: func(m Model, w queue.WorkerStat) string {
 			if w.Processed+w.Failed == 0 {
 				return m.c.Styles.Subtle.Render("–")
 			}
 			return m.c.Styles.Text.Render(common.Duration(w.MeanTime()))
 		}},
-		{title: "util", w: 5, right: true, prio: 2, cell: func(m Model, w queue.WorkerStat) string {
+		{title: "util", w: 5, right: true, prio: 3, cell: func(m Model, w queue.WorkerStat) string {
 			_, u, _ := m.track.Worker(w.ID)
 			return utilStyle(m, u).Render(common.Percent(u))
 		}},
@@ -135,7 +181,7 @@ func fitColumns(cols []column, w int) []column {
 }
 
 func (m Model) tableView() []string {
-	cols := fitColumns(columns(), m.w)
+	cols := fitColumns(m.columns(), m.w)
 	for _, col := range cols {
 		switch col.title {
 		case "host/pid":
@@ -195,7 +241,7 @@ func (m Model) gridView() []string {
 			}
 			cell := " " + st.State(w.State).Render(common.StateIcon(w.State)) + " " + id +
 				st.Value.Render(common.FitLeft(common.Count(w.Processed), 5)) + st.OK.Render("✓") +
-				common.FitLeft(failCell(m, w.Failed), 4) +
+				common.FitLeft(failCell(m, w.Dead), 4) +
 				st.Text.Render(common.FitLeft(common.Rate(r), 7)) + " " +
 				st.Spark.Render(common.Sparkline(h.Buckets(m.c.Now(), 8))) + " " +
 				utilStyle(m, u).Render(common.FitLeft(common.Percent(u), 4))

@@ -40,18 +40,34 @@ type Model struct {
 	rows    []queue.WorkerStat // sorted
 	sort    Sort
 	board   bool
-	off     int // first item shown
+	// list scrolls by lines: one worker a line in the table, a row of cells
+	// in the grid (Refresh and SetSize keep its length and height in step)
+	list common.List
+	off  int // first worker shown (list's first line × workers a line)
 
 	// set by tableView on its copy while it renders
 	hostShown bool // the host/pid column fits: it carries the observed mark
 	idW       int
 }
 
+var _ common.Component[Model] = (*Model)(nil)
+
 // New returns the pane.
-func New(c common.Common, t *metrics.Tracker) Model { return Model{c: c, track: t} }
+func New(c common.Common, t *metrics.Tracker) Model {
+	return Model{c: c, track: t, list: common.NewList(false, false)}
+}
 
 // SetSize sets the rectangle the pane fills.
 func (m *Model) SetSize(w, h int) { m.w, m.h = w, h; m.clamp() }
+
+// ShortHelp is the pane's own keys.
+func (m Model) ShortHelp() []key.Binding {
+	k := m.c.Keys
+	return []key.Binding{k.Up, k.Down, k.Sort, k.Leaderboard}
+}
+
+// FullHelp groups the same keys.
+func (m Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
 
 // SetFocused marks the pane as the one keys scroll.
 func (m *Model) SetFocused(f bool) { m.focused = f }
@@ -77,30 +93,21 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	}
 	keys := m.c.Keys
-	per := m.perLine()
-	page := max(m.bodyRows()-1, 1) * per
 	switch {
 	case key.Matches(k, keys.Sort):
 		m.sort = (m.sort + 1) % numSorts
 		m.sortRows()
-		m.off = 0
+		m.clamp()
+		m.list.Top()
 	case key.Matches(k, keys.Leaderboard):
 		m.board = !m.board
 		m.sortRows()
-		m.off = 0
+		m.clamp()
+		m.list.Top()
 	case !m.focused:
-	case key.Matches(k, keys.Up):
-		m.off -= per
-	case key.Matches(k, keys.Down):
-		m.off += per
-	case key.Matches(k, keys.PageUp):
-		m.off -= page
-	case key.Matches(k, keys.PageDown):
-		m.off += page
-	case key.Matches(k, keys.Top):
-		m.off = 0
-	case key.Matches(k, keys.Bottom):
-		m.off = len(m.rows)
+	default:
+		m.clamp()
+		m.list.Keys(k, keys)
 	}
 	m.clamp()
 	return m, nil
@@ -185,16 +192,14 @@ func (m Model) capacity() int {
 	return max(rows, 0) * cols
 }
 
+// clamp sets the list's length (lines of workers) and height (lines one
+// screen shows) from the layout, and the first worker shown from its position.
 func (m *Model) clamp() {
-	n, capa := len(m.rows), m.capacity()
-	if n <= capa || capa <= 0 {
-		m.off = 0
-		return
-	}
 	per := m.perLine()
-	maxOff := ((n - capa + per - 1) / per) * per
-	m.off = min(max(m.off, 0), maxOff)
-	m.off -= m.off % per
+	lines := max(m.capacity()/per, 1)
+	m.list.SetHeight(lines)
+	m.list.SetLen((len(m.rows) + per - 1) / per)
+	m.off = m.list.Offset() * per
 }
 
 // View renders the pane.
