@@ -107,4 +107,17 @@ var spanish = map[string]string{
 	"Help":                     "Ayuda", "Queue": "Cola", "Views": "Vistas", "Navigate": "Navegar",
 	// a student's read-only viewer (--share over SSH)
 	"read-only viewer: that key is the teacher's": "solo lectura: esa tecla es del profesor",
+	// event and worker columns
+	"time": "hora", "kind": "tipo", "task": "tarea", "took": "tardó", "detail": "detalle", "dead": "muertas",
+	// shared switches (pace, failure injection, pause) and instant feedback
+	"failure injection %s is on (set by another dashboard); x turns it off": "inyección de fallos %s activa (la puso otro panel); x la apaga",
+	"pace %s is on (set by another dashboard); < turns it down":             "cadencia %s activa (la puso otro panel); < la baja",
+	"the workers are paused (set by another dashboard); p resumes them":     "los workers están en pausa (la puso otro panel); p los reanuda",
+	"pace off: tasks run at full speed":                                     "cadencia apagada: las tareas van a toda velocidad",
+	"pace %s: every imgq worker takes at least %s per task":                 "cadencia %s: cada worker de imgq tarda al menos %s por tarea",
+	"turning off this dashboard's switches…":                                "apagando los interruptores de este panel…",
+	"requeuing stuck tasks…":                                                "reencolando tareas atascadas…",
+	"enqueuing %d tasks…":                                                   "encolando %d tareas…",
+	"flushing %s…":                                                          "vaciando %s…",
+	"requeuing…":                                                            "reencolando…",
 }

@@ -181,7 +181,13 @@ func fitColumns(cols []column, w int) []column {
 }
 
 func (m Model) tableView() []string {
-	cols := fitColumns(m.columns(), m.w)
+	cols := m.columns()
+	// A column is at least as wide as its title in the viewer's language
+	// ("retried" is "reintentada"): a title is never cut.
+	for i := range cols {
+		cols[i].w = max(cols[i].w, ansi.StringWidth(m.c.T(cols[i].title)))
+	}
+	cols = fitColumns(cols, m.w)
 	for _, col := range cols {
 		switch col.title {
 		case "host/pid":
