@@ -170,36 +170,13 @@ func eventCapacity(ctx context.Context, rdb redis.UniversalClient, name string, 
 		return r, err
 	}
 	key := q.Keys().Events
-	// A full stream of realistic "completed" events, uncapped for the drain test.
-	for i := 0; i < drain; i += 1000 {
-		_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for j := i; j < min(i+1000, drain); j++ {
-				p.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: eventFields(j)})
-			}
-			return nil
-		})
-		if err != nil {
-			return r, err
-		}
+	if r.DrainPerSec, err = drainRate(ctx, q, key, drain); err != nil {
+		return r, err
 	}
-	after, got := "0", 0
-	t0 := time.Now()
-	for got < drain {
-		evs, err := q.ReadEvents(ctx, after, 500, time.Second)
-		if err != nil {
-			return r, err
-		}
-		if len(evs) == 0 {
-			return r, fmt.Errorf("drain stopped at %d of %d", got, drain)
-		}
-		got += len(evs)
-		after = evs[len(evs)-1].ID
-	}
-	r.DrainPerSec = float64(drain) / time.Since(t0).Seconds()
 
 	// Paced: a producer XADDs rate events/s (in 1 ms ticks, with the scripts' MAXLEN
 	// cap), the consumer follows from "$".
-	after, err = q.LastEventID(ctx)
+	after, err := q.LastEventID(ctx)
 	if err != nil {
 		return r, err
 	}
@@ -255,6 +232,37 @@ func eventCapacity(ctx context.Context, rdb redis.UniversalClient, name string, 
 	r.PacedKeptUp = r.PacedConsumed >= total && r.PacedMaxLag < rate/2
 	_, _ = q.Flush(ctx)
 	return r, nil
+}
+
+// drainRate writes a full stream of realistic "completed" events (uncapped),
+// then times a ReadEvents(500, block 1s) loop reading all of them: events/s.
+func drainRate(ctx context.Context, q *queue.Queue, key string, drain int) (float64, error) {
+	rdb := q.Client()
+	for i := 0; i < drain; i += 1000 {
+		_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for j := i; j < min(i+1000, drain); j++ {
+				p.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: eventFields(j)})
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	after, got := "0", 0
+	t0 := time.Now()
+	for got < drain {
+		evs, err := q.ReadEvents(ctx, after, 500, time.Second)
+		if err != nil {
+			return 0, err
+		}
+		if len(evs) == 0 {
+			return 0, fmt.Errorf("drain stopped at %d of %d", got, drain)
+		}
+		got += len(evs)
+		after = evs[len(evs)-1].ID
+	}
+	return float64(drain) / time.Since(t0).Seconds(), nil
 }
 
 func eventFields(i int) []any {

@@ -100,22 +100,11 @@ func recovery(ctx context.Context, rdb redis.UniversalClient, o recoveryOptions)
 			return res, err
 		}
 		rescuer.SetPaused(false)
-		timeout := time.After(o.Lease + 30*time.Second)
-	wait:
-		for {
-			select {
-			case got := <-started:
-				if got == id {
-					d := time.Since(crashAt)
-					res.Seconds = append(res.Seconds, d.Seconds())
-					break wait
-				}
-			case <-timeout:
-				return res, fmt.Errorf("task %s was not restarted within lease+30s", id)
-			case <-ctx.Done():
-				return res, ctx.Err()
-			}
+		restartAt, err := waitRestart(ctx, started, id, o.Lease+30*time.Second)
+		if err != nil {
+			return res, err
 		}
+		res.Seconds = append(res.Seconds, restartAt.Sub(crashAt).Seconds())
 		bar.Set(int64(run + 1))
 	}
 	bar.Done()
@@ -125,6 +114,23 @@ func recovery(ctx context.Context, rdb redis.UniversalClient, o recoveryOptions)
 	}
 	res.WithinOK = res.MaxS <= res.TargetS
 	return res, nil
+}
+
+// waitRestart waits until the rescuer starts task id and returns when it did.
+func waitRestart(ctx context.Context, started <-chan string, id string, limit time.Duration) (time.Time, error) {
+	timeout := time.After(limit)
+	for {
+		select {
+		case got := <-started:
+			if got == id {
+				return time.Now(), nil
+			}
+		case <-timeout:
+			return time.Time{}, fmt.Errorf("task %s was not restarted within lease+30s", id)
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		}
+	}
 }
 
 // crashChild starts `imgq worker` as a child, enqueues task (a fresh id each run),
