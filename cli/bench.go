@@ -26,7 +26,7 @@ redis-server on a free loopback port and stops it afterwards. Only an explicit
 --redis URL points a benchmark at another server ($REDIS_URL is ignored here, so a
 shared server is never loaded by accident); even then it only touches its own
 queue names (<queue>-bench...).`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
 			if f := cmd.Flag("redis"); f == nil || !f.Changed {
 				g.redisURL = ""

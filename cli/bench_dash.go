@@ -14,7 +14,7 @@ func newBenchDashCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dash",
 		Short: "The dashboard's data cost: Redis commands and time per refresh by queue length and workers; event stream capacity",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			rdb, _, stop, err := g.benchRedis(ctx, 16)

@@ -36,7 +36,7 @@ pipeline.Reference. Needs no Redis.`,
 			if f.child {
 				return nil
 			}
-			return cobra.NoArgs(cmd, args)
+			return noArgs(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.child {

@@ -16,7 +16,7 @@ func newBenchMemoryCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "memory",
 		Short: "Peak RSS of an imgq worker process over many full-size image tasks",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			// It reads the worker process's memory from the system: say so now

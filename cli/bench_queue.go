@@ -17,7 +17,7 @@ func newBenchQueueCmd(g *globals) *cobra.Command {
 		Short: "No-op throughput, pickup latency of idle workers, and crash recovery time",
 		Example: `  imgq bench queue                  # starts its own redis-server
   imgq bench queue --tasks 50000 --reps 5 --json`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			// Keep go-redis and worker chatter off the bench's output.

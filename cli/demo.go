@@ -36,7 +36,7 @@ func newDemoCmd(g *globals) *cobra.Command {
 	basic := &cobra.Command{
 		Use:   "basic",
 		Short: "Flush, enqueue 3 tasks, process them with one worker, print what the course printed",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(cmd.Context(), g, df, false)
 		},
@@ -44,7 +44,7 @@ func newDemoCmd(g *globals) *cobra.Command {
 	dist := &cobra.Command{
 		Use:   "distributed",
 		Short: "15 tasks on 3 worker processes, against 1 worker: speedup, efficiency, tasks per worker",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(cmd.Context(), g, df, true)
 		},

@@ -23,7 +23,7 @@ func newStatsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stats",
 		Short: "Print queue depths, totals and workers (one Redis round trip)",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			conn, q, err := g.connect(ctx, false, nil)
