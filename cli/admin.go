@@ -24,7 +24,7 @@ func newFlushCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "flush",
 		Short: "Delete this queue: its lists, its task:/result: records and its keys (nothing else in Redis)",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			g.skipLayout = true // flush is the fix for a layout clash
 			conn, q, err := g.connect(cmd.Context(), false, nil)
@@ -116,7 +116,7 @@ func newTaskCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "task ID|PREFIX",
 		Short: "Show a task's whole record",
-		Args:  cobra.ExactArgs(1),
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			conn, q, err := g.connect(cmd.Context(), false, nil)
 			if err != nil {
@@ -162,7 +162,7 @@ func newFiltersCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "filters",
 		Short: "List the image filters and their parameters",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if asJSON {
 				return json.NewEncoder(g.out).Encode(pipeline.Filters())

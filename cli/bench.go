@@ -10,8 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/imgq/imgq/internal/redisconn"
 	"github.com/imgq/imgq/internal/redisserver"
@@ -28,7 +26,7 @@ redis-server on a free loopback port and stops it afterwards. Only an explicit
 --redis URL points a benchmark at another server ($REDIS_URL is ignored here, so a
 shared server is never loaded by accident); even then it only touches its own
 queue names (<queue>-bench...).`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
 			if f := cmd.Flag("redis"); f == nil || !f.Changed {
 				g.redisURL = ""
@@ -74,16 +72,6 @@ func (g *globals) benchRedis(ctx context.Context, poolSize int) (*redis.Client, 
 		return nil, "", nil, fmt.Errorf("ping %s: %w", opt.Addr, err)
 	}
 	return c, url, stop, nil
-}
-
-// table prints rows with aligned columns.
-func table(w io.Writer, header []string, rows [][]string) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	tw.Flush()
 }
 
 func printJSON(w io.Writer, v any) error {

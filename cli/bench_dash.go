@@ -1,339 +1,46 @@
 package cli
 
 import (
-	"context"
-	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
-	"github.com/imgq/imgq/internal/benchkit"
-	"github.com/imgq/imgq/queue"
+	"github.com/imgq/imgq/internal/bench"
 )
 
-// DashPoint is the cost of one dashboard refresh (q.Stats) at one shape of queue.
-type DashPoint struct {
-	Pending         int64   `json:"pending"`
-	Workers         int     `json:"workers"`
-	CommandsPerCall float64 `json:"redis_commands_per_refresh"` // INFO commandstats delta, script-internal commands included
-	RedisUSPerCall  float64 `json:"redis_us_per_refresh"`       // server time of the stats script (commandstats usec)
-	P50MS           float64 `json:"p50_ms"`                     // client round trip
-	P99MS           float64 `json:"p99_ms"`
-	ClientCPUUS     float64 `json:"client_cpu_us_per_refresh"` // this process's CPU per refresh (fetch + decode)
-	CPUAt4Hz        float64 `json:"cpu_percent_of_core_at_4hz"`
-}
-
-// EventsResult is the event pane's capacity.
-type EventsResult struct {
-	DrainEvents     int     `json:"drain_events"`
-	DrainPerSec     float64 `json:"drain_events_per_sec"` // ReadEvents(after, 500, 1s) loop over a full stream
-	PacedRate       int     `json:"paced_rate"`
-	PacedSeconds    float64 `json:"paced_seconds"`
-	PacedProduced   int     `json:"paced_produced"`
-	PacedConsumed   int     `json:"paced_consumed"`
-	PacedMaxLag     int     `json:"paced_max_lag"`
-	PacedKeptUp     bool    `json:"paced_kept_up"`
-	ConsumerCPUPerc float64 `json:"paced_consumer_cpu_percent"`
-}
-
-// DashReport is `imgq bench dash --json`.
-type DashReport struct {
-	Machine benchkit.Machine `json:"machine"`
-	Points  []DashPoint      `json:"stats"`
-	Events  EventsResult     `json:"events"`
-}
-
-// DashStatsCost builds a queue with pending ids and workers registered (each
-// holding one task, as busy workers do: the refresh reads their current task
-// too), then times calls refreshes of q.Stats.
-func DashStatsCost(ctx context.Context, rdb redis.UniversalClient, name string, pending int64, nworkers, calls int) (DashPoint, error) {
-	p := DashPoint{Pending: pending, Workers: nworkers}
-	q, err := queue.New(rdb, queue.Options{Name: name, WorkerTimeout: time.Hour})
-	if err != nil {
-		return p, err
-	}
-	if _, err := q.Flush(ctx); err != nil {
-		return p, err
-	}
-	if err := q.LoadScripts(ctx); err != nil {
-		return p, err
-	}
-	for i := range nworkers {
-		w := queue.WorkerInfo{ID: fmt.Sprintf("w%d", i), Instance: "bench", Host: "bench", PID: i, Concurrency: 1}
-		if err := q.Register(ctx, w); err != nil {
-			return p, err
-		}
-		if _, _, err := q.Enqueue(ctx, queue.NewTask{Name: "busy.jpg", Payload: []byte(`{}`)}); err != nil {
-			return p, err
-		}
-		if _, err := q.Claim(ctx, w.ID, 1); err != nil {
-			return p, err
-		}
-	}
-	if err := fillIDs(ctx, rdb, q.Keys().Pending, pending); err != nil {
-		return p, err
-	}
-	for range 20 { // warm up
-		if _, err := q.Stats(ctx); err != nil {
-			return p, err
-		}
-	}
-	before, err := benchkit.CommandCalls(ctx, rdb)
-	if err != nil {
-		return p, err
-	}
-	us0 := evalUsec(ctx, rdb)
-	cpu0 := benchkit.SelfCPU()
-	lat := make([]time.Duration, 0, calls)
-	for range calls {
-		t0 := time.Now()
-		s, err := q.Stats(ctx)
-		if err != nil {
-			return p, err
-		}
-		lat = append(lat, time.Since(t0))
-		if s.PendingTotal() != pending || len(s.Workers) != nworkers {
-			return p, fmt.Errorf("stats saw %d pending, %d workers; want %d, %d", s.PendingTotal(), len(s.Workers), pending, nworkers)
-		}
-	}
-	cpu1 := benchkit.SelfCPU()
-	us1 := evalUsec(ctx, rdb)
-	after, err := benchkit.CommandCalls(ctx, rdb)
-	if err != nil {
-		return p, err
-	}
-	total, _ := benchkit.CommandDelta(before, after)
-	p.CommandsPerCall = float64(total) / float64(calls)
-	p.RedisUSPerCall = (us1 - us0) / float64(calls)
-	p.P50MS, p.P99MS = benchkit.MS(benchkit.Percentile(lat, .5)), benchkit.MS(benchkit.Percentile(lat, .99))
-	p.ClientCPUUS = float64((cpu1 - cpu0).Microseconds()) / float64(calls)
-	p.CPUAt4Hz = 4 * p.ClientCPUUS / 1e6 * 100
-	_, _ = q.Flush(ctx)
-	return p, nil
-}
-
-// evalUsec is the server time spent in EVAL/EVALSHA so far.
-func evalUsec(ctx context.Context, rdb redis.UniversalClient) float64 {
-	info, err := rdb.Info(ctx, "commandstats").Result()
-	if err != nil {
-		return 0
-	}
-	var us float64
-	for _, line := range strings.Split(info, "\n") {
-		if strings.HasPrefix(line, "cmdstat_evalsha:") || strings.HasPrefix(line, "cmdstat_eval:") {
-			for _, f := range strings.Split(strings.TrimSpace(line[strings.IndexByte(line, ':')+1:]), ",") {
-				if v, ok := strings.CutPrefix(f, "usec="); ok {
-					n, _ := strconv.ParseFloat(v, 64)
-					us += n
-				}
-			}
-		}
-	}
-	return us
-}
-
-// fillIDs pushes n synthetic ids onto a pending list, 1000 per RPUSH, pipelined.
-// (Their task hashes do not exist: the refresh must never look at them.)
-func fillIDs(ctx context.Context, rdb redis.UniversalClient, key string, n int64) error {
-	const per, perPipe = 1000, 50
-	var i int64
-	for i < n {
-		_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for k := 0; k < perPipe && i < n; k++ {
-				ids := make([]any, 0, per)
-				for ; len(ids) < per && i < n; i++ {
-					ids = append(ids, "task-fill"+strconv.FormatInt(i, 16))
-				}
-				p.RPush(ctx, key, ids...)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// EventCapacity measures how fast the event pane's read loop (ReadEvents with
-// count 500, block 1s, as tui does) drains a full stream, and whether it keeps up
-// with a producer pacing rate events/s for dur.
-func EventCapacity(ctx context.Context, rdb redis.UniversalClient, name string, drain, rate int, dur time.Duration) (EventsResult, error) {
-	r := EventsResult{DrainEvents: drain, PacedRate: rate, PacedSeconds: dur.Seconds()}
-	q, err := queue.New(rdb, queue.Options{Name: name})
-	if err != nil {
-		return r, err
-	}
-	if _, err := q.Flush(ctx); err != nil {
-		return r, err
-	}
-	key := q.Keys().Events
-	// A full stream of realistic "completed" events, uncapped for the drain test.
-	for i := 0; i < drain; i += 1000 {
-		_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for j := i; j < min(i+1000, drain); j++ {
-				p.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: eventFields(j)})
-			}
-			return nil
-		})
-		if err != nil {
-			return r, err
-		}
-	}
-	after, got := "0", 0
-	t0 := time.Now()
-	for got < drain {
-		evs, err := q.ReadEvents(ctx, after, 500, time.Second)
-		if err != nil {
-			return r, err
-		}
-		if len(evs) == 0 {
-			return r, fmt.Errorf("drain stopped at %d of %d", got, drain)
-		}
-		got += len(evs)
-		after = evs[len(evs)-1].ID
-	}
-	r.DrainPerSec = float64(drain) / time.Since(t0).Seconds()
-
-	// Paced: a producer XADDs rate events/s (in 1 ms ticks, with the scripts' MAXLEN
-	// cap), the consumer follows from "$".
-	after, err = q.LastEventID(ctx)
-	if err != nil {
-		return r, err
-	}
-	produced := make(chan int, 1)
-	pctx, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() {
-		n := 0
-		start := time.Now()
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for time.Since(start) < dur && pctx.Err() == nil {
-			<-tick.C
-			want := int(time.Since(start).Seconds() * float64(rate))
-			if want > n {
-				_, _ = rdb.Pipelined(pctx, func(p redis.Pipeliner) error {
-					for ; n < want; n++ {
-						p.XAdd(pctx, &redis.XAddArgs{Stream: key, MaxLen: 10000, Approx: true, Values: eventFields(n)})
-					}
-					return nil
-				})
-			}
-		}
-		produced <- n
-	}()
-	cpu0 := benchkit.SelfCPU()
-	start := time.Now()
-	total := -1
-	for {
-		evs, err := q.ReadEvents(ctx, after, 500, 200*time.Millisecond)
-		if err != nil {
-			return r, err
-		}
-		r.PacedConsumed += len(evs)
-		if len(evs) > 0 {
-			after = evs[len(evs)-1].ID
-		}
-		if total < 0 {
-			select {
-			case total = <-produced:
-			default:
-				want := int(time.Since(start).Seconds() * float64(rate))
-				r.PacedMaxLag = max(r.PacedMaxLag, want-r.PacedConsumed)
-			}
-		}
-		if total >= 0 && (r.PacedConsumed >= total || len(evs) == 0) {
-			break
-		}
-	}
-	cpu1 := benchkit.SelfCPU()
-	r.PacedProduced = total
-	r.ConsumerCPUPerc = (cpu1 - cpu0).Seconds() / time.Since(start).Seconds() * 100 // producer included: an upper bound
-	r.PacedKeptUp = r.PacedConsumed >= total && r.PacedMaxLag < rate/2
-	_, _ = q.Flush(ctx)
-	return r, nil
-}
-
-func eventFields(i int) []any {
-	return []any{"kind", "completed", "task", "task-" + strconv.FormatInt(int64(i), 16), "name", "photo-0042.jpg",
-		"worker", "ana", "dur_ms", "183", "attempt", "1"}
-}
-
-type benchDashFlags struct {
-	pending  []int64
-	workers  []int
-	calls    int
-	drain    int
-	rate     int
-	duration time.Duration
-	asJSON   bool
-}
-
 func newBenchDashCmd(g *globals) *cobra.Command {
-	f := &benchDashFlags{}
+	var o bench.DashOptions
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "dash",
 		Short: "The dashboard's data cost: Redis commands and time per refresh by queue length and workers; event stream capacity",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runBenchDash(cmd.Context(), g, f)
-		},
-	}
-	fl := cmd.Flags()
-	fl.Int64SliceVar(&f.pending, "pending", []int64{0, 100000, 1000000}, "pending queue lengths to measure")
-	fl.IntSliceVar(&f.workers, "workers", []int{1, 16, 64}, "registered worker counts to measure")
-	fl.IntVar(&f.calls, "calls", 300, "refreshes timed per point")
-	fl.IntVar(&f.drain, "drain", 50000, "events in the stream for the drain test")
-	fl.IntVar(&f.rate, "rate", 5000, "events/s the paced producer writes")
-	fl.DurationVar(&f.duration, "duration", 3*time.Second, "length of the paced test")
-	fl.BoolVar(&f.asJSON, "json", false, "print JSON instead of tables")
-	return cmd
-}
-
-func runBenchDash(ctx context.Context, g *globals, f *benchDashFlags) error {
-	rdb, _, stop, err := g.benchRedis(ctx, 16)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	rep := DashReport{Machine: benchkit.DescribeMachine(ctx, rdb)}
-	name := g.queueName + "-benchdash"
-	bar := benchkit.NewProgress(g.errOut, "dashboard refresh cost", int64(len(f.pending)*len(f.workers)))
-	for _, pend := range f.pending {
-		for _, w := range f.workers {
-			p, err := DashStatsCost(ctx, rdb, name, pend, w, f.calls)
+			ctx := cmd.Context()
+			rdb, _, stop, err := g.benchRedis(ctx, 16)
 			if err != nil {
 				return err
 			}
-			rep.Points = append(rep.Points, p)
-			bar.Set(int64(len(rep.Points)))
-		}
+			defer stop()
+			o.Queue, o.Progress = g.queueName, g.errOut
+			rep, err := bench.RunDash(ctx, rdb, o)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(g.out, rep)
+			}
+			rep.WriteTable(g.out)
+			return nil
+		},
 	}
-	bar.Done()
-	fmt.Fprintln(g.errOut, "event stream capacity...")
-	rep.Events, err = EventCapacity(ctx, rdb, name, f.drain, f.rate, f.duration)
-	if err != nil {
-		return err
-	}
-	if f.asJSON {
-		return printJSON(g.out, rep)
-	}
-	m := rep.Machine
-	fmt.Fprintf(g.out, "machine: %d CPUs (%s), redis %s, %s, %s\n\n", m.CPUs, m.CPUModel, m.RedisVersion, m.GoVersion, m.Date)
-	var rows [][]string
-	for _, p := range rep.Points {
-		rows = append(rows, []string{strconv.FormatInt(p.Pending, 10), strconv.Itoa(p.Workers),
-			fmt.Sprintf("%.1f", p.CommandsPerCall), fmt.Sprintf("%.0f", p.RedisUSPerCall),
-			fmt.Sprintf("%.3f", p.P50MS), fmt.Sprintf("%.3f", p.P99MS), fmt.Sprintf("%.0f", p.ClientCPUUS), fmt.Sprintf("%.2f%%", p.CPUAt4Hz)})
-	}
-	table(g.out, []string{"PENDING", "WORKERS", "CMDS/REFRESH", "REDIS µs", "P50 ms", "P99 ms", "CLIENT CPU µs", "CPU @4/s"}, rows)
-	e := rep.Events
-	fmt.Fprintf(g.out, "\nevents: drained %d in a ReadEvents(500, block 1s) loop at %.0f events/s (target 5,000/s)\n", e.DrainEvents, e.DrainPerSec)
-	fmt.Fprintf(g.out, "events: paced %d/s for %.0fs: produced %d, consumed %d, max lag %d, kept up: %v, process CPU %.1f%% of a core (producer included)\n",
-		e.PacedRate, e.PacedSeconds, e.PacedProduced, e.PacedConsumed, e.PacedMaxLag, e.PacedKeptUp, e.ConsumerCPUPerc)
-	return nil
+	fl := cmd.Flags()
+	fl.Int64SliceVar(&o.Pending, "pending", []int64{0, 100000, 1000000}, "pending queue lengths to measure")
+	fl.IntSliceVar(&o.Workers, "workers", []int{1, 16, 64}, "registered worker counts to measure")
+	fl.IntVar(&o.Calls, "calls", 300, "refreshes timed per point")
+	fl.IntVar(&o.Drain, "drain", 50000, "events in the stream for the drain test")
+	fl.IntVar(&o.Rate, "rate", 5000, "events/s the paced producer writes")
+	fl.DurationVar(&o.Duration, "duration", 3*time.Second, "length of the paced test")
+	fl.BoolVar(&asJSON, "json", false, "print JSON instead of tables")
+	return cmd
 }

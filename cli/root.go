@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,7 +53,27 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// usageError is a misuse of the command line: exit code 2 (1 is a failure).
 type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// noArgs and exactArgs are cobra's checks, as usage errors.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
 
 func newRoot(g *globals) *cobra.Command {
 	d := &dashFlags{}
@@ -65,12 +86,14 @@ embedded workers, and an embedded Redis when none answers at the default address
 		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args:          noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDash(cmd.Context(), g, d)
 		},
 	}
 	root.SetVersionTemplate("imgq {{.Version}}\n")
+	// An unknown or malformed flag is a usage error (exit 2), like a bad value.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.redisURL, "redis", os.Getenv("REDIS_URL"),
 		`Redis URL redis://[user:password@]host:port/db, rediss:// for TLS, or redis+sentinel://[user:password@]host1:port1,host2:port2/mastername[/db] for the master a set of Sentinels elect (the password is the master's; ?sentinel_password= for the Sentinels') ($REDIS_URL); "embedded" starts an in-process Redis, memory only (default redis://127.0.0.1:6379/0; the dashboard and demo fall back to embedded when nothing answers there, other commands do not)`)
@@ -108,6 +131,9 @@ func (g *globals) connect(ctx context.Context, embeddedOK bool, share *shareOpts
 		// the one that took the write. min-replicas-to-write is the way there.
 		return nil, nil, usageError{errors.New("--durable does not work with --cluster (WAIT must reach the node that took the write); set min-replicas-to-write on the masters instead")}
 	}
+	if err := checkRedisURL(g.redisURL); err != nil {
+		return nil, nil, usageError{err}
+	}
 	o := redisconn.Options{URL: g.redisURL, Cluster: g.cluster, EmbeddedOK: embeddedOK}
 	if share != nil {
 		o.BindAll, o.Password = share.bindAll, share.password
@@ -142,6 +168,21 @@ func (g *globals) connect(ctx context.Context, embeddedOK bool, share *shareOpts
 		}
 	}
 	return conn, q, nil
+}
+
+// checkRedisURL parses --redis before connecting, so a malformed URL is a
+// misuse (exit 2), not an outage. Its errors never carry the password.
+func checkRedisURL(raw string) error {
+	if raw == "" || raw == redisconn.Embedded {
+		return nil
+	}
+	var err error
+	if scheme, _, _ := strings.Cut(raw, "://"); strings.EqualFold(scheme, redisconn.SentinelScheme) {
+		_, err = redisconn.ParseSentinelURL(raw)
+	} else {
+		_, err = redisconn.ParseURL(raw)
+	}
+	return err
 }
 
 // embeddedURL is the URL other terminals join the embedded Redis at: with

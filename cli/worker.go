@@ -39,7 +39,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 		Short: "Run a worker process (on any machine that reaches the same Redis)",
 		Example: `  imgq worker --redis redis://:PASSWORD@192.168.1.20:6379 --id ana
   imgq worker --concurrency 4 --output output/`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Ctrl-C / SIGTERM (Windows: Ctrl-C, Ctrl-Break, the console
 			// closing): stop claiming, let tasks finish within --grace, hand back

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/imgq/imgq/internal/benchkit"
+	"github.com/imgq/imgq/internal/bench"
 )
 
 // The JSON shapes of `imgq bench queue --json` this program reads.
@@ -96,6 +96,6 @@ func runImgq(ctx context.Context, bin, url string, into *imgqQueueReport, args .
 }
 
 func summarize(ds []time.Duration) latencyResult {
-	return latencyResult{Samples: len(ds), P50MS: benchkit.MS(benchkit.Percentile(ds, .5)), P90MS: benchkit.MS(benchkit.Percentile(ds, .9)),
-		P99MS: benchkit.MS(benchkit.Percentile(ds, .99)), MaxMS: benchkit.MS(benchkit.Percentile(ds, 1))}
+	return latencyResult{Samples: len(ds), P50MS: bench.MS(bench.Percentile(ds, .5)), P90MS: bench.MS(bench.Percentile(ds, .9)),
+		P99MS: bench.MS(bench.Percentile(ds, .99)), MaxMS: bench.MS(bench.Percentile(ds, 1))}
 }

@@ -28,7 +28,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/imgq/imgq/internal/benchkit"
+	"github.com/imgq/imgq/internal/bench"
 	"github.com/imgq/imgq/internal/redisserver"
 
 	"github.com/hibiken/asynq"
@@ -36,7 +36,7 @@ import (
 )
 
 type report struct {
-	Machine      benchkit.Machine   `json:"machine"`
+	Machine      bench.Machine      `json:"machine"`
 	AsynqVersion string             `json:"asynq_version"`
 	Concurrency  int                `json:"concurrency"`
 	Tasks        int                `json:"tasks"`
@@ -102,7 +102,7 @@ func run(ctx context.Context, url string, tasks, asynqTasks, conc, reps, samples
 		return err
 	}
 	pid := redisPID(ctx, rdb)
-	rep := report{Machine: benchkit.DescribeMachine(ctx, rdb), AsynqVersion: asynqVersion, Concurrency: conc, Tasks: tasks, AsynqTasks: asynqTasks}
+	rep := report{Machine: bench.DescribeMachine(ctx, rdb), AsynqVersion: asynqVersion, Concurrency: conc, Tasks: tasks, AsynqTasks: asynqTasks}
 	aopt := asynq.RedisClientOpt{Addr: opt.Addr, Password: opt.Password, DB: opt.DB, PoolSize: conc + 32}
 	var it, at []float64
 	for i := range reps {
@@ -125,7 +125,7 @@ func run(ctx context.Context, url string, tasks, asynqTasks, conc, reps, samples
 		it = append(it, r.TasksPerSec)
 		at = append(at, a.TasksPerSec)
 	}
-	rep.ImgqMedian, rep.AsynqMedian, rep.RatioMedian = benchkit.Median(it), benchkit.Median(at), benchkit.Median(rep.Ratios)
+	rep.ImgqMedian, rep.AsynqMedian, rep.RatioMedian = bench.Median(it), bench.Median(at), bench.Median(rep.Ratios)
 	if samples > 0 {
 		var q imgqQueueReport
 		if err := runImgq(ctx, imgq, url, &q, "--reps", "0", "--samples", fmt.Sprint(samples),
@@ -194,9 +194,9 @@ func asynqThroughput(ctx context.Context, opt asynq.RedisClientOpt, n, conc, pid
 		Queues: map[string]int{"default": 1}})
 	mux := asynq.NewServeMux()
 	mux.HandleFunc("noop", func(context.Context, *asynq.Task) error { done.Add(1); return nil })
-	bar := benchkit.NewProgress(os.Stderr, fmt.Sprintf("asynq %d no-op", conc), int64(n))
-	cpu0 := benchkit.SelfCPU()
-	rcpu0, _ := benchkit.ProcCPU(pid)
+	bar := bench.NewProgress(os.Stderr, fmt.Sprintf("asynq %d no-op", conc), int64(n))
+	cpu0 := bench.SelfCPU()
+	rcpu0, _ := bench.ProcCPU(pid)
 	start := time.Now()
 	if err := srv.Start(mux); err != nil {
 		return res, err
@@ -222,8 +222,8 @@ func asynqThroughput(ctx context.Context, opt asynq.RedisClientOpt, n, conc, pid
 		time.Sleep(time.Millisecond)
 	}
 	elapsed := time.Since(start)
-	cpu1 := benchkit.SelfCPU()
-	rcpu1, _ := benchkit.ProcCPU(pid)
+	cpu1 := bench.SelfCPU()
+	rcpu1, _ := bench.ProcCPU(pid)
 	bar.Done()
 	res.Seconds = elapsed.Seconds()
 	res.TasksPerSec = float64(n) / elapsed.Seconds()
@@ -277,7 +277,7 @@ func asynqPickup(ctx context.Context, opt asynq.RedisClientOpt, samples, conc in
 	c := asynq.NewClient(opt)
 	defer c.Close()
 	time.Sleep(200 * time.Millisecond)
-	bar := benchkit.NewProgress(os.Stderr, "asynq pickup latency", int64(samples))
+	bar := bench.NewProgress(os.Stderr, "asynq pickup latency", int64(samples))
 	var lat []time.Duration
 	for i := range samples {
 		t0 := time.Now()

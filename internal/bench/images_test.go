@@ -1,9 +1,11 @@
-package cli
+package bench
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
+	"fmt"
 	"image"
 	"os"
 	"os/exec"
@@ -12,7 +14,7 @@ import (
 	"time"
 )
 
-// The test binary plays `imgq bench images --child`: benchImagesChild re-runs
+// The test binary plays `imgq bench images --child`: ImagesOptions.Child re-runs
 // it with only TestBenchImagesChildProcess selected and the child's arguments
 // in the environment.
 const benchImagesChildEnv = "IMGQ_TEST_BENCH_IMAGES_CHILD"
@@ -26,14 +28,20 @@ func TestBenchImagesChildProcess(t *testing.T) {
 	if err := json.Unmarshal([]byte(env), &args); err != nil {
 		t.Fatal(err)
 	}
-	code := Execute(context.Background(), append([]string{"bench", "images", "--child"}, args...), os.Stdout, os.Stderr)
-	os.Exit(code)
+	fs := flag.NewFlagSet("child", flag.ContinueOnError)
+	index, procs, images := fs.Int("child-index", 0, ""), fs.Int("procs", 0, ""), fs.Int("images", 0, "")
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	if err := ImagesChild(context.Background(), os.Stdin, os.Stdout, *index, *procs, *images, fs.Args()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }
 
 func TestBenchImagesJSON(t *testing.T) {
-	orig := benchImagesChild
-	t.Cleanup(func() { benchImagesChild = orig })
-	benchImagesChild = func(ctx context.Context, args []string) (*exec.Cmd, error) {
+	child := func(ctx context.Context, args []string) (*exec.Cmd, error) {
 		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestBenchImagesChildProcess$")
 		// goImagesRun appends to Env; seed it with ours plus the arguments.
 		js, err := json.Marshal(args)
@@ -45,15 +53,10 @@ func TestBenchImagesJSON(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var out, errOut bytes.Buffer
-	code := Execute(ctx, []string{"bench", "images", "--sizes", "64x48,40x30", "--images", "4", "--procs", "2",
-		"--reps", "1", "--no-pillow", "--json"}, &out, &errOut)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut.String())
-	}
-	var rep ImagesReport
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("%v: %s", err, out.String())
+	rep, err := RunImages(ctx, ImagesOptions{Sizes: []image.Point{{64, 48}, {40, 30}}, Images: 4, Procs: 2, Reps: 1,
+		GOMAXPROCS: 1, NoPillow: true, Child: child})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if rep.Procs != 2 || rep.Reps != 1 || rep.Quality != 90 || rep.Filters != "brightness:1.8,blur:2,grayscale" ||
 		rep.Machine.CPUs < 1 || rep.ChildGOMAXPROCS != 1 || rep.PillowVersion != "" || len(rep.Sizes) != 2 {
@@ -76,7 +79,7 @@ func TestBenchImagesJSON(t *testing.T) {
 	}
 	// The table form of the same report.
 	var tab bytes.Buffer
-	printImagesReport(&tab, rep)
+	rep.WriteTable(&tab)
 	for _, want := range []string{"GO IMG/S", "64x48", "PSNR ≥ 40 dB against pipeline.Reference: met"} {
 		if !strings.Contains(tab.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, tab.String())
@@ -85,13 +88,13 @@ func TestBenchImagesJSON(t *testing.T) {
 }
 
 func TestBenchImagesHelpers(t *testing.T) {
-	sz, err := parseSizes("640x480, 1920X1080")
+	sz, err := ParseSizes("640x480, 1920X1080")
 	if err != nil || len(sz) != 2 || sz[0] != image.Pt(640, 480) || sz[1] != image.Pt(1920, 1080) {
 		t.Fatalf("parseSizes: %v %v", sz, err)
 	}
 	for _, bad := range []string{"", "640", "x480", "0x10", "10x-1", "640x480,"} {
-		if _, err := parseSizes(bad); err == nil {
-			t.Errorf("parseSizes(%q) accepted", bad)
+		if _, err := ParseSizes(bad); err == nil {
+			t.Errorf("ParseSizes(%q) accepted", bad)
 		}
 	}
 	g := image.NewGray(image.Rect(0, 0, 4, 4))

@@ -1,4 +1,4 @@
-package cli
+package bench
 
 // Smoke tests of the bench harness on small sizes. They check what the
 // benchmarks count (tasks done, samples taken, commands per refresh), never how
@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imgq/imgq/internal/benchkit"
 	"github.com/imgq/imgq/internal/redistest"
 )
 
@@ -18,7 +17,7 @@ func TestBenchQueueHarness(t *testing.T) {
 	rdb := srv.Client(t)
 	ctx := context.Background()
 
-	r, err := ImgqThroughput(ctx, rdb, ThroughputOptions{Queue: "tb", Tasks: 300, Workers: 2, Concurrency: 5})
+	r, err := throughput(ctx, rdb, throughputOptions{Queue: "tb", Tasks: 300, Workers: 2, Concurrency: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +29,7 @@ func TestBenchQueueHarness(t *testing.T) {
 		t.Fatalf("completed counter %d, want 300 (every task acknowledged once)", done)
 	}
 
-	p, err := ImgqPickup(ctx, rdb, PickupOptions{Queue: "tb", Samples: 20, Workers: 1, Concurrency: 4})
+	p, err := pickup(ctx, rdb, pickupOptions{Queue: "tb", Samples: 20, Workers: 1, Concurrency: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +37,7 @@ func TestBenchQueueHarness(t *testing.T) {
 		t.Fatalf("pickup %+v", p)
 	}
 
-	rec, err := ImgqRecovery(ctx, rdb, RecoveryOptions{Queue: "tb", Lease: time.Second, Runs: 1})
+	rec, err := recovery(ctx, rdb, recoveryOptions{Queue: "tb", Lease: time.Second, Runs: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +53,7 @@ func TestBenchDashCountsCommandsPerRefresh(t *testing.T) {
 	var per []float64
 	for _, workers := range []int{1, 4} {
 		for _, pending := range []int64{100, 5000} { // an empty queue reads no head for the latency: compare two non-empty ones
-			p, err := DashStatsCost(ctx, rdb, "td", pending, workers, 10)
+			p, err := dashStatsCost(ctx, rdb, "td", pending, workers, 10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +67,7 @@ func TestBenchDashCountsCommandsPerRefresh(t *testing.T) {
 	if per[2] <= per[0] {
 		t.Fatalf("commands per refresh should grow with workers: %v", per)
 	}
-	e, err := EventCapacity(ctx, rdb, "td", 2000, 500, 300*time.Millisecond)
+	e, err := eventCapacity(ctx, rdb, "td", 2000, 500, 300*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,18 +78,18 @@ func TestBenchDashCountsCommandsPerRefresh(t *testing.T) {
 
 func TestPercentileAndMedian(t *testing.T) {
 	ds := []time.Duration{5, 1, 4, 2, 3}
-	if got := benchkit.Percentile(ds, .5); got != 3 {
+	if got := Percentile(ds, .5); got != 3 {
 		t.Fatalf("p50 = %v", got)
 	}
-	if got := benchkit.Percentile(ds, .99); got != 5 {
+	if got := Percentile(ds, .99); got != 5 {
 		t.Fatalf("p99 = %v", got)
 	}
-	if got := benchkit.Median([]float64{4, 1, 3, 2}); got != 2.5 {
+	if got := Median([]float64{4, 1, 3, 2}); got != 2.5 {
 		t.Fatalf("median = %v", got)
 	}
 	before := map[string]int64{"hset": 1, "info": 3}
 	after := map[string]int64{"hset": 4, "info": 9, "xadd": 2}
-	if total, per := benchkit.CommandDelta(before, after); total != 5 || per["hset"] != 3 || per["info"] != 0 {
+	if total, per := commandDelta(before, after); total != 5 || per["hset"] != 3 || per["info"] != 0 {
 		t.Fatalf("delta %d %v", total, per)
 	}
 }

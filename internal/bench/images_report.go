@@ -1,4 +1,4 @@
-package cli
+package bench
 
 import (
 	"bytes"
@@ -78,7 +78,8 @@ func loadAvg() []float64 {
 	return l
 }
 
-func printImagesReport(w io.Writer, rep ImagesReport) {
+// WriteTable prints the report as the command's table and verdicts.
+func (rep ImagesReport) WriteTable(w io.Writer) {
 	m := rep.Machine
 	fmt.Fprintf(w, "machine: %d CPUs (%s), %s, %s; load average %v at start, %v at end\n", m.CPUs, m.CPUModel, m.GoVersion, m.Date,
 		rep.LoadAvgStart, rep.LoadAvgEnd)

@@ -1,9 +1,10 @@
-// Package benchkit holds what every imgq benchmark shares: a progress bar,
-// percentiles and medians, a description of the machine, and CPU, memory and
-// Redis command accounting read from the system (internal/proc: what a system
-// cannot tell is an error naming it) and INFO. Used by `imgq bench`
-// and by the nested bench module's queuebench.
-package benchkit
+package bench
+
+// What every imgq benchmark shares: a progress bar, percentiles and medians, a
+// description of the machine, and CPU, memory and Redis command accounting read
+// from the system (internal/proc: what a system cannot tell is an error naming
+// it) and INFO. The exported part is what the nested bench module's queuebench
+// uses too.
 
 import (
 	"context"
@@ -106,21 +107,21 @@ type Machine struct {
 
 // DescribeMachine describes this machine and reads the server's INFO.
 func DescribeMachine(ctx context.Context, c redis.UniversalClient) Machine {
-	m := LocalMachine()
+	m := localMachine()
 	if info, err := c.Info(ctx, "server").Result(); err == nil {
-		m.RedisVersion = InfoField(info, "redis_version")
+		m.RedisVersion = infoField(info, "redis_version")
 	}
 	return m
 }
 
-// LocalMachine describes this machine (no Redis involved).
-func LocalMachine() Machine {
+// localMachine describes this machine (no Redis involved).
+func localMachine() Machine {
 	return Machine{CPUs: runtime.NumCPU(), CPUModel: proc.CPUModel(), GoVersion: runtime.Version(),
 		Date: time.Now().UTC().Format(time.RFC3339)}
 }
 
-// InfoField returns one field of an INFO reply ("" when absent).
-func InfoField(info, name string) string {
+// infoField returns one field of an INFO reply ("" when absent).
+func infoField(info, name string) string {
 	for _, line := range strings.Split(info, "\n") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+":"); ok {
 			return v
@@ -129,9 +130,9 @@ func InfoField(info, name string) string {
 	return ""
 }
 
-// CommandCalls returns INFO commandstats as command -> calls. Commands run inside
+// commandCalls returns INFO commandstats as command -> calls. Commands run inside
 // Lua scripts are counted too, so a delta is the true number of commands Redis ran.
-func CommandCalls(ctx context.Context, c redis.UniversalClient) (map[string]int64, error) {
+func commandCalls(ctx context.Context, c redis.UniversalClient) (map[string]int64, error) {
 	info, err := c.Info(ctx, "commandstats").Result()
 	if err != nil {
 		return nil, err
@@ -153,8 +154,8 @@ func CommandCalls(ctx context.Context, c redis.UniversalClient) (map[string]int6
 	return out, nil
 }
 
-// CommandDelta is after-before, dropping the INFO calls that took the readings.
-func CommandDelta(before, after map[string]int64) (total int64, per map[string]int64) {
+// commandDelta is after-before, dropping the INFO calls that took the readings.
+func commandDelta(before, after map[string]int64) (total int64, per map[string]int64) {
 	per = map[string]int64{}
 	for k, v := range after {
 		if d := v - before[k]; d > 0 && k != "info" {
@@ -175,6 +176,6 @@ func SelfCPU() time.Duration {
 	return d
 }
 
-// ProcMemKB reads the resident memory of a process now and at its peak (Linux
+// procMemKB reads the resident memory of a process now and at its peak (Linux
 // VmRSS and VmHWM), in KiB; an error wrapping errors.ErrUnsupported elsewhere.
-func ProcMemKB(pid int) (rss, hwm int64, err error) { return proc.ProcessMemory(pid) }
+func procMemKB(pid int) (rss, hwm int64, err error) { return proc.ProcessMemory(pid) }

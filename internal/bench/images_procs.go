@@ -1,4 +1,4 @@
-package cli
+package bench
 
 import (
 	"bufio"
@@ -16,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/imgq/imgq/internal/benchkit"
 	"github.com/imgq/imgq/internal/proc"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
@@ -93,7 +92,7 @@ func scanChild(r io.Reader, ready func(), tick func(), res *childResult) error {
 
 // goImagesRun starts o.Procs Go worker processes, waits until each has loaded
 // its files and warmed up, starts them together and collects their timings.
-func goImagesRun(ctx context.Context, o BenchImagesOptions, files []string, count int, tick func()) (ImagesRun, error) {
+func goImagesRun(ctx context.Context, o ImagesOptions, files []string, count int, tick func()) (ImagesRun, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type child struct {
@@ -112,7 +111,7 @@ func goImagesRun(ctx context.Context, o BenchImagesOptions, files []string, coun
 	}()
 	for i := range children {
 		args := []string{"--child-index", strconv.Itoa(i), "--procs", strconv.Itoa(o.Procs), "--images", strconv.Itoa(count)}
-		cmd, err := benchImagesChild(ctx, append(args, files...))
+		cmd, err := o.Child(ctx, append(args, files...))
 		if err != nil {
 			return ImagesRun{}, err
 		}
@@ -184,11 +183,15 @@ func firstChildErr[T any](ctx context.Context, cs []T, errOf func(T) error) erro
 	return errors.New("worker processes ended early")
 }
 
-// runImagesChild is a Go worker process: images j = index, index+procs, ...
-// below count, using files[j % len(files)], like pillow_bench.py.
-func runImagesChild(ctx context.Context, in io.Reader, out io.Writer, index, procs, count int, files []string) error {
+// ErrChildArgs is ImagesChild's refusal of arguments it cannot work with.
+var ErrChildArgs = errors.New("child: bad --child-index/--procs/--images or no files")
+
+// ImagesChild is a Go worker process of `bench images` (`--child`): images
+// j = index, index+procs, ... below count, using files[j % len(files)], like
+// pillow_bench.py. It reads "go" on in before starting the clock.
+func ImagesChild(ctx context.Context, in io.Reader, out io.Writer, index, procs, count int, files []string) error {
 	if procs < 1 || index < 0 || index >= procs || count < 1 || len(files) == 0 {
-		return usageError{errors.New("child: bad --child-index/--procs/--images or no files")}
+		return ErrChildArgs
 	}
 	spec := pipeline.MustParse(workers.CourseFilters)
 	opts := pipeline.Options{Quality: benchImagesQuality}
@@ -218,7 +221,7 @@ func runImagesChild(ctx context.Context, in io.Reader, out io.Writer, index, pro
 		return fmt.Errorf("child: waiting for go: %w", err)
 	}
 	res := childResult{StartNS: time.Now().UnixNano()}
-	cpu0 := benchkit.SelfCPU()
+	cpu0 := SelfCPU()
 	for _, j := range mine {
 		b, _, err := pipeline.Process(ctx, datas[j%len(datas)], spec, opts)
 		if err != nil {
@@ -228,7 +231,7 @@ func runImagesChild(ctx context.Context, in io.Reader, out io.Writer, index, pro
 		res.OutBytes += int64(len(b))
 		_, _ = io.WriteString(out, "p\n") // unbuffered, so the bar moves
 	}
-	res.CPUNS = int64(benchkit.SelfCPU() - cpu0)
+	res.CPUNS = int64(SelfCPU() - cpu0)
 	res.EndNS = time.Now().UnixNano()
 	line, err := json.Marshal(res)
 	if err != nil {
