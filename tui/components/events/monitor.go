@@ -198,7 +198,7 @@ func (m Model) monitorWhy() []string {
 		parts = append(parts, st.Warn.Render(fmt.Sprintf(c.T("%s lines lost: Redis sent them faster than the dashboard read them"), common.Count(p.dropped))))
 	}
 	if p.hidden > 0 && p.own.hide {
-		parts = append(parts, st.Muted.Render(fmt.Sprintf(c.T("%s hidden: the dashboard's own polling (h shows it)"), common.Count(p.hidden))))
+		parts = append(parts, st.Muted.Render(fmt.Sprintf(c.T("%s hidden: the dashboard's own polling and housekeeping (h shows them)"), common.Count(p.hidden))))
 	}
 	if p.buf.skipped > 0 && !p.buf.follow && p.buf.off == 0 {
 		parts = append(parts, st.Muted.Render(fmt.Sprintf(c.T("older lines are not kept (the newest %d are)"), Keep)))

@@ -197,8 +197,11 @@ func place(toks []monTok, level, first, rest int) []string {
 
 // ownFilter recognises the dashboard's own polling in MONITOR: the stats script
 // (every refresh, with the LLEN/HGETALL calls it makes inside Lua) and the
-// blocking read of the events stream. Hidden by default: four refreshes a
-// second would bury the BLMOVE and EVALSHA the class came to see.
+// blocking read of the events stream; and imgq's housekeeping bookkeeping that
+// every process repeats twice a second: the election of the pass's
+// housekeeper (housekeep_lock) and the observer of course workers (observe.lua,
+// ~25 lines a pass). Hidden by default: they would bury the claims, heartbeats
+// and acknowledgements the class came to see.
 type ownFilter struct {
 	prefix   string
 	hide     bool
@@ -223,5 +226,25 @@ func (f *ownFilter) drop(line string) bool {
 	case strings.Contains(line, `"XREAD"`) || strings.Contains(line, `"xread"`):
 		return strings.Contains(line, q("events"))
 	}
+	if name := queue.ScriptName(evalshaOf(line)); background[name] {
+		f.inScript = true
+		return true
+	}
 	return false
+}
+
+// background are the housekeeping scripts h hides with the dashboard's polling.
+var background = map[string]bool{"housekeep_lock": true, "observe.lua": true}
+
+// evalshaOf returns the SHA of an EVALSHA line as MONITOR quotes it, or "".
+func evalshaOf(line string) string {
+	i := strings.Index(strings.ToLower(line), `"evalsha" "`)
+	if i < 0 {
+		return ""
+	}
+	rest := line[i+len(`"evalsha" "`):]
+	if j := strings.IndexByte(rest, '"'); j > 0 {
+		return rest[:j]
+	}
+	return ""
 }

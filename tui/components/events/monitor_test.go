@@ -115,7 +115,7 @@ func TestMonitorSaysWhatIsMissing(t *testing.T) {
 	own := `1796166591.7 [0 127.0.0.1:9] "xread" "COUNT" "100" "BLOCK" "1000" "STREAMS" "image_processing:events" "0-0"`
 	lines := append([]string{own, own}, captured(t)...)
 	for lang, want := range map[string][]string{
-		"en": {"80 lines lost: Redis sent them faster than the dashboard read them", "2 hidden: the dashboard's own polling (h shows it)", "⋯ 80 lines lost here"},
+		"en": {"80 lines lost: Redis sent them faster than the dashboard read them", "2 hidden: the dashboard's own polling and housekeeping (h shows them)", "⋯ 80 lines lost here"},
 		"es": {"80 líneas perdidas", "2 ocultas", "⋯ 80 líneas perdidas aquí"},
 	} {
 		m := monitorModel(lang, 200, 40, lines)
@@ -155,7 +155,7 @@ func TestMonitorSaysOlderLinesAreNotKept(t *testing.T) {
 func TestMonitorEmbeddedWorkerAddressNotPinned(t *testing.T) {
 	host, _ := os.Hostname()
 	hb := `1796166591.656779 [0 127.0.0.1:7] "evalsha" "8c9e0bd20c038ffef9c63f476ba78aa8fecb3aaa" "4" "image_processing:workers" "image_processing:worker:w1" "image_processing:leases" "image_processing:config" "w1" "x" "30000" "task:" "idle" "0"`
-	lock := `1796166591.700000 [0 127.0.0.1:7] "evalsha" "1dff2c0e429191693d0893fee5ef3b0dbc24b2f4" "1" "image_processing:housekeeper" "450"`
+	lock := `1796166591.700000 [0 127.0.0.1:7] "GET" "image_processing:blob:task-1"`
 	for _, tc := range []struct {
 		pid  int
 		want string
@@ -170,12 +170,35 @@ func TestMonitorEmbeddedWorkerAddressNotPinned(t *testing.T) {
 		rows := strings.Split(ansi.Strip(m.View()), "\n")
 		var last string
 		for _, r := range rows {
-			if strings.Contains(r, "image_processing:housekeeper") && strings.Contains(r, "EVALSHA") {
+			if strings.Contains(r, "image_processing:blob:task-1") && strings.Contains(r, "GET") {
 				last = strings.Join(strings.Fields(r), " ")
 			}
 		}
-		if !strings.HasPrefix(last, "23:09:51.700 "+tc.want+" EVALSHA") {
-			t.Errorf("pid %d: the lock line reads %q, want it from %s", tc.pid, last, tc.want)
+		if !strings.HasPrefix(last, "23:09:51.700 "+tc.want+" GET") {
+			t.Errorf("pid %d: the blob read reads %q, want it from %s", tc.pid, last, tc.want)
 		}
+	}
+}
+
+// h hides the housekeeping every process repeats twice a second (the
+// housekeeper election, the observer), with the lines its scripts run, and
+// shows them again.
+func TestMonitorHidesHousekeepingUntilAsked(t *testing.T) {
+	lock := fmt.Sprintf(`1796166591.700000 [0 127.0.0.1:7] "evalsha" "%s" "1" "image_processing:housekeeper" "450"`, queue.ScriptSHA("housekeep_lock"))
+	set := `1796166591.700001 [0 lua] "SET" "image_processing:housekeeper" "1" "NX" "PX" "450"`
+	claim := `1796166591.800000 [0 127.0.0.1:8] "LPOP" "image_processing:pending"`
+	m := monitorModel("en", 120, 10, []string{lock, set, claim})
+	s := ansi.Strip(m.View())
+	if strings.Contains(s, "housekeeper") || !strings.Contains(s, "LPOP image_processing:pending") {
+		t.Fatalf("housekeeping shown by default, or the claim hidden:\n%s", s)
+	}
+	if !strings.Contains(s, "2 hidden: the dashboard's own polling and housekeeping") {
+		t.Fatalf("the hidden lines are not counted and explained:\n%s", s)
+	}
+	m.SetFocused(true)
+	m, _ = m.Update(tea.KeyPressMsg{Code: 'h', Text: "h"})
+	m.AddMonitor([]string{lock, set}, 0)
+	if s := ansi.Strip(m.View()); !strings.Contains(s, "EVALSHA housekeep_lock image_processing:housekeeper") {
+		t.Fatalf("h did not show the housekeeping:\n%s", s)
 	}
 }
