@@ -3,7 +3,14 @@
 # binary, a real redis-server, real worker processes, in tmux (24-bit colour via
 # tmux-direct), captured with `tmux capture-pane -e` and rendered by freeze.
 #
-#   scripts/screenshots.sh            # needs redis-server, tmux, freeze v0.2.2
+#   scripts/screenshots.sh            # every shot; needs redis-server, tmux, ssh, freeze v0.2.2
+#   scripts/screenshots.sh viewer     # only these groups: idle busy small themes
+#                                     # classroom viewer course (busy makes busy,
+#                                     # failed, detail, monitor and help)
+#
+# Everything listens on loopback only: redis-server binds 127.0.0.1, and every
+# --share dashboard serves its SSH viewers on 127.0.0.1 (never the default
+# :2222 on all interfaces), with its host key in a temporary folder.
 #
 # freeze ignores SGR 39/49 and 22–29 and resets the style at each newline, so
 # every capture goes through normalise() first: it tracks the style and
@@ -17,7 +24,13 @@ tmp=$(mktemp -d)
 FREEZE=${FREEZE:-$(command -v freeze || echo "$HOME/go/bin/freeze")}
 sock="imgq-shots-$$"
 port=$(( 20000 + RANDOM % 20000 ))
+sshport=$(( 40000 + RANDOM % 20000 ))
 pids=()
+groups=("$@")
+
+# want GROUP: whether this run makes GROUP's shots (all of them when no
+# group was named).
+want() { [ ${#groups[@]} -eq 0 ] || [[ " ${groups[*]} " == *" $1 "* ]]; }
 
 cleanup() {
   tmux -L "$sock" kill-server 2>/dev/null || true
@@ -73,112 +86,179 @@ normalise() {
   }'
 }
 
-# shot NAME W H KEYS... : start a dashboard session if needed, send keys, capture.
+# start: quit the running dashboard (if any) and start a new one in tmux.
 start() { # start W H ARGS...
   local w=$1 h=$2; shift 2
   # q quits gracefully: the embedded workers deregister instead of lingering.
   tmux -L "$sock" send-keys -t s q 2>/dev/null && sleep 1.5 || true
   tmux -L "$sock" kill-server 2>/dev/null || true
   tmux -f "$tmp/tmux.conf" -L "$sock" new-session -d -s s -x "$w" -y "$h" \
-    "cd $tmp && $tmp/imgq --redis $url $* 2>$tmp/dash.err"
+    "cd $tmp && XDG_CONFIG_HOME=$tmp/config $tmp/imgq --redis $url $* 2>$tmp/dash.err"
   sleep 2
 }
 keys() { for k in "$@"; do tmux -L "$sock" send-keys -t s "$k"; sleep 0.3; done; }
-shot() { # shot NAME [BACKGROUND FOREGROUND]: the terminal's colours, dark unless given
-  tmux -L "$sock" capture-pane -t s -e -p | normalise "${3:-}" >"$tmp/$1.ansi"
-  "$FREEZE" --language ansi --window=false --padding 20 --background "${2:-#15151e}" \
+render() { # render NAME BACKGROUND: freeze draws $tmp/NAME.ansi as $out/NAME.png
+  "$FREEZE" --language ansi --window=false --padding 20 --background "$2" \
     --font.size 14 --line-height 1.0 -o "$out/$1.png" <"$tmp/$1.ansi" >/dev/null
   echo "$out/$1.png"
+}
+shot() { # shot NAME [BACKGROUND FOREGROUND]: the terminal's colours, dark unless given
+  tmux -L "$sock" capture-pane -t s -e -p | normalise "${3:-}" >"$tmp/$1.ansi"
+  render "$1" "${2:-#15151e}"
 }
 worker() { # worker ID [ARGS...]
   local id=$1; shift
   "$tmp/imgq" worker --redis "$url" --id "$id" "$@" >"$tmp/w-$id.log" 2>&1 &
   pids+=($!)
 }
-
-"$tmp/imgq" flush --yes --redis "$url" >/dev/null 2>&1 || true
-
-# 1. idle: a fresh queue, three embedded workers waiting.
-start 120 36
-shot idle
-
-# 2. busy: three workers and a backlog, slowed by the dashboard's teaching pace
-# (shared through Redis, so every imgq worker keeps it) so the class can watch.
-start 120 36 --workers 0 --pace 600ms
-"$tmp/imgq" flush --yes --redis "$url" >/dev/null
-for i in 1 2 3; do worker "w-$i"; done
-sleep 2
-keys E E E
-sleep 4
-shot busy
-
-# 3. failed tasks: x turns failure injection on (20%); for the picture the rate
-# is raised to 100% for a few seconds so some tasks use up their 3 attempts.
-keys x
-redis-cli -p "$port" hset image_processing:config fail_rate 1 >/dev/null
-keys E
-sleep 8
-redis-cli -p "$port" hset image_processing:config fail_rate 0.2 >/dev/null
-keys F
-sleep 1
-shot failed
-
-# 4. task detail: the first dead letter.
-keys Enter
-sleep 1
-shot detail
-keys Escape Escape x
-
-# 5. MONITOR mode against the real redis-server.
-keys E m
-sleep 2
-shot monitor
-keys m
-
-# 6. help.
-keys '?'
-shot help
-keys '?'
-
-# 7. 80×24.
-start 80 24 --workers 0 --pace 600ms
-keys E
-sleep 3
-shot small-80x24
-
-# 7b. the light theme, as a light terminal on a projector shows it (--theme auto
-# picks it by itself on a light terminal), and the high-contrast theme there.
-for theme in light contrast; do
-  start 120 36 --workers 0 --theme "$theme"
-  keys E E
-  sleep 3
-  shot "theme-$theme" "#ffffff" "38;2;0;0;0"
-done
-
-# 8. classroom: 30 student workers at 120×36, join line shown, then the leaderboard.
-for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-pids=()
-"$tmp/imgq" flush --yes --redis "$url" >/dev/null
-names=(ana luis marta pablo sofia diego lucia hugo elena mario)
-for i in $(seq 1 30); do worker "${names[$(( (i-1) % 10 ))]}-$i"; done
-start 120 36 --workers 0 --share --pace 900ms
-sleep 2
-keys E E E E E E
-sleep 5
-shot classroom-30
-keys l
-sleep 1
-shot classroom-leaderboard
-
-# 9. a mixed class: the course's Python workers (our own course-style redis-py +
-# Pillow worker, e2e/course) beside an imgq worker, on one queue; one Python
-# worker crashed after claiming, so its task shows as stuck (S requeues it).
-if /usr/bin/python3 -c 'import redis, PIL' 2>/dev/null; then
+# fresh: no workers left from the last group (each stops gracefully and
+# deregisters, so none lingers in the next picture) and an empty queue.
+fresh() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  # Let the students' workers deregister before the flush, so none lingers.
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   pids=()
-  "$tmp/imgq" flush --yes --redis "$url" >/dev/null
+  "$tmp/imgq" flush --yes --redis "$url" >/dev/null 2>&1 || true
+}
+# slow_workers N: N imgq workers whose tasks take 600 ms or more, so a class
+# (and a picture) sees them busy. TODO(pace): once the dashboard has
+# --pace DURATION, drop --delay here and start the dashboards with --pace 600ms,
+# as a teacher would.
+slow_workers() { for i in $(seq 1 "$1"); do worker "w-$i" --delay 600ms; done; }
+
+# beside LEFT RIGHT WIDTH TITLE_LEFT TITLE_RIGHT: the normalised captures
+# $tmp/LEFT.ansi and $tmp/RIGHT.ansi side by side, each under its title, LEFT
+# padded to WIDTH cells (run in the C locale, the awk counts a UTF-8
+# character by its first byte: every character the dashboard draws is one cell wide).
+beside() {
+  LC_ALL=C awk -v w="$3" -v tl="$4" -v tr="$5" -v right="$tmp/$2.ansi" '
+  function cells(s) { gsub(/\033\[[0-9;:]*m/, "", s); gsub(/[\200-\277]/, "", s); return length(s) }
+  function pad(s, n) { while (cells(s) < n) s = s " "; return s }
+  BEGIN {
+    dim = "\033[0;38;2;108;108;132m"; sep = dim " \342\224\202 \033[0m"
+    print pad(dim " " tl, w) sep dim " " tr "\033[0m"
+    print pad("", w) sep
+  }
+  { r = ""; if ((getline r < right) <= 0) r = ""; print pad($0, w) sep r }
+  ' "$tmp/$1.ansi"
+}
+
+fresh
+
+if want idle; then
+  # 1. idle: a fresh queue, three embedded workers waiting.
+  start 120 36
+  shot idle
+fi
+
+if want busy; then
+  # 2. busy: three workers and a backlog (tasks slowed so the class can watch).
+  start 120 36 --workers 0
+  fresh
+  slow_workers 3
+  sleep 2
+  keys E E E
+  sleep 4
+  shot busy
+
+  # 3. failed tasks: x turns failure injection on (20%); for the picture the rate
+  # is raised to 100% for a few seconds so some tasks use up their 3 attempts.
+  keys x
+  redis-cli -p "$port" hset image_processing:config fail_rate 1 >/dev/null
+  keys E
+  sleep 8
+  redis-cli -p "$port" hset image_processing:config fail_rate 0.2 >/dev/null
+  keys F
+  sleep 1
+  shot failed
+
+  # 4. task detail: the first dead letter.
+  keys Enter
+  sleep 1
+  shot detail
+  keys Escape Escape x
+
+  # 5. MONITOR mode against the real redis-server.
+  keys E m
+  sleep 2
+  shot monitor
+  keys m
+
+  # 6. help.
+  keys '?'
+  shot help
+  keys '?'
+fi
+
+if want small; then
+  # 7. 80×24, with failure injection on.
+  fresh
+  slow_workers 3
+  start 80 24 --workers 0
+  keys E x
+  sleep 3
+  shot small-80x24
+  keys x
+fi
+
+if want themes; then
+  # 7b. the light theme, as a light terminal on a projector shows it (--theme auto
+  # picks it by itself on a light terminal), and the high-contrast theme there.
+  fresh
+  slow_workers 3
+  for theme in light contrast; do
+    start 120 36 --workers 0 --theme "$theme"
+    keys E E
+    sleep 3
+    shot "theme-$theme" "#ffffff" "38;2;0;0;0"
+  done
+fi
+
+if want classroom; then
+  # 8. classroom: 30 student workers at 120×36, join line shown, then the leaderboard.
+  fresh
+  names=(ana luis marta pablo sofia diego lucia hugo elena mario)
+  for i in $(seq 1 30); do worker "${names[$(( (i-1) % 10 ))]}-$i" --delay 900ms; done
+  start 120 36 --workers 0 --share --ssh-addr "127.0.0.1:$sshport"
+  sleep 2
+  keys E E E E E E
+  sleep 5
+  shot classroom-30
+  keys l
+  sleep 1
+  shot classroom-leaderboard
+fi
+
+if want viewer; then
+  # 9. a student's laptop beside the teacher's screen: the teacher's dashboard
+  # at 120×36 with --share, and a read-only SSH viewer at 90×30 that joined
+  # with Spanish labels (es@) and has just pressed x, which stays with the
+  # teacher. ssh reads the run's password (from the join line) through
+  # SSH_ASKPASS, so no sshpass is needed.
+  fresh
+  slow_workers 4
+  start 120 36 --workers 0 --share --ssh-addr "127.0.0.1:$sshport"
+  keys E E E
+  tmux -L "$sock" capture-pane -t s -p | grep -o 'password [0-9a-f]*' | head -1 | cut -d' ' -f2 >"$tmp/ssh-password"
+  [ -s "$tmp/ssh-password" ] || { echo "viewer: no ssh password on the join line" >&2; exit 1; }
+  printf '#!/bin/sh\ncat %s\n' "$tmp/ssh-password" >"$tmp/askpass"
+  chmod +x "$tmp/askpass"
+  tmux -f "$tmp/tmux.conf" -L "$sock" new-session -d -s v -x 90 -y 30 \
+    "SSH_ASKPASS=$tmp/askpass SSH_ASKPASS_REQUIRE=force ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p $sshport es@127.0.0.1 2>$tmp/ssh.err"
+  sleep 4
+  tmux -L "$sock" send-keys -t v x
+  sleep 0.5
+  tmux -L "$sock" capture-pane -t s -e -p | normalise >"$tmp/teacher.ansi"
+  tmux -L "$sock" capture-pane -t v -e -p | normalise >"$tmp/student.ansi"
+  beside teacher student 120 "the teacher's screen: imgq --share (120x36)" \
+    "a student's laptop: ssh -p $sshport es@TEACHER (90x30)" >"$tmp/ssh-viewer.ansi"
+  render ssh-viewer "#15151e"
+fi
+
+if want course && /usr/bin/python3 -c 'import redis, PIL' 2>/dev/null; then
+  # 10. a mixed class: the course's Python workers (our own course-style redis-py +
+  # Pillow worker, e2e/course) beside imgq workers, on one queue; one Python
+  # worker crashed after claiming, so its task shows as stuck (S requeues it).
+  fresh
   mkdir -p "$tmp/images"
   /usr/bin/python3 -c "
 from PIL import Image
@@ -187,9 +267,10 @@ for i in range(40):
   py="$root/e2e/course"
   (cd "$tmp" && /usr/bin/python3 "$py/producer.py" --port "$port" images/photo_0*.jpg >/dev/null)
   (cd "$tmp" && timeout 10 /usr/bin/python3 "$py/worker.py" --port "$port" --worker-id py-crashed --crash-after-claim >/dev/null 2>&1) || true
-  # The pace slows the imgq worker only: the course's Python workers cannot keep it.
-  start 120 36 --workers 0 --stuck-after 5s --pace 300ms
-  worker imgq-ana --input "$tmp" --output "$tmp/output"
+  start 120 36 --workers 0 --stuck-after 5s
+  # TODO(pace): with --pace on the dashboard, drop --delay (pace slows every
+  # worker alike, the Python ones too).
+  for n in imgq-ana imgq-bea; do worker "$n" --delay 300ms --input "$tmp" --output "$tmp/output"; done
   for n in py-luis py-marta; do
     (cd "$tmp" && exec /usr/bin/python3 "$py/worker.py" --port "$port" --worker-id "$n" --idle-exit 20 >/dev/null 2>&1) &
     pids+=($!)
