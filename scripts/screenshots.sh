@@ -278,5 +278,11 @@ for i in range(40):
   (cd "$tmp" && /usr/bin/python3 "$py/producer.py" --port "$port" images/photo_[1-3]*.jpg >/dev/null)
   "$tmp/imgq" enqueue --redis "$url" "$tmp"/images/photo_*.jpg >/dev/null 2>&1
   sleep 7
+  # A Python worker is idle for a moment between two tasks: take the picture
+  # at a refresh where every worker is busy with one (within a few seconds).
+  for _ in $(seq 1 20); do
+    tmux -L "$sock" capture-pane -t s -p | grep -qw idle || break
+    sleep 0.3
+  done
   shot course
 fi
