@@ -102,8 +102,11 @@ render() { # render NAME BACKGROUND: freeze draws $tmp/NAME.ansi as $out/NAME.pn
     --font.size 14 --line-height 1.0 -o "$out/$1.png" <"$tmp/$1.ansi" >/dev/null
   echo "$out/$1.png"
 }
+grab() { # grab NAME [FOREGROUND]: capture now, render later (freeze takes seconds)
+  tmux -L "$sock" capture-pane -t s -e -p | normalise "${2:-}" >"$tmp/$1.ansi"
+}
 shot() { # shot NAME [BACKGROUND FOREGROUND]: the terminal's colours, dark unless given
-  tmux -L "$sock" capture-pane -t s -e -p | normalise "${3:-}" >"$tmp/$1.ansi"
+  grab "$1" "${3:-}"
   render "$1" "${2:-#15151e}"
 }
 worker() { # worker ID [ARGS...]
@@ -217,15 +220,18 @@ if want classroom; then
   # 8. classroom: 30 student workers at 120×36, join line shown, then the leaderboard.
   fresh
   names=(ana luis marta pablo sofia diego lucia hugo elena mario)
-  for i in $(seq 1 30); do worker "${names[$(( (i-1) % 10 ))]}-$i" --delay 900ms; done
+  for i in $(seq 1 30); do worker "${names[$(( (i-1) % 10 ))]}-$i" --delay 1500ms; done
   start 120 36 --workers 0 --share --ssh-addr "127.0.0.1:$sshport"
   sleep 2
-  keys E E E E E E
-  sleep 5
-  shot classroom-30
+  # 180 tasks: six rounds of the class (9 s), so both pictures catch it at work.
+  keys E E E E E E E E E E E E
+  sleep 0.5
+  grab classroom-30
   keys l
   sleep 1
-  shot classroom-leaderboard
+  grab classroom-leaderboard
+  render classroom-30 "#15151e"
+  render classroom-leaderboard "#15151e"
 fi
 
 if want viewer; then
