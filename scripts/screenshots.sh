@@ -86,12 +86,17 @@ normalise() {
   }'
 }
 
+# stop: quit the running dashboard, if any. q quits gracefully: the embedded
+# workers deregister instead of lingering, and the shared switches it turned
+# on (pace, failure injection) are turned off.
+stop() {
+  tmux -L "$sock" send-keys -t s q 2>/dev/null && sleep 1.5 || true
+  tmux -L "$sock" kill-server 2>/dev/null || true
+}
 # start: quit the running dashboard (if any) and start a new one in tmux.
 start() { # start W H ARGS...
   local w=$1 h=$2; shift 2
-  # q quits gracefully: the embedded workers deregister instead of lingering.
-  tmux -L "$sock" send-keys -t s q 2>/dev/null && sleep 1.5 || true
-  tmux -L "$sock" kill-server 2>/dev/null || true
+  stop
   tmux -f "$tmp/tmux.conf" -L "$sock" new-session -d -s s -x "$w" -y "$h" \
     "cd $tmp && XDG_CONFIG_HOME=$tmp/config $tmp/imgq --redis $url $* 2>$tmp/dash.err"
   sleep 2
@@ -114,19 +119,22 @@ worker() { # worker ID [ARGS...]
   "$tmp/imgq" worker --redis "$url" --id "$id" "$@" >"$tmp/w-$id.log" 2>&1 &
   pids+=($!)
 }
-# fresh: no workers left from the last group (each stops gracefully and
-# deregisters, so none lingers in the next picture) and an empty queue.
+# fresh: no dashboard and no workers left from the last group (each stops
+# gracefully and deregisters, so none lingers in the next picture) and an
+# empty queue. It comes before the group's dashboard starts: a flush also
+# deletes the shared switches, the dashboard's --pace among them.
 fresh() {
+  stop
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   pids=()
   "$tmp/imgq" flush --yes --redis "$url" >/dev/null 2>&1 || true
 }
-# slow_workers N: N imgq workers whose tasks take 600 ms or more, so a class
-# (and a picture) sees them busy. TODO(pace): once the dashboard has
-# --pace DURATION, drop --delay here and start the dashboards with --pace 600ms,
-# as a teacher would.
-slow_workers() { for i in $(seq 1 "$1"); do worker "w-$i" --delay 600ms; done; }
+# workers N: N imgq workers, w-1 .. w-N. The dashboards that show them busy
+# start with --pace, as a teacher would: the pace is shared through Redis, so
+# every imgq worker on the queue takes at least that long over each task and a
+# class (and a picture) sees them at work.
+workers() { for i in $(seq 1 "$1"); do worker "w-$i"; done; }
 
 # beside LEFT RIGHT WIDTH TITLE_LEFT TITLE_RIGHT: the normalised captures
 # $tmp/LEFT.ansi and $tmp/RIGHT.ansi side by side, each under its title, LEFT
@@ -154,10 +162,10 @@ if want idle; then
 fi
 
 if want busy; then
-  # 2. busy: three workers and a backlog (tasks slowed so the class can watch).
-  start 120 36 --workers 0
+  # 2. busy: three workers and a backlog, at a teaching pace of 600 ms.
   fresh
-  slow_workers 3
+  workers 3
+  start 120 36 --workers 0 --pace 600ms
   sleep 2
   keys E E E
   sleep 4
@@ -195,8 +203,8 @@ fi
 if want small; then
   # 7. 80×24, with failure injection on.
   fresh
-  slow_workers 3
-  start 80 24 --workers 0
+  workers 3
+  start 80 24 --workers 0 --pace 600ms
   keys E x
   sleep 3
   shot small-80x24
@@ -207,9 +215,9 @@ if want themes; then
   # 7b. the light theme, as a light terminal on a projector shows it (--theme auto
   # picks it by itself on a light terminal), and the high-contrast theme there.
   fresh
-  slow_workers 3
+  workers 3
   for theme in light contrast; do
-    start 120 36 --workers 0 --theme "$theme"
+    start 120 36 --workers 0 --pace 600ms --theme "$theme"
     keys E E
     sleep 3
     shot "theme-$theme" "#ffffff" "38;2;0;0;0"
@@ -220,8 +228,8 @@ if want classroom; then
   # 8. classroom: 30 student workers at 120×36, join line shown, then the leaderboard.
   fresh
   names=(ana luis marta pablo sofia diego lucia hugo elena mario)
-  for i in $(seq 1 30); do worker "${names[$(( (i-1) % 10 ))]}-$i" --delay 1500ms; done
-  start 120 36 --workers 0 --share --ssh-addr "127.0.0.1:$sshport"
+  for i in $(seq 1 30); do worker "${names[$(( (i-1) % 10 ))]}-$i"; done
+  start 120 36 --workers 0 --share --ssh-addr "127.0.0.1:$sshport" --pace 1500ms
   sleep 2
   # 180 tasks: six rounds of the class (9 s), so both pictures catch it at work.
   keys E E E E E E E E E E E E
@@ -234,15 +242,17 @@ if want classroom; then
   render classroom-leaderboard "#15151e"
 fi
 
-if want viewer; then
+if want viewer && ! command -v ssh >/dev/null; then
+  echo "viewer: skipped, no ssh client (apt-get install openssh-client)" >&2
+elif want viewer; then
   # 9. a student's laptop beside the teacher's screen: the teacher's dashboard
   # at 120×36 with --share, and a read-only SSH viewer at 90×30 that joined
   # with Spanish labels (es@) and has just pressed x, which stays with the
   # teacher. ssh reads the run's password (from the join line) through
   # SSH_ASKPASS, so no sshpass is needed.
   fresh
-  slow_workers 4
-  start 120 36 --workers 0 --share --ssh-addr "127.0.0.1:$sshport"
+  workers 4
+  start 120 36 --workers 0 --share --ssh-addr "127.0.0.1:$sshport" --pace 600ms
   keys E E E
   tmux -L "$sock" capture-pane -t s -p | grep -o 'password [0-9a-f]*' | head -1 | cut -d' ' -f2 >"$tmp/ssh-password"
   [ -s "$tmp/ssh-password" ] || { echo "viewer: no ssh password on the join line" >&2; exit 1; }
@@ -273,10 +283,10 @@ for i in range(40):
   py="$root/e2e/course"
   (cd "$tmp" && /usr/bin/python3 "$py/producer.py" --port "$port" images/photo_0*.jpg >/dev/null)
   (cd "$tmp" && timeout 10 /usr/bin/python3 "$py/worker.py" --port "$port" --worker-id py-crashed --crash-after-claim >/dev/null 2>&1) || true
-  start 120 36 --workers 0 --stuck-after 5s
-  # TODO(pace): with --pace on the dashboard, drop --delay (pace slows every
-  # worker alike, the Python ones too).
-  for n in imgq-ana imgq-bea; do worker "$n" --delay 300ms --input "$tmp" --output "$tmp/output"; done
+  # The pace slows the imgq workers only: the course's Python workers cannot
+  # keep it, and go at their own speed beside them.
+  start 120 36 --workers 0 --stuck-after 5s --pace 300ms
+  for n in imgq-ana imgq-bea; do worker "$n" --input "$tmp" --output "$tmp/output"; done
   for n in py-luis py-marta; do
     (cd "$tmp" && exec /usr/bin/python3 "$py/worker.py" --port "$port" --worker-id "$n" --idle-exit 20 >/dev/null 2>&1) &
     pids+=($!)
