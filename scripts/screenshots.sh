@@ -34,6 +34,7 @@ want() { [ ${#groups[@]} -eq 0 ] || [[ " ${groups[*]} " == *" $1 "* ]]; }
 
 cleanup() {
   tmux -L "$sock" kill-server 2>/dev/null || true
+  rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
   rm -rf "$tmp"
