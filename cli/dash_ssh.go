@@ -31,12 +31,22 @@ func startViewers(ctx context.Context, d *dashFlags, share *shareOpts, opts *tui
 		feed.Stop()
 		return nil, fmt.Errorf("--share: %w (choose another port with --ssh-addr, or --ssh-addr \"\" for no SSH viewers)", err)
 	}
-	_, port, _ := net.SplitHostPort(srv.Addr().String())
-	opts.JoinLine = sshLine(lanIP(), port, pw) + "   ·   " + opts.JoinLine
+	host, port, _ := net.SplitHostPort(srv.Addr().String())
+	opts.JoinLine = sshLine(joinHost(host), port, pw) + "   ·   " + opts.JoinLine
 	return func() {
 		_ = srv.Close()
 		feed.Stop()
 	}, nil
+}
+
+// joinHost is the address students type: the one the SSH server is bound to
+// when it is a specific one (--ssh-addr 127.0.0.1:2222 is reachable there and
+// nowhere else), else this machine's address on the classroom's network.
+func joinHost(bound string) string {
+	if ip := net.ParseIP(bound); ip != nil && !ip.IsUnspecified() {
+		return bound
+	}
+	return lanIP()
 }
 
 // sshLine is what a student types to watch the dashboard on their laptop.

@@ -99,3 +99,19 @@ func TestShareServesSSHViewers(t *testing.T) {
 	}
 	stop2()
 }
+
+func TestJoinHostNamesTheBoundAddress(t *testing.T) {
+	for _, tc := range []struct{ bound, want string }{
+		{"127.0.0.1", "127.0.0.1"},
+		{"::1", "::1"},
+	} {
+		if got := joinHost(tc.bound); got != tc.want {
+			t.Errorf("joinHost(%q) = %q, want %q", tc.bound, got, tc.want)
+		}
+	}
+	for _, any := range []string{"0.0.0.0", "::"} {
+		if got := joinHost(any); got != lanIP() {
+			t.Errorf("joinHost(%q) = %q, want the LAN address %q", any, got, lanIP())
+		}
+	}
+}
