@@ -60,7 +60,7 @@ func (m Model) layout(labels []string) columns {
 	}
 	rest := m.w - 1 - col.label - 1 - countW - 1 - 1 - 1
 	if m.w >= 100 {
-		col.peak = countW + 1
+		col.peak = countW + 2 // "↑" and a space before it: "↑100 000" never touches the sparkline
 		rest -= col.peak
 	}
 	rest = max(rest, 4)
