@@ -80,7 +80,7 @@ var goldenViews = []goldenView{
 		opts.Lang, opts.Workers = "es", &fakePool{n: 3}
 		m, _ := fixture(t, w, h, 3, opts)
 		return m
-	}, shows: []string{"Colas", "Eventos", "pendientes", "completadas", "conectado"}},
+	}, shows: []string{"Colas", "Eventos", "pendientes", "completadas", "conectado", "recuperada de w-2"}},
 }
 
 func openFailed(t *testing.T, w, h int, opts Options) *Model {
