@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -80,7 +81,7 @@ var goldenViews = []goldenView{
 		opts.Lang, opts.Workers = "es", &fakePool{n: 3}
 		m, _ := fixture(t, w, h, 3, opts)
 		return m
-	}, shows: []string{"Colas", "Eventos", "pendientes", "completadas", "conectado", "recuperada de w-2"}},
+	}, shows: []string{"Colas", "Eventos", "pendientes", "completadas", "conectado", "recuperada de w-2", "09:59:38 fallida "}},
 }
 
 func openFailed(t *testing.T, w, h int, opts Options) *Model {
@@ -167,6 +168,11 @@ func checkGoldenView(t *testing.T, v goldenView, w, h int) {
 		if strings.Contains(text, s) {
 			t.Fatalf("screen shows %q:\n%s", s, text)
 		}
+	}
+	// The footer's hints are whole: what does not fit is left out as " …".
+	lines := strings.Split(text, "\n")
+	if foot := lines[len(lines)-1]; regexp.MustCompile(`\S…`).MatchString(foot) {
+		t.Fatalf("a key hint is cut: %q", foot)
 	}
 	if strings.Contains(styled["dark"], "\x1b[2J") {
 		t.Fatal("an escape from Redis reached the screen")
