@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -43,16 +42,24 @@ func TestE2EBinaryInTmux(t *testing.T) {
 		return string(out)
 	}
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", sock, "kill-server").Run() })
+	// --pace 1s: every task lasts at least a second, so a busy worker and
+	// its task stay on screen long enough to be read (and to be tested).
 	tmux("-f", "/dev/null", "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "36", "-c", dir,
-		bin+" --redis "+srv.URL()+" --workers 2")
+		bin+" --redis "+srv.URL()+" --workers 2 --pace 1s")
+	// waitFor polls the screen until every pattern matches, up to a deadline
+	// generous enough for a loaded machine: no assertion here is about speed.
 	waitFor := func(what ...string) string {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
+		res := make([]*regexp.Regexp, len(what))
+		for i, w := range what {
+			res[i] = regexp.MustCompile(w)
+		}
+		deadline := time.Now().Add(60 * time.Second)
 		for {
 			s := tmux("capture-pane", "-t", "e2e", "-p")
 			ok := true
-			for _, w := range what {
-				ok = ok && strings.Contains(s, w)
+			for _, re := range res {
+				ok = ok && re.MatchString(s)
 			}
 			if ok {
 				return s
@@ -63,13 +70,28 @@ func TestE2EBinaryInTmux(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
-	waitFor("imgq image_processing", "● connected", "Queues", "Workers")
+	q := regexp.QuoteMeta
+	waitFor(q("imgq image_processing"), q("● connected"), "Queues", "Workers", `pace 1(\.0)?s\b`)
 	tmux("send-keys", "-t", "e2e", "E")
 	waitFor("enqueued 15 tasks")
-	q, _ := queue.New(srv.Client(t), queue.Options{})
-	deadline := time.Now().Add(30 * time.Second)
+	// A busy worker shows the task it works on, on its own row.
+	waitFor(`(?m)^ ● .*\bbusy +task-[0-9a-f]{4,}`)
+
+	// MONITOR while the batch runs: the claims name the pending lists, and
+	// every key is whole (the arguments around it may be elided, never a key).
+	tmux("send-keys", "-t", "e2e", "m")
+	mon := waitFor("MONITOR", "EVALSHA", q(".lua image_processing:"), q("image_processing:leases"),
+		q("hidden: the dashboard's own polling"),
+		`(?m)^ \d\d:\d\d:\d\d\.\d{3} .*\bimage_processing:pending(:high|:low)?( |$)`)
+	if cut := regexp.MustCompile(`image_processing:[\w:-]*…`).FindString(mon); cut != "" {
+		t.Fatalf("a key cut in MONITOR: %q\n%s", cut, mon)
+	}
+	tmux("send-keys", "-t", "e2e", "m")
+
+	qu, _ := queue.New(srv.Client(t), queue.Options{})
+	deadline := time.Now().Add(90 * time.Second)
 	for {
-		s, err := q.Stats(context.Background())
+		s, err := qu.Stats(context.Background())
 		if err == nil && s.Totals.Completed == 15 {
 			break
 		}
@@ -79,19 +101,24 @@ func TestE2EBinaryInTmux(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	waitFor("completed")
-	tmux("send-keys", "-t", "e2e", "m")
-	// The scripts by name with their keys whole, and what is hidden said.
-	mon := waitFor("MONITOR", "EVALSHA", ".lua image_processing:", "image_processing:leases",
-		"hidden: the dashboard's own polling")
-	if cut := regexp.MustCompile(`image_processing:[\w:-]*…`).FindString(mon); cut != "" {
-		t.Fatalf("a key cut in MONITOR: %q\n%s", cut, mon)
+
+	// < steps the pace down (1s, 500ms, 250ms, off) and the header follows.
+	tmux("send-keys", "-t", "e2e", "<")
+	waitFor(`pace 500ms\b`)
+	tmux("send-keys", "-t", "e2e", "<")
+	waitFor(`pace 250ms\b`)
+	tmux("send-keys", "-t", "e2e", "<")
+	if s := waitFor(`pace off\b`); regexp.MustCompile(`pace \d`).MatchString(s) {
+		t.Fatalf("the header still shows a pace:\n%s", s)
 	}
-	tmux("send-keys", "-t", "e2e", "m")
+	// > turns it on again; quitting turns off what this dashboard turned on.
+	tmux("send-keys", "-t", "e2e", ">")
+	waitFor(`pace 250ms\b`)
 	tmux("send-keys", "-t", "e2e", "?")
 	waitFor("Help", "enqueue 15", "MONITOR")
 	tmux("send-keys", "-t", "e2e", "?")
 	tmux("send-keys", "-t", "e2e", "q")
-	deadline = time.Now().Add(15 * time.Second)
+	deadline = time.Now().Add(60 * time.Second)
 	for exec.Command("tmux", "-L", sock, "has-session", "-t", "e2e").Run() == nil {
 		if time.Now().After(deadline) {
 			t.Fatal("imgq did not exit after q")
@@ -99,9 +126,12 @@ func TestE2EBinaryInTmux(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	// Quitting stopped the embedded workers cleanly: they deregistered.
-	s, err := q.Stats(context.Background())
+	s, err := qu.Stats(context.Background())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s.Pace != 0 {
+		t.Fatalf("pace %v left on in Redis after quit", s.Pace)
 	}
 	for _, w := range s.Workers {
 		if w.State != queue.WorkerStop {

@@ -10,28 +10,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/exp/golden"
-	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/tui/common"
 )
-
-// TestViewThemes keeps the styled main view of each theme at the three sizes,
-// so a change of any theme's colours is a reviewed change (auto resolves to
-// dark or light: TestViewAutoTheme).
-func TestViewThemes(t *testing.T) {
-	for _, theme := range []string{"dark", "light", "contrast"} {
-		for _, sz := range [][2]int{{80, 24}, {120, 36}, {200, 50}} {
-			t.Run(fmt.Sprintf("%s/%dx%d", theme, sz[0], sz[1]), func(t *testing.T) {
-				m, _ := fixture(t, sz[0], sz[1], 3, Options{Theme: theme, Workers: &fakePool{n: 3}})
-				checkSize(t, m, sz[0], sz[1])
-				if m.c.Styles.Theme != common.Theme(theme) {
-					t.Fatalf("--theme %s drew with %s", theme, m.c.Styles.Theme)
-				}
-				golden.RequireEqual(t, []byte(m.View().Content))
-			})
-		}
-	}
-}
 
 // With auto the dashboard asks the terminal for its background and follows
 // the answer (again when it changes); a forced theme neither asks nor follows.
@@ -116,22 +96,13 @@ func paletteColours(p common.Palette) map[string]bool {
 // themeScreens renders every screen of the dashboard in one theme.
 func themeScreens(t *testing.T, theme string) map[string]string {
 	out := map[string]string{}
-	opts := Options{Theme: theme, JoinLine: "imgq worker --redis redis://:pw@192.168.1.20:6379 --id YOUR-NAME"}
-	m, _ := fixture(t, 120, 36, 3, opts)
-	out["main"] = m.View().Content
-	press(m, "?")
-	out["help"] = m.View().Content
-	press(m, "esc", "i")
-	out["join"] = m.View().Content
-	press(m, "esc", "F")
-	m.Update(failedListMsg{tasks: []queue.TaskInfo{{ID: "task-5e6f7a8b00000002", Name: "dog.jpg",
-		Status: queue.StatusFailed, Attempts: 3, MaxAttempts: 3, Error: "image: unknown format"}}})
-	out["failed"] = m.View().Content
-	m.openDetail("task-5e6f")
-	m.Update(taskMsg{task: queue.TaskInfo{ID: "task-5e6f7a8b00000002", Name: "dog.jpg", Status: queue.StatusFailed,
-		Attempts: 3, MaxAttempts: 3, Error: "image: unknown format", Payload: []byte(`{"image_path":"dog.jpg"}`)}})
-	out["detail"] = m.View().Content
-	m, _ = fixture(t, 80, 24, 32, opts)
+	for _, v := range goldenViews {
+		for _, sz := range goldenSizes {
+			m := v.open(t, sz[0], sz[1], Options{Theme: theme})
+			out[fmt.Sprintf("%s %dx%d", v.name, sz[0], sz[1])] = m.View().Content
+		}
+	}
+	m, _ := fixture(t, 80, 24, 32, Options{Theme: theme})
 	m.mon.on, m.mon.gen = true, 1
 	m.events.SetMonitor(true, "")
 	m.Update(monitorLinesMsg{gen: 1, lines: []string{`1795687170.1 [0 lua] "LMOVE" "image_processing:pending" "image_processing:processing" "LEFT" "RIGHT"`}})

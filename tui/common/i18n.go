@@ -76,6 +76,7 @@ var spanish = map[string]string{
 	"flushed": "vaciada", "worker_up": "worker llega", "worker_gone": "worker perdido",
 	"worker_stopped": "worker para", "ack_refused": "ack rechazado", "dropped": "descartada",
 	"%d tasks": "%d tareas", "%d keys": "%d claves",
+	"event completed": "completada", "event failed": "fallida", // one task, not the queue
 	"observed, not reported": "observado, no informado",
 	// monitor
 	"MONITOR: every command the Redis server runs": "MONITOR: cada comando que ejecuta Redis",

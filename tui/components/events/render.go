@@ -91,7 +91,7 @@ func isWorkerEvent(kind string) bool {
 // be read (enter opens the task's whole record too).
 func (m Model) eventLine(e queue.Event, cols columns, expand bool) (string, []string) {
 	c, st := m.c, m.c.Styles
-	kind := kindLabel(c.T(common.Clean(e.Kind)), cols.kind)
+	kind := kindLabel(kindText(c, common.Clean(e.Kind)), cols.kind)
 	task := common.Clean(e.Task)
 	worker := common.Clean(e.Worker)
 	wcell := common.Fit(st.Muted.Render(worker), cols.worker)
@@ -150,6 +150,16 @@ func (m Model) eventLine(e queue.Event, cols columns, expand bool) (string, []st
 		}
 	}
 	return line, out
+}
+
+// kindText is an event kind in the pane's language. "completed" and "failed"
+// also name queues, which Spanish says in the plural (completadas); an event
+// is one task (completada), so a kind looks for its "event …" entry first.
+func kindText(c common.Common, kind string) string {
+	if l := c.T("event " + kind); l != "event "+kind {
+		return l
+	}
+	return c.T(kind)
 }
 
 // kindLabel fits a kind in its column without cutting a word: a label too long

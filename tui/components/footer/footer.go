@@ -173,9 +173,26 @@ func (m Model) View(km help.KeyMap, tail ...key.Binding) string {
 	h := m.Help
 	h.SetWidth(0)
 	right := h.ShortHelpView(tail)
-	h.SetWidth(max(m.w-ansi.StringWidth(right)-4, 0))
-	left := common.Fit(" "+h.ShortHelpView(km.ShortHelp()), m.w-ansi.StringWidth(right)-2) + " "
+	left := common.Fit(" "+shortHints(h, km.ShortHelp(), max(m.w-ansi.StringWidth(right)-4, 0)), m.w-ansi.StringWidth(right)-2) + " "
 	return strings.Join(append(lines, common.Fit(left+right, m.w)), "\n")
+}
+
+// shortHints is the short help of bindings in at most w cells: whole hints,
+// then " …" when some are left out. bubbles/help alone is not enough: when
+// its " …" does not fit after the last whole hint it adds the next hint
+// anyway, past the width, and Fit then cut that hint mid-word ("m MONIT…").
+func shortHints(h help.Model, bindings []key.Binding, w int) string {
+	h.SetWidth(0)
+	if all := h.ShortHelpView(bindings); ansi.StringWidth(all) <= w {
+		return all
+	}
+	tail := " " + h.Styles.Ellipsis.Inline(true).Render(h.Ellipsis)
+	for n := len(bindings) - 1; n > 0; n-- {
+		if s := h.ShortHelpView(bindings[:n]); ansi.StringWidth(s)+ansi.StringWidth(tail) <= w {
+			return s + tail
+		}
+	}
+	return ""
 }
 
 // promptHints are the keys that end the prompt.

@@ -173,12 +173,17 @@ func fitColumns(cols []column, w int) []column {
 	if extra := w - width(cols); extra > 0 {
 		for i := range cols {
 			if cols[i].flex {
-				cols[i].w += extra
+				cols[i].w = min(cols[i].w+extra, max(cols[i].w, flexMax))
 			}
 		}
 	}
 	return cols
 }
+
+// flexMax caps the flexible column (a task id and its file name): on a wide
+// screen the rest stays blank at the right edge, rather than putting 100
+// cells between a task and how long it has run.
+const flexMax = 48
 
 func (m Model) tableView() []string {
 	cols := m.columns()
