@@ -103,19 +103,23 @@ func (m Model) lvIn(label, value string, w int) string {
 }
 
 // identity is the first line: the queue, the connection, where Redis is, the
-// uptime. The address and uptime are what a narrow screen drops.
+// uptime. The uptime, then the address are what a narrow screen drops; the
+// server's version goes before the address does (a Sentinel master's
+// host:port is worth more than its version).
 func (m Model) identity() []field {
 	st, c, i := m.c.Styles, m.c, m.info
-	addr := m.where()
-	if v := common.Clean(i.Version); v != "" {
-		addr += " v" + v
-	}
-	return []field{
+	fs := []field{
 		{text: st.Title.Render("imgq") + " " + st.Value.Render(common.Clean(i.Queue))},
 		{text: m.conn()},
-		{text: st.Text.Render(addr), drop: 3},
-		{text: m.lv(c.T("uptime"), common.Duration(c.Now().Sub(i.Started))), drop: 4},
+		{text: st.Text.Render(m.where()), drop: 3},
 	}
+	if v := common.Clean(i.Version); v != "" {
+		withV := st.Text.Render(m.where() + " v" + v)
+		if lineWidth(append(fs[:2:2], field{text: withV}), "   ") <= m.w {
+			fs[2].text = withV
+		}
+	}
+	return append(fs, field{text: m.lv(c.T("uptime"), common.Duration(c.Now().Sub(i.Started))), drop: 4})
 }
 
 // where is the connection as the first line names it: the URL of a single
