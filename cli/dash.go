@@ -141,6 +141,7 @@ func runDash(ctx context.Context, g *globals, d *dashFlags) error {
 		Monitor:   monitorFunc(conn),
 		RedisAddr: conn.Addr,
 		Embedded:  conn.Embedded != nil,
+		Topology:  tui.TopologyOf(conn),
 		Interval:  d.interval,
 		Lang:      d.lang,
 		Theme:     d.theme,

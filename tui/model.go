@@ -89,6 +89,9 @@ type Model struct {
 	confirm string // the action waiting for y/n ("flush")
 
 	sw switches // failure injection, pace, pause and pool size (switches.go)
+
+	// topo is the topology as last probed (topology.go): the Sentinel master.
+	topo header.Topology
 }
 
 func newModel(ctx context.Context, opts Options, now func() time.Time) *Model {
@@ -146,14 +149,15 @@ func (m *Model) Init() tea.Cmd {
 	if m.c.Theme == common.ThemeAuto {
 		bg = tea.RequestBackgroundColor
 	}
+	topo := probeTopology(m.ctx, m.opts.Topology, 0)
 	if m.opts.Feed != nil {
-		return tea.Batch(m.subscribe(), clockTick(), bg)
+		return tea.Batch(m.subscribe(), clockTick(), bg, topo)
 	}
 	return tea.Batch(
 		fetchStats(m.ctx, m.opts.Queue),
 		readEvents(m.ctx, m.opts.Queue, ""),
 		clockTick(),
-		bg,
+		bg, topo,
 	)
 }
 
@@ -241,8 +245,9 @@ func (m *Model) headerInfo() header.Info {
 		Addr: m.opts.RedisAddr, Embedded: m.opts.Embedded, Version: m.version,
 		Conn: m.conn, RetryAt: m.retryAt, Started: m.started, PoolSize: -1,
 		LastOK: m.lastOK, StallAfter: max(4*m.opts.Interval, 1500*time.Millisecond),
-		Monitor: m.mon.on,
+		Monitor: m.mon.on, Topology: m.topo,
 	}
+	i.Topology.Kind, i.Topology.Name = m.opts.Topology.Kind, m.opts.Topology.Name
 	if m.opts.Queue != nil {
 		i.Queue = m.opts.Queue.Name()
 		i.Stuck = m.stuck()

@@ -23,6 +23,7 @@ type Options struct {
 	Monitor   func(ctx context.Context) (<-chan string, error) // MONITOR lines; nil: the dashboard dials Redis itself
 	RedisAddr string                                           // already redacted: never contains a password
 	Embedded  bool                                             // the in-process miniredis: memory only
+	Topology  Topology                                         // standalone, Sentinel or cluster, for the header (TopologyOf)
 	Interval  time.Duration                                    // refresh period, default 250ms
 	Lang      string                                           // "en" (default) or "es"
 	JoinLine  string                                           // classroom: the line students type; "" hides it

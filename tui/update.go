@@ -98,6 +98,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.requeue(msg.IDs)
 	case feedMsg:
 		return m.onFeed(msg)
+	case topologyMsg:
+		return m.onTopology(msg)
 	case failed.OpenMsg:
 		return m.openDetail(msg.ID)
 	case taskMsg:

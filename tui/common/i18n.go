@@ -52,6 +52,8 @@ var spanish = map[string]string{
 	"paused": "en pausa", "off": "no",
 	"stuck %d": "atascadas %d", "wrong key type": "clave de tipo incorrecto",
 	"running": "en marcha", "pace": "cadencia", "on": "sí", "queue latency": "latencia de la cola",
+	"cluster %d masters":                  "cluster de %d maestros",
+	"failover: master is now %s (was %s)": "failover: el maestro es ahora %s (antes %s)",
 	// queues
 	"Queues": "Colas", "pending": "pendientes", "high": "alta", "normal": "normal",
 	"low": "baja", "processing": "en curso", "retry": "reintento",

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/imgq/imgq/internal/redisconn"
 	"github.com/imgq/imgq/tui/common"
 	"github.com/imgq/imgq/tui/metrics"
 )
@@ -49,6 +50,17 @@ type Info struct {
 	Stuck int
 	// Monitor is whether this dashboard shows the MONITOR feed.
 	Monitor bool
+	// Topology is what Addr leads to: a Sentinel master, a cluster's masters.
+	Topology Topology
+}
+
+// Topology is what the dashboard is connected to, as the first line shows it.
+// The zero value is a single server, shown by its Addr.
+type Topology struct {
+	Kind    string // redisconn.Standalone ("" too), Sentinel, Cluster or EmbeddedKind
+	Name    string // Sentinel: the master's name
+	Master  string // Sentinel: the master's host:port, "" until the Sentinels answered
+	Masters int    // Cluster: the masters that serve slots, 0 until counted
 }
 
 // Model is the header.
@@ -91,22 +103,48 @@ func (m Model) lvIn(label, value string, w int) string {
 }
 
 // identity is the first line: the queue, the connection, where Redis is, the
-// uptime. The address and uptime are what a narrow screen drops.
+// uptime. The uptime, then the address are what a narrow screen drops; the
+// server's version goes before the address does (a Sentinel master's
+// host:port is worth more than its version).
 func (m Model) identity() []field {
 	st, c, i := m.c.Styles, m.c, m.info
-	addr := common.Clean(i.Addr)
-	if i.Embedded {
-		addr += " (" + c.T("embedded") + ")"
-	}
-	if v := common.Clean(i.Version); v != "" {
-		addr += " v" + v
-	}
-	return []field{
+	fs := []field{
 		{text: st.Title.Render("imgq") + " " + st.Value.Render(common.Clean(i.Queue))},
 		{text: m.conn()},
-		{text: st.Text.Render(addr), drop: 3},
-		{text: m.lv(c.T("uptime"), common.Duration(c.Now().Sub(i.Started))), drop: 4},
+		{text: st.Text.Render(m.where()), drop: 3},
 	}
+	if v := common.Clean(i.Version); v != "" {
+		withV := st.Text.Render(m.where() + " v" + v)
+		if lineWidth(append(fs[:2:2], field{text: withV}), "   ") <= m.w {
+			fs[2].text = withV
+		}
+	}
+	return append(fs, field{text: m.lv(c.T("uptime"), common.Duration(c.Now().Sub(i.Started))), drop: 4})
+}
+
+// where is the connection as the first line names it: the URL of a single
+// server, the Sentinel master's name and where it is now (a failover changes
+// it), or how many masters a cluster has.
+func (m Model) where() string {
+	c, i, tp := m.c, m.info, m.info.Topology
+	switch tp.Kind {
+	case redisconn.Sentinel:
+		s := "sentinel " + common.Clean(tp.Name)
+		if tp.Master != "" {
+			s += " → " + common.Clean(tp.Master)
+		}
+		return s
+	case redisconn.Cluster:
+		if tp.Masters > 0 {
+			return fmt.Sprintf(c.T("cluster %d masters"), tp.Masters)
+		}
+		return "cluster"
+	}
+	addr := common.Clean(i.Addr)
+	if i.Embedded || tp.Kind == redisconn.EmbeddedKind {
+		addr += " (" + c.T("embedded") + ")"
+	}
+	return addr
 }
 
 func (m Model) conn() string {
