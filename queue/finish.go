@@ -82,26 +82,7 @@ func (q *Queue) FinishClaim(ctx context.Context, outs []Outcome, worker string, 
 	if len(outs) == 0 {
 		return errs, nil, nil
 	}
-	// Plan the calls: which outcomes each command answers for, in order.
-	type call struct {
-		idx  []int // indexes into outs
-		fail bool
-	}
-	var calls []call
-	byWorker := map[string]int{} // worker -> index in calls of its open completion batch
-	for i, o := range outs {
-		if o.Err != nil {
-			calls = append(calls, call{idx: []int{i}, fail: true})
-			continue
-		}
-		c, ok := byWorker[o.Worker]
-		if !ok || len(calls[c].idx) >= completeBatch {
-			calls = append(calls, call{})
-			c = len(calls) - 1
-			byWorker[o.Worker] = c
-		}
-		calls[c].idx = append(calls[c].idx, i)
-	}
+	calls := planFinish(outs)
 	var claim *redis.Cmd
 	var wait *redis.Cmd
 	cmds, err := q.scriptPipeline(ctx, func(p redis.Pipeliner, again bool) {
@@ -125,6 +106,52 @@ func (q *Queue) FinishClaim(ctx context.Context, outs []Outcome, worker string, 
 			claim = p.EvalSha(ctx, q.script(ctx, claimScript).Hash(), q.claimKeys(worker), q.claimArgs(worker, n)...)
 		}
 	})
+	q.finishReplies(ctx, outs, calls, cmds, err, errs)
+	if werr := q.replicated(wait); werr != nil {
+		// Recorded on the master but maybe not on a replica: not acknowledged.
+		// The worker retries: the scripts take a resent ack as done (OK, or
+		// lease lost for a failure already retried), and WAIT is asked again.
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("finish %s: %w", outs[i].Task.ID, werr)
+			}
+		}
+	}
+	claimed, cerr := q.claimReply(ctx, worker, claim)
+	return errs, claimed, cerr
+}
+
+// finishCall is one command of FinishClaim's pipeline: the outcomes it answers
+// for, in order.
+type finishCall struct {
+	idx  []int // indexes into outs
+	fail bool
+}
+
+// planFinish groups outcomes into calls: each failure alone, the completions
+// of each worker in batches of up to completeBatch.
+func planFinish(outs []Outcome) []finishCall {
+	var calls []finishCall
+	byWorker := map[string]int{} // worker -> index in calls of its open completion batch
+	for i, o := range outs {
+		if o.Err != nil {
+			calls = append(calls, finishCall{idx: []int{i}, fail: true})
+			continue
+		}
+		c, ok := byWorker[o.Worker]
+		if !ok || len(calls[c].idx) >= completeBatch {
+			calls = append(calls, finishCall{})
+			c = len(calls) - 1
+			byWorker[o.Worker] = c
+		}
+		calls[c].idx = append(calls[c].idx, i)
+	}
+	return calls
+}
+
+// finishReplies sets errs[i] from the reply of the call that carried outs[i]
+// (err, the pipeline's, for calls that got no reply).
+func (q *Queue) finishReplies(ctx context.Context, outs []Outcome, calls []finishCall, cmds []redis.Cmder, err error, errs []error) {
 	for ci, c := range calls {
 		var cerr error
 		if ci < len(cmds) {
@@ -155,28 +182,22 @@ func (q *Queue) FinishClaim(ctx context.Context, outs []Outcome, worker string, 
 			}
 		}
 	}
-	if werr := q.replicated(wait); werr != nil {
-		// Recorded on the master but maybe not on a replica: not acknowledged.
-		// The worker retries: the scripts take a resent ack as done (OK, or
-		// lease lost for a failure already retried), and WAIT is asked again.
-		for i := range errs {
-			if errs[i] == nil {
-				errs[i] = fmt.Errorf("finish %s: %w", outs[i].Task.ID, werr)
-			}
-		}
-	}
+}
+
+// claimReply reads the tasks the claim riding on FinishClaim's pipeline got
+// (none when there was no claim).
+func (q *Queue) claimReply(ctx context.Context, worker string, claim *redis.Cmd) ([]Claimed, error) {
 	if claim == nil {
-		return errs, nil, nil
+		return nil, nil
 	}
-	res, cerr := claim.Slice()
-	if cerr != nil {
-		if isNil(cerr) {
-			return errs, nil, nil
+	res, err := claim.Slice()
+	if err != nil {
+		if isNil(err) {
+			return nil, nil
 		}
-		return errs, nil, fmt.Errorf("claim for %s: %w", worker, q.explain(ctx, cerr))
+		return nil, fmt.Errorf("claim for %s: %w", worker, q.explain(ctx, err))
 	}
-	claimed, cerr := parseClaimed(worker, res)
-	return errs, claimed, cerr
+	return parseClaimed(worker, res)
 }
 
 // Complete acknowledges one task. See Finish.
