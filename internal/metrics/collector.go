@@ -36,7 +36,8 @@ var (
 		"recovered": desc("tasks_recovered_total", "Tasks recovered from dead or stuck workers since the queue was created or flushed."),
 		"requeued":  desc("tasks_requeued_total", "Dead letters and stuck claims requeued by hand since the queue was created or flushed."),
 	}
-	descWorkerTasks = desc("worker_tasks_total", "Tasks each worker finished, by outcome, since it registered.", "worker", "outcome")
+	descWorkerTasks    = desc("worker_tasks_total", "Tasks each worker finished, by outcome, since it registered.", "worker", "outcome")
+	descWorkerFailures = desc("worker_failures_total", "Failed attempts of each worker since it registered, by fate: retried, or dead (dead-lettered their task).", "worker", "fate")
 )
 
 // snapshot is one read of the queue.
@@ -72,6 +73,7 @@ func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	ch <- descWorkerTasks
+	ch <- descWorkerFailures
 }
 
 func (c *queueCollector) read() snapshot {
@@ -133,5 +135,7 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 		seen[w.ID] = true
 		ch <- prometheus.MustNewConstMetric(descWorkerTasks, prometheus.CounterValue, float64(w.Processed), name, w.ID, OutcomeCompleted)
 		ch <- prometheus.MustNewConstMetric(descWorkerTasks, prometheus.CounterValue, float64(w.Failed), name, w.ID, OutcomeFailed)
+		ch <- prometheus.MustNewConstMetric(descWorkerFailures, prometheus.CounterValue, float64(w.Retried), name, w.ID, OutcomeRetried)
+		ch <- prometheus.MustNewConstMetric(descWorkerFailures, prometheus.CounterValue, float64(w.Dead), name, w.ID, OutcomeDead)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/workers"
+	"github.com/imgq/imgq/workers/pipeline"
 )
 
 // Options tune the metrics of one process.
@@ -28,10 +29,14 @@ type Options struct {
 // DefaultCacheFor is Options.CacheFor's default.
 const DefaultCacheFor = time.Second
 
-// Outcome label values of imgq_task_duration_seconds and imgq_worker_tasks_total.
+// Outcome label values of imgq_task_duration_seconds and imgq_worker_tasks_total,
+// and (completed, retried, dead) of imgq_filter_tasks_total; retried and dead
+// are also the fate label values of imgq_worker_failures_total.
 const (
 	OutcomeCompleted = "completed"
-	OutcomeFailed    = "failed" // a failed attempt: retried later, or dead-lettered
+	OutcomeFailed    = "failed"  // a failed attempt: retried later, or dead-lettered
+	OutcomeRetried   = "retried" // a failed attempt scheduled for another try
+	OutcomeDead      = "dead"    // a failed attempt that dead-lettered its task
 )
 
 // Buckets of the duration and pickup-latency histograms, in seconds: from a
@@ -46,6 +51,7 @@ type Metrics struct {
 	queue    string
 	duration *prometheus.HistogramVec
 	pickup   *prometheus.HistogramVec
+	filters  *prometheus.CounterVec
 }
 
 // New returns the metrics of queue q, registered and ready to serve.
@@ -66,10 +72,21 @@ func New(q *queue.Queue, opts Options) *Metrics {
 			Help:    "Time from a task's enqueue to its claim by this process's workers (Redis clock).",
 			Buckets: Buckets,
 		}, []string{"queue"}),
+		filters: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "imgq", Name: "filter_tasks_total",
+			Help: "Attempts this process's workers finished, per filter of the task's pipeline and outcome (completed, retried or dead).",
+		}, []string{"queue", "filter", "outcome"}),
+	}
+	// Every known filter and outcome from the start (0), so rates and graphs
+	// do not miss a series until its first task; no other filter label exists.
+	for _, f := range pipeline.Filters() {
+		for _, o := range []string{OutcomeCompleted, OutcomeRetried, OutcomeDead} {
+			m.filters.WithLabelValues(m.queue, f.Name, o)
+		}
 	}
 	m.reg.MustRegister(
 		newQueueCollector(q, opts.CacheFor),
-		m.duration, m.pickup,
+		m.duration, m.pickup, m.filters,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -114,11 +131,46 @@ func (m *Metrics) ObserveClaim(c queue.Claimed) {
 	}
 }
 
-// ObserveOutcome records a recorded outcome's handler time.
+// ObserveOutcome records a recorded outcome's handler time, and counts it
+// once for each filter of the task's pipeline.
 func (m *Metrics) ObserveOutcome(o queue.Outcome) {
 	outcome := OutcomeCompleted
 	if o.Err != nil {
 		outcome = OutcomeFailed
 	}
 	m.duration.WithLabelValues(m.queue, outcome).Observe(max(o.Elapsed, 0).Seconds())
+	m.countFilters(o)
+}
+
+// countFilters adds one to imgq_filter_tasks_total for each distinct filter
+// of o's pipeline. Task data that is not an imgq job (a hand-written record)
+// names no filter and is not counted; a job's filters passed pipeline.Parse,
+// so the label only takes known filter names.
+func (m *Metrics) countFilters(o queue.Outcome) {
+	_, spec, err := workers.DecodeJob(o.Task.Payload)
+	if err != nil {
+		return
+	}
+	outcome := failFate(o)
+	seen := make(map[string]bool, len(spec))
+	for _, st := range spec {
+		if !seen[st.Name] {
+			seen[st.Name] = true
+			m.filters.WithLabelValues(m.queue, st.Name, outcome).Inc()
+		}
+	}
+}
+
+// failFate is what the fail script does with an outcome (fail.lua): a
+// permanent error or the last attempt dead-letters the task, any other
+// failure schedules a retry.
+func failFate(o queue.Outcome) string {
+	switch {
+	case o.Err == nil:
+		return OutcomeCompleted
+	case queue.IsPermanent(o.Err) || o.Task.Attempt >= o.Task.MaxAttempts:
+		return OutcomeDead
+	default:
+		return OutcomeRetried
+	}
 }

@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -111,6 +112,11 @@ func TestScrapeMovesWithWork(t *testing.T) {
 		t.Fatalf("empty queue: oldest age %v", v)
 	}
 
+	blur := map[string]string{"filter": "blur", "outcome": "completed"}
+	if v := value(t, mfs, "imgq_filter_tasks_total", blur); v != 0 {
+		t.Fatalf("filter_tasks_total%v %v before any work, want 0", blur, v)
+	}
+
 	const n = 5
 	tasks := make([]queue.NewTask, n)
 	for i := range tasks {
@@ -171,6 +177,15 @@ func TestScrapeMovesWithWork(t *testing.T) {
 	if v := value(t, mfs, "imgq_worker_tasks_total", map[string]string{"worker": "mw", "outcome": "completed"}); v != n {
 		t.Errorf("worker_tasks_total{mw,completed} %v, want %d", v, n)
 	}
+	// "{}" is a job with the course's pipeline: brightness, blur, grayscale.
+	for _, f := range []string{"brightness", "blur", "grayscale"} {
+		if v := value(t, mfs, "imgq_filter_tasks_total", map[string]string{"filter": f, "outcome": "completed"}); v != n {
+			t.Errorf("filter_tasks_total{%s,completed} %v, want %d", f, v, n)
+		}
+	}
+	if v := value(t, mfs, "imgq_filter_tasks_total", map[string]string{"filter": "invert", "outcome": "completed"}); v != 0 {
+		t.Errorf("filter_tasks_total{invert,completed} %v, want 0 (not in the pipeline)", v)
+	}
 	if v := value(t, mfs, "imgq_workers", map[string]string{"state": "idle"}) + value(t, mfs, "imgq_workers", map[string]string{"state": "busy"}); v != 1 {
 		t.Errorf("workers idle+busy %v, want 1", v)
 	}
@@ -187,6 +202,87 @@ func TestScrapeMovesWithWork(t *testing.T) {
 	for _, p := range problems {
 		if strings.HasPrefix(p.Metric, "imgq_") {
 			t.Errorf("lint: %s: %s", p.Metric, p.Text)
+		}
+	}
+}
+
+// Failed attempts move the per-filter and per-worker failure counters: each
+// task fails twice with two attempts allowed, so one retry and one dead letter.
+func TestScrapeCountsFailuresPerFilterAndWorker(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	q, err := queue.New(srv.Client(t), queue.Options{Name: "mq", BackoffBase: time.Millisecond, BackoffMax: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New(q, metrics.Options{CacheFor: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	hs, err := m.Serve(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := hs.Addr().String()
+	defer func() {
+		cancel()
+		if err := hs.Wait(); err != nil {
+			t.Error(err)
+		}
+	}()
+	const n = 3
+	tasks := make([]queue.NewTask, n)
+	for i := range tasks {
+		tasks[i] = queue.NewTask{Name: fmt.Sprint(i), Payload: []byte(`{"filters":"invert, blur:1, invert"}`), MaxAttempts: 2}
+	}
+	if _, err := q.EnqueueBatch(ctx, tasks); err != nil {
+		t.Fatal(err)
+	}
+	cfg := workers.Config{ID: "fw", Concurrency: 2, Heartbeat: 50 * time.Millisecond,
+		Handler: func(context.Context, queue.Claimed) ([]byte, error) {
+			return nil, errors.New("no luck")
+		}}
+	m.Observe(&cfg)
+	w, err := workers.New(q, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, stopWorker := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+	lbl := map[string]string{"queue": "mq"}
+	deadline := time.Now().Add(30 * time.Second)
+	var mfs map[string]*dto.MetricFamily
+	for {
+		mfs = scrape(t, addr)
+		if value(t, mfs, "imgq_tasks_failed_total", lbl) == n &&
+			value(t, mfs, "imgq_filter_tasks_total", map[string]string{"filter": "invert", "outcome": "dead"}) == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for", n, "dead letters")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopWorker()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mfs = scrape(t, addr)
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		// invert twice in one pipeline counts once per attempt.
+		{"imgq_filter_tasks_total", map[string]string{"filter": "invert", "outcome": "retried"}, n},
+		{"imgq_filter_tasks_total", map[string]string{"filter": "invert", "outcome": "dead"}, n},
+		{"imgq_filter_tasks_total", map[string]string{"filter": "blur", "outcome": "retried"}, n},
+		{"imgq_filter_tasks_total", map[string]string{"filter": "blur", "outcome": "completed"}, 0},
+		{"imgq_filter_tasks_total", map[string]string{"filter": "grayscale", "outcome": "dead"}, 0},
+		{"imgq_worker_tasks_total", map[string]string{"worker": "fw", "outcome": "failed"}, 2 * n},
+		{"imgq_worker_failures_total", map[string]string{"worker": "fw", "fate": "retried"}, n},
+		{"imgq_worker_failures_total", map[string]string{"worker": "fw", "fate": "dead"}, n},
+	} {
+		if v := value(t, mfs, c.name, c.labels); v != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.labels, v, c.want)
 		}
 	}
 }
