@@ -534,80 +534,17 @@ func (w *Worker) finish(env runEnv, batch []queue.Outcome) {
 	if len(batch) == 0 {
 		return
 	}
-	claim, backed := 0, 0
-	if env.ctx.Err() == nil && !w.holding() && w.more.Load() {
-		w.mu.Lock()
-		// Free slots are those neither held nor promised; a claim backed by an
-		// acker's own batch takes no free slot, as that batch is acked before the
-		// claim in the same pipeline (batches of other ackers may land later).
-		claim = max(w.cfg.Concurrency-len(w.held)-(w.reserved-w.backed)+len(batch), 0)
-		backed = min(claim, len(batch))
-		w.reserved += claim
-		w.backed += backed
-		w.mu.Unlock()
-	}
+	claim, backed := w.reserveClaim(env, len(batch))
 	pending := batch
 	backoff := 50 * time.Millisecond
 	for attempt := 0; len(pending) > 0; attempt++ {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(env.ctx), 10*time.Second)
-		var errs []error
-		var claimed []queue.Claimed
-		var cerr error
-		if attempt == 0 && claim > 0 {
-			errs, claimed, cerr = w.q.FinishClaim(ctx, pending, w.cfg.ID, claim)
-			w.more.Store(cerr == nil && len(claimed) == claim)
-		} else {
-			errs = w.q.Finish(ctx, pending)
-		}
-		cancel()
-		var retry, recorded []queue.Outcome
-		w.mu.Lock()
-		for i, err := range errs {
-			o := pending[i]
-			switch {
-			case err == nil:
-				delete(w.held, o.Task.ID)
-				recorded = append(recorded, o)
-			case errors.Is(err, queue.ErrLeaseLost):
-				w.log.Warn("result dropped: lease lost", "task", o.Task.ID)
-				delete(w.held, o.Task.ID)
-			default:
-				retry = append(retry, o)
-			}
-		}
-		var back []queue.Claimed
-		if attempt == 0 && claim > 0 {
-			w.reserved -= claim
-			w.backed -= backed
-			// The claim counted every slot of the batch as freed; outcomes left to
-			// retry still hold theirs, so hand back as many claimed tasks.
-			if over := len(claimed) - max(claim-len(retry), 0); over > 0 {
-				claimed, back = claimed[:len(claimed)-over], claimed[len(claimed)-over:]
-			}
-			for _, t := range claimed {
-				w.held[t.ID] = t
-			}
-		}
-		free := w.cfg.Concurrency - len(w.held) - (w.reserved - w.backed)
-		w.mu.Unlock()
-		if w.cfg.OnOutcome != nil {
-			for _, o := range recorded {
-				w.cfg.OnOutcome(o)
-			}
-		}
-		w.start(env, claimed)
-		w.release(back)
-		if cerr != nil {
-			w.log.Warn("claim with ack failed", "err", cerr)
-		}
-		if free > 0 {
-			w.nudge()
-		}
-		pending = retry
+		var err error
+		pending, err = w.record(env, pending, claim, backed)
+		claim, backed = 0, 0 // only the first round trip claims
 		if len(pending) > 0 {
 			if attempt >= 30 {
 				// Give up; the leases will lapse and the tasks run again elsewhere.
-				w.log.Error("could not record results, leaving them to lease recovery", "tasks", len(pending), "err", errs[0])
+				w.log.Error("could not record results, leaving them to lease recovery", "tasks", len(pending), "err", err)
 				for _, o := range pending {
 					w.forget(o.Task.ID)
 				}
@@ -617,6 +554,93 @@ func (w *Worker) finish(env runEnv, batch []queue.Outcome) {
 			backoff = min(backoff*2, 2*time.Second)
 		}
 	}
+}
+
+// reserveClaim counts the slots a batch of n outcomes frees for a claim riding
+// on its acknowledgement (0 when shutting down, paused or the queue ran dry),
+// and reserves them until the claim's reply is in.
+func (w *Worker) reserveClaim(env runEnv, n int) (claim, backed int) {
+	if env.ctx.Err() != nil || w.holding() || !w.more.Load() {
+		return 0, 0
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	// Free slots are those neither held nor promised; a claim backed by an
+	// acker's own batch takes no free slot, as that batch is acked before the
+	// claim in the same pipeline (batches of other ackers may land later).
+	claim = max(w.cfg.Concurrency-len(w.held)-(w.reserved-w.backed)+n, 0)
+	backed = min(claim, n)
+	w.reserved += claim
+	w.backed += backed
+	return claim, backed
+}
+
+// record sends one round trip of outcomes (with a claim of up to claim tasks
+// when claim > 0, reserved by reserveClaim) and returns the outcomes to send
+// again (a Redis error) and the first outcome's error, for the log.
+func (w *Worker) record(env runEnv, pending []queue.Outcome, claim, backed int) ([]queue.Outcome, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(env.ctx), 10*time.Second)
+	var errs []error
+	var claimed []queue.Claimed
+	var cerr error
+	if claim > 0 {
+		errs, claimed, cerr = w.q.FinishClaim(ctx, pending, w.cfg.ID, claim)
+		w.more.Store(cerr == nil && len(claimed) == claim)
+	} else {
+		errs = w.q.Finish(ctx, pending)
+	}
+	cancel()
+	w.mu.Lock()
+	retry, recorded := w.settle(pending, errs)
+	var back []queue.Claimed
+	if claim > 0 {
+		w.reserved -= claim
+		w.backed -= backed
+		// The claim counted every slot of the batch as freed; outcomes left to
+		// retry still hold theirs, so hand back as many claimed tasks.
+		if over := len(claimed) - max(claim-len(retry), 0); over > 0 {
+			claimed, back = claimed[:len(claimed)-over], claimed[len(claimed)-over:]
+		}
+		for _, t := range claimed {
+			w.held[t.ID] = t
+		}
+	}
+	free := w.cfg.Concurrency - len(w.held) - (w.reserved - w.backed)
+	w.mu.Unlock()
+	if w.cfg.OnOutcome != nil {
+		for _, o := range recorded {
+			w.cfg.OnOutcome(o)
+		}
+	}
+	w.start(env, claimed)
+	w.release(back)
+	if cerr != nil {
+		w.log.Warn("claim with ack failed", "err", cerr)
+	}
+	if free > 0 {
+		w.nudge()
+	}
+	return retry, errs[0]
+}
+
+// settle drops the recorded outcomes and those whose lease was lost from the
+// held tasks and returns the outcomes to send again and the recorded ones.
+// w.mu is held.
+func (w *Worker) settle(pending []queue.Outcome, errs []error) (retry, recorded []queue.Outcome) {
+	for i, err := range errs {
+		o := pending[i]
+		switch {
+		case err == nil:
+			delete(w.held, o.Task.ID)
+			recorded = append(recorded, o)
+		case errors.Is(err, queue.ErrLeaseLost):
+			w.log.Warn("result dropped: lease lost", "task", o.Task.ID)
+			delete(w.held, o.Task.ID)
+		default:
+			retry = append(retry, o)
+		}
+	}
+	return retry, recorded
 }
 
 // handBack releases the tasks whose handler failed only because Redis was out
