@@ -73,14 +73,55 @@ func (d *jdec) decode() (image.Image, error) {
 	d.pos = 2
 	scans := 0
 	for {
-		// Find the next marker, skipping extraneous bytes as image/jpeg does.
-		if d.pos+2 > len(d.data) {
+		marker, ok := d.nextMarker()
+		if !ok {
 			return nil, ErrUnsupported
+		}
+		if marker == 0xD9 { // EOI
+			break
+		}
+		if marker >= 0xD0 && marker <= 0xD7 { // stray RST, ignored
+			continue
+		}
+		seg, ok := d.segment()
+		if !ok {
+			return nil, ErrUnsupported
+		}
+		if marker == 0xDA {
+			if scans++; scans > 1 {
+				return nil, ErrUnsupported
+			}
+			d.pos += len(seg)
+			if err := d.sos(seg); err != nil {
+				return nil, err
+			}
+			continue // d.pos is past the entropy-coded data
+		}
+		if err := d.marker(marker, seg); err != nil {
+			return nil, err
+		}
+		d.pos += len(seg)
+	}
+	if d.img1 != nil {
+		return d.img1, nil
+	}
+	if d.img3 != nil {
+		return d.img3, nil
+	}
+	return nil, ErrUnsupported
+}
+
+// nextMarker finds the next marker and moves past it, skipping extraneous
+// bytes, 0xFF00 and fill bytes as image/jpeg does.
+func (d *jdec) nextMarker() (byte, bool) {
+	for {
+		if d.pos+2 > len(d.data) {
+			return 0, false
 		}
 		for d.data[d.pos] != 0xFF {
 			d.pos++
 			if d.pos+2 > len(d.data) {
-				return nil, ErrUnsupported
+				return 0, false
 			}
 		}
 		marker := d.data[d.pos+1]
@@ -90,68 +131,52 @@ func (d *jdec) decode() (image.Image, error) {
 		}
 		for marker == 0xFF {
 			if d.pos >= len(d.data) {
-				return nil, ErrUnsupported
+				return 0, false
 			}
 			marker = d.data[d.pos]
 			d.pos++
 		}
-		if marker == 0xD9 { // EOI
-			break
-		}
-		if marker >= 0xD0 && marker <= 0xD7 { // stray RST, ignored
-			continue
-		}
-		if d.pos+2 > len(d.data) {
-			return nil, ErrUnsupported
-		}
-		n := d.u16(d.pos) - 2
-		d.pos += 2
-		if n < 0 || d.pos+n > len(d.data) {
-			return nil, ErrUnsupported
-		}
-		seg := d.data[d.pos : d.pos+n]
-		var err error
-		switch {
-		case marker == 0xC0 || marker == 0xC1:
-			d.baseline = marker == 0xC0
-			err = d.sof(seg)
-		case marker == 0xC4:
-			err = d.dht(seg)
-		case marker == 0xDB:
-			err = d.dqt(seg)
-		case marker == 0xDD:
-			if n != 2 {
-				return nil, ErrUnsupported
-			}
-			d.ri = d.u16(d.pos)
-		case marker == 0xDA:
-			if scans++; scans > 1 {
-				return nil, ErrUnsupported
-			}
-			d.pos += n
-			if err := d.sos(seg); err != nil {
-				return nil, err
-			}
-			continue // d.pos is past the entropy-coded data
-		case marker == 0xEE: // APP14 (Adobe) can mean RGB or CMYK
-			return nil, ErrUnsupported
-		case marker >= 0xE0 && marker <= 0xEF, marker == 0xFE:
-			// APPn, COM: skipped
-		default:
-			return nil, ErrUnsupported
-		}
-		if err != nil {
-			return nil, err
-		}
-		d.pos += n
+		return marker, true
 	}
-	if d.img1 != nil {
-		return d.img1, nil
+}
+
+// segment reads a marker segment's length and returns its contents, leaving
+// d.pos at their start.
+func (d *jdec) segment() ([]byte, bool) {
+	if d.pos+2 > len(d.data) {
+		return nil, false
 	}
-	if d.img3 != nil {
-		return d.img3, nil
+	n := d.u16(d.pos) - 2
+	d.pos += 2
+	if n < 0 || d.pos+n > len(d.data) {
+		return nil, false
 	}
-	return nil, ErrUnsupported
+	return d.data[d.pos : d.pos+n], true
+}
+
+// marker reads the segment of a marker other than SOS, EOI and RSTn.
+func (d *jdec) marker(marker byte, seg []byte) error {
+	switch {
+	case marker == 0xC0 || marker == 0xC1:
+		d.baseline = marker == 0xC0
+		return d.sof(seg)
+	case marker == 0xC4:
+		return d.dht(seg)
+	case marker == 0xDB:
+		return d.dqt(seg)
+	case marker == 0xDD:
+		if len(seg) != 2 {
+			return ErrUnsupported
+		}
+		d.ri = int(seg[0])<<8 | int(seg[1])
+		return nil
+	case marker == 0xEE: // APP14 (Adobe) can mean RGB or CMYK
+		return ErrUnsupported
+	case marker >= 0xE0 && marker <= 0xEF, marker == 0xFE:
+		return nil // APPn, COM: skipped
+	default:
+		return ErrUnsupported
+	}
 }
 
 func (d *jdec) sof(seg []byte) error {
@@ -225,42 +250,17 @@ func (d *jdec) dqt(seg []byte) error {
 	return nil
 }
 
+// sos decodes the scan: every MCU's blocks, in the frame's component order,
+// straight into the image's planes.
 func (d *jdec) sos(seg []byte) error {
-	if d.nComp == 0 || len(seg) < 1 {
-		return ErrUnsupported
-	}
-	ns := int(seg[0])
-	if ns != d.nComp || len(seg) != 4+2*ns {
-		return ErrUnsupported
-	}
-	var td, ta [3]uint8
-	for i := range ns {
-		if seg[1+2*i] != d.comp[i].id {
-			return ErrUnsupported // only the frame's order, all components
-		}
-		td[i], ta[i] = seg[2+2*i]>>4, seg[2+2*i]&15
-		if td[i] > 3 || ta[i] > 3 || !d.huff[0][td[i]].defined || !d.huff[1][ta[i]].defined {
-			return ErrUnsupported
-		}
+	td, ta, err := d.scanTables(seg)
+	if err != nil {
+		return err
 	}
 	h0, v0 := d.comp[0].h, d.comp[0].v
 	mxx := (d.width + 8*h0 - 1) / (8 * h0)
 	myy := (d.height + 8*v0 - 1) / (8 * v0)
-	// The same buffers as image/jpeg's makeImg, so the result is identical.
-	var planes [3][]uint8
-	var strides [3]int
-	if d.nComp == 1 {
-		m := image.NewGray(image.Rect(0, 0, 8*mxx, 8*myy))
-		d.img1 = m.SubImage(image.Rect(0, 0, d.width, d.height)).(*image.Gray)
-		planes[0], strides[0] = m.Pix, m.Stride
-	} else {
-		ratio := map[int]image.YCbCrSubsampleRatio{0x11: image.YCbCrSubsampleRatio444, 0x12: image.YCbCrSubsampleRatio440,
-			0x21: image.YCbCrSubsampleRatio422, 0x22: image.YCbCrSubsampleRatio420}[h0<<4|v0]
-		m := image.NewYCbCr(image.Rect(0, 0, 8*h0*mxx, 8*v0*myy), ratio)
-		d.img3 = m.SubImage(image.Rect(0, 0, d.width, d.height)).(*image.YCbCr)
-		planes = [3][]uint8{m.Y, m.Cb, m.Cr}
-		strides = [3]int{m.YStride, m.CStride, m.CStride}
-	}
+	planes, strides := d.makeImg(mxx, myy)
 
 	var dc [3]int32
 	var b block
@@ -273,60 +273,9 @@ func (d *jdec) sos(seg []byte) error {
 				dcT, acT := &d.huff[0][td[ci]], &d.huff[1][ta[ci]]
 				for j := range c.h * c.v {
 					bx, by := c.h*mx+j%c.h, c.v*my+j/c.h
-					b = block{}
-					if d.n < 32 {
-						d.refill()
-					}
-					s, ok := d.decodeSym(dcT)
-					if !ok || s > 16 {
+					ac, ok := d.decodeBlock(&b, dcT, acT, q, &dc[ci])
+					if !ok {
 						return ErrUnsupported
-					}
-					if d.n < 16 {
-						d.refill()
-					}
-					dc[ci] += d.extend(s)
-					b[0] = dc[ci] * q[0]
-					ac := false
-					for zig := 1; zig < blockSize; zig++ {
-						if d.n < 32 {
-							d.refill()
-						}
-						if f := acT.fastAC[(d.acc>>(d.n-hufLookBits))&(1<<hufLookBits-1)]; f != 0 {
-							zig += int(f>>8) & 0xFF
-							if zig >= blockSize {
-								// Like image/jpeg: the block ends before the extra bits.
-								d.n -= uint(f>>4) & 0xF
-								break
-							}
-							d.n -= uint(f) & 0xF
-							b[unzig[zig]] = (f >> 16) * q[zig]
-							ac = true
-							continue
-						}
-						sym, ok := d.decodeSym(acT)
-						if !ok {
-							return ErrUnsupported
-						}
-						r, s := int(sym>>4), sym&15
-						if s == 0 {
-							if r == 15 {
-								zig += 15
-								continue
-							}
-							if r != 0 {
-								return ErrUnsupported // EOB run: progressive-only
-							}
-							break
-						}
-						zig += r
-						if zig >= blockSize {
-							break // as image/jpeg: a run past the end ends the block
-						}
-						b[unzig[zig]] = d.extend(s) * q[zig]
-						ac = true
-					}
-					if d.fake > d.n {
-						return ErrUnsupported // read past the end of the data
 					}
 					dst := planes[ci][8*(by*strides[ci]+bx):]
 					if !ac && b[0] >= -dcOnlyMax && b[0] <= dcOnlyMax {
@@ -354,6 +303,107 @@ func (d *jdec) sos(seg []byte) error {
 	}
 	d.acc, d.n, d.fake = 0, 0, 0
 	return nil
+}
+
+// scanTables reads the scan header: the DC and AC Huffman tables of each
+// component, which must all be in the scan in the frame's order.
+func (d *jdec) scanTables(seg []byte) (td, ta [3]uint8, err error) {
+	if d.nComp == 0 || len(seg) < 1 {
+		return td, ta, ErrUnsupported
+	}
+	ns := int(seg[0])
+	if ns != d.nComp || len(seg) != 4+2*ns {
+		return td, ta, ErrUnsupported
+	}
+	for i := range ns {
+		if seg[1+2*i] != d.comp[i].id {
+			return td, ta, ErrUnsupported // only the frame's order, all components
+		}
+		td[i], ta[i] = seg[2+2*i]>>4, seg[2+2*i]&15
+		if td[i] > 3 || ta[i] > 3 || !d.huff[0][td[i]].defined || !d.huff[1][ta[i]].defined {
+			return td, ta, ErrUnsupported
+		}
+	}
+	return td, ta, nil
+}
+
+// makeImg allocates the image of mxx×myy MCUs, the same buffers as
+// image/jpeg's makeImg so the result is identical, and returns its planes.
+func (d *jdec) makeImg(mxx, myy int) (planes [3][]uint8, strides [3]int) {
+	h0, v0 := d.comp[0].h, d.comp[0].v
+	if d.nComp == 1 {
+		m := image.NewGray(image.Rect(0, 0, 8*mxx, 8*myy))
+		d.img1 = m.SubImage(image.Rect(0, 0, d.width, d.height)).(*image.Gray)
+		planes[0], strides[0] = m.Pix, m.Stride
+		return planes, strides
+	}
+	ratio := map[int]image.YCbCrSubsampleRatio{0x11: image.YCbCrSubsampleRatio444, 0x12: image.YCbCrSubsampleRatio440,
+		0x21: image.YCbCrSubsampleRatio422, 0x22: image.YCbCrSubsampleRatio420}[h0<<4|v0]
+	m := image.NewYCbCr(image.Rect(0, 0, 8*h0*mxx, 8*v0*myy), ratio)
+	d.img3 = m.SubImage(image.Rect(0, 0, d.width, d.height)).(*image.YCbCr)
+	return [3][]uint8{m.Y, m.Cb, m.Cr}, [3]int{m.YStride, m.CStride, m.CStride}
+}
+
+// decodeBlock decodes one block's Huffman-coded coefficients into b,
+// dequantised, in natural order; dc is the component's DC predictor. ac says
+// whether any AC coefficient is non-zero; !ok means the data is not what
+// image/jpeg would decode the same way.
+func (d *jdec) decodeBlock(b *block, dcT, acT *jhuff, q *[blockSize]int32, dc *int32) (ac, ok bool) {
+	*b = block{}
+	if d.n < 32 {
+		d.refill()
+	}
+	s, ok := d.decodeSym(dcT)
+	if !ok || s > 16 {
+		return false, false
+	}
+	if d.n < 16 {
+		d.refill()
+	}
+	*dc += d.extend(s)
+	b[0] = *dc * q[0]
+	for zig := 1; zig < blockSize; zig++ {
+		if d.n < 32 {
+			d.refill()
+		}
+		if f := acT.fastAC[(d.acc>>(d.n-hufLookBits))&(1<<hufLookBits-1)]; f != 0 {
+			zig += int(f>>8) & 0xFF
+			if zig >= blockSize {
+				// Like image/jpeg: the block ends before the extra bits.
+				d.n -= uint(f>>4) & 0xF
+				break
+			}
+			d.n -= uint(f) & 0xF
+			b[unzig[zig]] = (f >> 16) * q[zig]
+			ac = true
+			continue
+		}
+		sym, ok := d.decodeSym(acT)
+		if !ok {
+			return false, false
+		}
+		r, s := int(sym>>4), sym&15
+		if s == 0 {
+			if r == 15 {
+				zig += 15
+				continue
+			}
+			if r != 0 {
+				return false, false // EOB run: progressive-only
+			}
+			break
+		}
+		zig += r
+		if zig >= blockSize {
+			break // as image/jpeg: a run past the end ends the block
+		}
+		b[unzig[zig]] = d.extend(s) * q[zig]
+		ac = true
+	}
+	if d.fake > d.n {
+		return false, false // read past the end of the data
+	}
+	return ac, true
 }
 
 // restart expects the marker RSTn right after the segment's last byte.
