@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -86,22 +87,52 @@ next:
 	return 0
 }
 
-// The endpoint's values move with work: enqueue N, then run a worker.
-func TestScrapeMovesWithWork(t *testing.T) {
-	q, _ := newQueue(t)
-	m := metrics.New(q, metrics.Options{CacheFor: time.Millisecond})
+// serve serves m on a free loopback port until the test ends.
+func serve(t *testing.T, m *metrics.Metrics) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := m.Serve(ctx, "127.0.0.1:0")
 	if err != nil {
+		cancel()
 		t.Fatal(err)
 	}
-	addr := srv.Addr().String()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		if err := srv.Wait(); err != nil {
 			t.Error(err)
 		}
-	}()
+	})
+	return srv.Addr().String()
+}
+
+// runWorker runs a worker observed by m; stop ends it and waits for it (the
+// test's end does too, if it fails first).
+func runWorker(t *testing.T, q *queue.Queue, m *metrics.Metrics, cfg workers.Config) (stop func()) {
+	t.Helper()
+	m.Observe(&cfg)
+	w, err := workers.New(q, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	stop = sync.OnceFunc(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	t.Cleanup(stop)
+	return stop
+}
+
+// The endpoint's values move with work: enqueue N, then run a worker.
+func TestScrapeMovesWithWork(t *testing.T) {
+	q, _ := newQueue(t)
+	m := metrics.New(q, metrics.Options{CacheFor: time.Millisecond})
+	ctx := context.Background()
+	addr := serve(t, m)
 	lbl := map[string]string{"queue": "mq"}
 
 	mfs := scrape(t, addr)
@@ -141,14 +172,7 @@ func TestScrapeMovesWithWork(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 		return []byte("{}"), nil
 	}}
-	m.Observe(&cfg)
-	w, err := workers.New(q, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, stopWorker := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- w.Run(wctx) }()
+	stopWorker := runWorker(t, q, m, cfg)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		mfs = scrape(t, addr)
@@ -190,9 +214,6 @@ func TestScrapeMovesWithWork(t *testing.T) {
 		t.Errorf("workers idle+busy %v, want 1", v)
 	}
 	stopWorker()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
 
 	// The names and help texts follow Prometheus' conventions.
 	problems, err := testutil.GatherAndLint(m.Registry())
@@ -215,18 +236,8 @@ func TestScrapeCountsFailuresPerFilterAndWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := metrics.New(q, metrics.Options{CacheFor: time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	hs, err := m.Serve(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := hs.Addr().String()
-	defer func() {
-		cancel()
-		if err := hs.Wait(); err != nil {
-			t.Error(err)
-		}
-	}()
+	ctx := context.Background()
+	addr := serve(t, m)
 	const n = 3
 	tasks := make([]queue.NewTask, n)
 	for i := range tasks {
@@ -239,14 +250,7 @@ func TestScrapeCountsFailuresPerFilterAndWorker(t *testing.T) {
 		Handler: func(context.Context, queue.Claimed) ([]byte, error) {
 			return nil, errors.New("no luck")
 		}}
-	m.Observe(&cfg)
-	w, err := workers.New(q, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, stopWorker := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- w.Run(wctx) }()
+	stopWorker := runWorker(t, q, m, cfg)
 	lbl := map[string]string{"queue": "mq"}
 	deadline := time.Now().Add(30 * time.Second)
 	var mfs map[string]*dto.MetricFamily
@@ -262,9 +266,6 @@ func TestScrapeCountsFailuresPerFilterAndWorker(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	stopWorker()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
 	mfs = scrape(t, addr)
 	for _, c := range []struct {
 		name   string
