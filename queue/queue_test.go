@@ -617,3 +617,37 @@ func TestPipelinesSurviveAFlushedScriptCache(t *testing.T) {
 		t.Fatalf("requeue after flush: %d %v", n, err)
 	}
 }
+
+// A worker that loses its tasks is charged with them in its own hash, as a
+// failed attempt is: lost when the task goes back to pending, dead when that was
+// the task's last attempt (the dashboard's columns and the metrics read them).
+func TestRecoveryChargesTheWorkerThatLostTheTask(t *testing.T) {
+	q, _, _ := newQueue(t, queue.Options{Lease: 300 * time.Millisecond})
+	register(t, q, "crashy")
+	if _, err := q.EnqueueBatch(ctx, []queue.NewTask{
+		{Name: "again", Payload: []byte(`{}`), MaxAttempts: 3},
+		{Name: "last", Payload: []byte(`{}`), MaxAttempts: 1},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := q.Claim(ctx, "crashy", 2); err != nil || len(got) != 2 {
+		t.Fatalf("claim: %d tasks, %v", len(got), err)
+	}
+	time.Sleep(400 * time.Millisecond) // the lease lapses: "crashy" never heartbeats
+	if _, err := q.Maintain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s, err := q.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range s.Workers {
+		if w.ID == "crashy" {
+			if w.Lost != 1 || w.Dead != 1 || w.Retried != 0 {
+				t.Fatalf("crashy: lost %d dead %d retried %d, want 1 1 0", w.Lost, w.Dead, w.Retried)
+			}
+			return
+		}
+	}
+	t.Fatalf("worker crashy not in stats: %+v", s.Workers)
+}

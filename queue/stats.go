@@ -128,6 +128,7 @@ func workerStat(h map[string]string, now int64) WorkerStat {
 		Failed:      atoi(h["failed"]),
 		Retried:     atoi(h["retried"]),
 		Dead:        atoi(h["dead"]),
+		Lost:        atoi(h["lost"]),
 		Busy:        time.Duration(atoi(h["busy_ms"])) * time.Millisecond,
 		Active:      max(atoi(h["active"]), 0),
 	}

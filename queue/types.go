@@ -231,6 +231,7 @@ type WorkerStat struct {
 	Failed      int64         // failed attempts, retried or not
 	Retried     int64         // failed attempts sent back for another try
 	Dead        int64         // tasks dead-lettered (failed for good)
+	Lost        int64         // tasks recovered from it after its lease lapsed (it died or stalled)
 	Busy        time.Duration // total time spent in handlers
 	Active      int64         // tasks held now
 	Current     string        // one task held now, if any

@@ -181,7 +181,7 @@ func (q *Queue) Maintain(ctx context.Context) (Maintenance, error) {
 			ms(q.opts.WorkerTimeout), k.Prefix+"worker:", q.opts.EventsMaxLen, ms(q.opts.KeepGone))
 		recov = p.EvalSha(ctx, q.script(ctx, recoverScript).Hash(),
 			[]string{k.Leases, k.Processing, k.PendingHigh, k.Pending, k.PendingLow, k.Failed, k.Signal, k.Events, k.Stats},
-			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap)
+			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap, k.Prefix+"worker:")
 		fwd = p.EvalSha(ctx, q.script(ctx, forwardScript).Hash(),
 			[]string{k.Retry, k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events, k.Failed, k.Stats},
 			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap)

@@ -18,6 +18,10 @@ const scrapeTimeout = 5 * time.Second
 var workerStates = []queue.WorkerState{queue.WorkerIdle, queue.WorkerBusy, queue.WorkerPaused,
 	queue.WorkerGone, queue.WorkerStop}
 
+// fateLost is the fate of an attempt whose worker lost it (recovered by
+// housekeeping): not an outcome a worker reports, so not one of the Outcome*.
+const fateLost = "lost"
+
 func desc(name, help string, labels ...string) *prometheus.Desc {
 	return prometheus.NewDesc(prometheus.BuildFQName("imgq", "", name), help, append([]string{"queue"}, labels...), nil)
 }
@@ -37,7 +41,7 @@ var (
 		"requeued":  desc("tasks_requeued_total", "Dead letters and stuck claims requeued by hand since the queue was created or flushed."),
 	}
 	descWorkerTasks    = desc("worker_tasks_total", "Tasks each worker finished, by outcome, since it registered.", "worker", "outcome")
-	descWorkerFailures = desc("worker_failures_total", "Failed attempts of each worker since it registered, by fate: retried, or dead (dead-lettered their task).", "worker", "fate")
+	descWorkerFailures = desc("worker_failures_total", "Failed attempts of each worker since it registered, by fate: retried, dead (dead-lettered their task), or lost (the worker died or stalled: its lease lapsed and the task was recovered).", "worker", "fate")
 )
 
 // snapshot is one read of the queue.
@@ -137,5 +141,6 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descWorkerTasks, prometheus.CounterValue, float64(w.Failed), name, w.ID, OutcomeFailed)
 		ch <- prometheus.MustNewConstMetric(descWorkerFailures, prometheus.CounterValue, float64(w.Retried), name, w.ID, OutcomeRetried)
 		ch <- prometheus.MustNewConstMetric(descWorkerFailures, prometheus.CounterValue, float64(w.Dead), name, w.ID, OutcomeDead)
+		ch <- prometheus.MustNewConstMetric(descWorkerFailures, prometheus.CounterValue, float64(w.Lost), name, w.ID, fateLost)
 	}
 }
