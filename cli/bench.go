@@ -79,3 +79,15 @@ func printJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// tableReport is a benchmark's report: it prints itself as a table.
+type tableReport interface{ WriteTable(io.Writer) }
+
+// printReport prints a benchmark's report as JSON (--json) or as its table.
+func (g *globals) printReport(rep tableReport, asJSON bool) error {
+	if asJSON {
+		return printJSON(g.out, rep)
+	}
+	rep.WriteTable(g.out)
+	return nil
+}

@@ -27,11 +27,7 @@ func newBenchDashCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return printJSON(g.out, rep)
-			}
-			rep.WriteTable(g.out)
-			return nil
+			return g.printReport(rep, asJSON)
 		},
 	}
 	fl := cmd.Flags()

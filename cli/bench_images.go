@@ -80,9 +80,5 @@ func runBenchImages(g *globals, cmd *cobra.Command, f *benchImagesFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.asJSON {
-		return printJSON(g.out, rep)
-	}
-	rep.WriteTable(g.out)
-	return nil
+	return g.printReport(rep, f.asJSON)
 }

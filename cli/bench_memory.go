@@ -38,11 +38,7 @@ func newBenchMemoryCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return printJSON(g.out, rep)
-			}
-			rep.WriteTable(g.out)
-			return nil
+			return g.printReport(rep, asJSON)
 		},
 	}
 	f := cmd.Flags()

@@ -32,11 +32,7 @@ func newBenchQueueCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return printJSON(g.out, rep)
-			}
-			rep.WriteTable(g.out)
-			return nil
+			return g.printReport(rep, asJSON)
 		},
 	}
 	fl := cmd.Flags()
