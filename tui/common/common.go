@@ -48,3 +48,7 @@ func (c Common) SetBackground(dark bool) {
 
 // T translates a label; see i18n.go.
 func (c Common) T(key string) string { return c.Lang.T(key) }
+
+// N is T for a label that counts n things ("3 busy"): its plural where the
+// language has one.
+func (c Common) N(key string, n int) string { return c.Lang.N(key, n) }

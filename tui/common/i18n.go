@@ -26,6 +26,18 @@ func (l *Lang) T(key string) string {
 	return key
 }
 
+// N is T for a label that counts n things: the plural form (the table's
+// key+"#n") when n is not 1 and the language has one, else T(key). English
+// labels after a count read the same for one and many ("3 busy").
+func (l *Lang) N(key string, n int) string {
+	if l != nil && l.table != nil && n != 1 {
+		if v, ok := l.table[key+"#n"]; ok {
+			return v
+		}
+	}
+	return l.T(key)
+}
+
 // spanish is the course's language. Keys are the English labels.
 var spanish = map[string]string{
 	// keys
@@ -123,4 +135,6 @@ var spanish = map[string]string{
 	"enqueuing %d tasks…":                                                   "encolando %d tareas…",
 	"flushing %s…":                                                          "vaciando %s…",
 	"requeuing…":                                                            "reencolando…",
+	// plurals after a count (Lang.N)
+	"busy#n": "ocupados", "gone#n": "perdidos", "embedded#n": "embebidos",
 }

@@ -76,3 +76,20 @@ func TestSpanishCoversEveryLabel(t *testing.T) {
 		t.Fatalf("%d labels have no Spanish entry in tui/common/i18n*.go:\n%s", len(missing), strings.Join(missing, "\n"))
 	}
 }
+
+func TestSpanishPluralsAfterACount(t *testing.T) {
+	es, en := NewLang("es"), NewLang("en")
+	for _, tc := range []struct {
+		l    *Lang
+		key  string
+		n    int
+		want string
+	}{
+		{es, "busy", 1, "ocupado"}, {es, "busy", 3, "ocupados"}, {es, "busy", 0, "ocupados"},
+		{es, "embedded", 2, "embebidos"}, {en, "busy", 3, "busy"}, {es, "no such label", 3, "no such label"},
+	} {
+		if got := tc.l.N(tc.key, tc.n); got != tc.want {
+			t.Errorf("%s N(%q, %d) = %q, want %q", tc.l.Code, tc.key, tc.n, got, tc.want)
+		}
+	}
+}

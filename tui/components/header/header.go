@@ -212,7 +212,7 @@ func (m Model) figures() []field {
 	}
 	workers := fmt.Sprint(alive)
 	if i.PoolSize >= 0 {
-		workers += fmt.Sprintf(" (%d %s)", i.PoolSize, c.T("embedded"))
+		workers += fmt.Sprintf(" (%d %s)", i.PoolSize, c.N("embedded", i.PoolSize))
 	}
 	spark := 12
 	if m.w < 100 {

@@ -221,9 +221,9 @@ func (m Model) View() string {
 	if m.board {
 		title = c.T("Leaderboard")
 	}
-	note := fmt.Sprintf("%d · %d %s", len(m.rows), busy, c.T("busy"))
+	note := fmt.Sprintf("%d · %d %s", len(m.rows), busy, c.N("busy", busy))
 	if gone > 0 {
-		note += fmt.Sprintf(" · %d %s", gone, c.T("gone"))
+		note += fmt.Sprintf(" · %d %s", gone, c.N("gone", gone))
 	}
 	if observed > 0 {
 		// The legend of the mark: these workers were seen, not registered.
