@@ -165,3 +165,59 @@ func TestReadOnlyViewerKeys(t *testing.T) {
 		t.Fatal("the teacher's model is read-only")
 	}
 }
+
+// A student's viewer takes the feed at most twice a second (each delivery
+// redraws its whole screen); what the feed published meanwhile, it gets in one
+// delivery, so spacing the frames loses no event. The teacher's model waits
+// for nothing. (Only lower bounds on time are checked.)
+func TestViewerDeliveriesAreSpaced(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	q, err := queue.New(srv.Client(t), queue.Options{Name: "spacedq"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := NewFeed(q, 20*time.Millisecond)
+	f.Start(ctx)
+	defer f.Stop()
+	viewer := newFeedModel(t, ctx, f, q, Options{ReadOnly: true})
+	viewer.next() // the first delivery comes at once
+	ts := make([]queue.NewTask, 5)
+	for i := range ts {
+		ts[i] = queue.NewTask{Name: fmt.Sprintf("spaced_%d.jpg", i), Payload: []byte(`{}`)}
+	}
+	if _, err := q.EnqueueBatch(ctx, ts); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	cmd := viewer.m.onFeed(feedMsg{sub: viewer.m.sub})
+	if cmd == nil {
+		t.Fatal("the viewer does not wait for its next delivery")
+	}
+	var got feedMsg
+	for {
+		msg, ok := cmd().(feedMsg)
+		if !ok {
+			t.Fatalf("the viewer's wait returned %T", msg)
+		}
+		if took := time.Since(start); took < viewerFrame {
+			t.Fatalf("a viewer's delivery came after %s, before its %s frame", took, viewerFrame)
+		}
+		got.events = append(got.events, msg.events...)
+		if len(got.events) >= 5 {
+			break
+		}
+		start = time.Now()
+		cmd = waitFeedAfter(ctx, f, viewer.m.sub, viewerFrame)
+	}
+	names := map[string]bool{}
+	for _, e := range got.events {
+		names[e.Name] = true
+	}
+	for i := range 5 {
+		if n := fmt.Sprintf("spaced_%d.jpg", i); !names[n] {
+			t.Fatalf("event of %s lost across the spaced deliveries: %+v", n, got.events)
+		}
+	}
+}

@@ -33,7 +33,11 @@ func (m *Model) onFeed(msg feedMsg) tea.Cmd {
 		m.events.Add(msg.events)
 	}
 	if !msg.closed {
-		cmds = append(cmds, waitFeed(m.ctx, m.opts.Feed, m.sub))
+		gap := time.Duration(0)
+		if m.opts.ReadOnly {
+			gap = viewerFrame // a student's screen: see viewerFrame
+		}
+		cmds = append(cmds, waitFeedAfter(m.ctx, m.opts.Feed, m.sub, gap))
 	}
 	return tea.Batch(cmds...)
 }
