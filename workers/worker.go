@@ -82,6 +82,7 @@ type Worker struct {
 	queuePaused atomic.Bool   // paused for the whole queue (queue.SetPaused), from the last heartbeat
 	pace        atomic.Int64  // the shared teaching pace (time.Duration), from the last heartbeat
 	wake        chan struct{} // nudges the fetcher (a slot freed, unpaused)
+	claiming    sync.RWMutex  // read-held by the fetcher over a claim; SetPaused(true) waits for it
 	mu          sync.Mutex
 	held        map[string]queue.Claimed // in flight, for heartbeats and hand-back
 	// runs are the handlers not yet returned (nor abandoned). A task can have
@@ -149,8 +150,15 @@ func New(q *queue.Queue, cfg Config) (*Worker, error) {
 func (w *Worker) ID() string { return w.cfg.ID }
 
 // SetPaused stops (or resumes) claiming new tasks; tasks in flight finish.
+// Pausing waits for a claim the fetcher has already sent: when it returns, the
+// fetcher claims nothing more (a claim riding on an acknowledgement already on
+// its way may still bring tasks; they run, as tasks in flight do).
 func (w *Worker) SetPaused(p bool) {
 	w.paused.Store(p)
+	if p {
+		w.claiming.Lock() // the fetcher holds it from its holding() check to the claim's reply
+		w.claiming.Unlock()
+	}
 	w.nudge()
 }
 
@@ -266,10 +274,12 @@ func (w *Worker) fetchLoop(env runEnv) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		free := 0
+		w.claiming.RLock()
 		if !w.holding() {
 			free = w.reserve()
 		}
 		if free <= 0 {
+			w.claiming.RUnlock()
 			select {
 			case <-ctx.Done():
 			case <-w.wake:
@@ -283,6 +293,7 @@ func (w *Worker) fetchLoop(env runEnv) {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		tasks, err := w.q.Claim(cctx, w.cfg.ID, free)
 		cancel()
+		w.claiming.RUnlock()
 		w.more.Store(err == nil && len(tasks) == free)
 		w.mu.Lock()
 		w.reserved -= free
