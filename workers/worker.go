@@ -154,11 +154,11 @@ func (w *Worker) ID() string { return w.cfg.ID }
 // fetcher claims nothing more (a claim riding on an acknowledgement already on
 // its way may still bring tasks; they run, as tasks in flight do).
 func (w *Worker) SetPaused(p bool) {
+	// The fetcher read-holds claiming from its holding() check to the claim's
+	// reply: set under the write lock, the pause waits for that claim.
+	w.claiming.Lock()
 	w.paused.Store(p)
-	if p {
-		w.claiming.Lock() // the fetcher holds it from its holding() check to the claim's reply
-		w.claiming.Unlock()
-	}
+	w.claiming.Unlock()
 	w.nudge()
 }
 
