@@ -33,7 +33,7 @@ func TestStatsJSONHasTheDocumentedFields(t *testing.T) {
 		Workers: []queue.WorkerStat{{ID: "ana", Processed: 7, Failed: 1, State: queue.WorkerBusy}, {ID: "py-1", Observed: true}},
 		Foreign: []queue.ForeignClaim{{ID: "task-old", Worker: "py-1", Since: at.Add(-90 * time.Second)}, {ID: "task-new", Worker: "py-1", Since: at.Add(-time.Second)}}}
 	var buf bytes.Buffer
-	if err := printStats(&buf, statsView{Stats: s, OldestPending: 1500 * time.Millisecond}, true, time.Minute); err != nil {
+	if err := printStats(&buf, statsView{Stats: withOldest(s, 1500*time.Millisecond)}, true, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	var got map[string]any
@@ -120,4 +120,9 @@ func TestFormatEventMarksObserved(t *testing.T) {
 	if line := FormatEvent(e); strings.Contains(line, "observed") {
 		t.Fatalf("%q is marked observed", line)
 	}
+}
+
+func withOldest(s queue.Stats, d time.Duration) queue.Stats {
+	s.OldestPending = d
+	return s
 }

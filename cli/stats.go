@@ -76,23 +76,19 @@ func newStatsCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// statsView is what imgq stats prints: the snapshot and the queue latency.
+// statsView is what imgq stats prints: the snapshot, whose OldestPending (the
+// queue latency) the stats script reads in the same round trip.
 type statsView struct {
 	queue.Stats
-	OldestPending time.Duration // age of the oldest pending task (Queue.OldestPending)
 }
 
-// readStats reads the snapshot (one round trip) and the queue latency (two).
+// readStats reads the snapshot: one round trip.
 func readStats(ctx context.Context, q *queue.Queue) (statsView, error) {
 	s, err := q.Stats(ctx)
 	if err != nil {
 		return statsView{}, err
 	}
-	oldest, err := q.OldestPending(ctx)
-	if err != nil {
-		return statsView{}, err
-	}
-	return statsView{Stats: s, OldestPending: oldest}, nil
+	return statsView{Stats: s}, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

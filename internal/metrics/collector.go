@@ -46,14 +46,13 @@ var (
 
 // snapshot is one read of the queue.
 type snapshot struct {
-	stats  queue.Stats
-	oldest time.Duration
-	err    error
-	at     time.Time
+	stats queue.Stats
+	err   error
+	at    time.Time
 }
 
 // queueCollector reads the queue from Redis at scrape time: Queue.Stats (one
-// round trip) and Queue.OldestPending (two), at most once per cacheFor
+// round trip, the queue latency included), at most once per cacheFor
 // whatever the number of scrapers; concurrent scrapes wait for one read.
 type queueCollector struct {
 	q        *queue.Queue
@@ -90,9 +89,6 @@ func (c *queueCollector) read() snapshot {
 	defer cancel()
 	s := snapshot{at: time.Now()}
 	s.stats, s.err = c.q.Stats(ctx)
-	if s.err == nil {
-		s.oldest, s.err = c.q.OldestPending(ctx)
-	}
 	c.last = s
 	return s
 }
@@ -116,7 +112,7 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	} {
 		ch <- prometheus.MustNewConstMetric(descTasks, prometheus.GaugeValue, float64(l.n), name, l.list)
 	}
-	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, snap.oldest.Seconds(), name)
+	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, snap.stats.OldestPending.Seconds(), name)
 
 	states := make(map[queue.WorkerState]int, len(workerStates))
 	for _, w := range s.Workers {
