@@ -29,6 +29,22 @@ func newFeedModel(t *testing.T, ctx context.Context, f *Feed, q *queue.Queue, op
 	return &feedModel{t: t, m: m}
 }
 
+// startFeed is a running Feed on a queue of its own on a real redis-server,
+// stopped (with its context) when the test ends.
+func startFeed(t *testing.T, name string) (*queue.Queue, *Feed, context.Context) {
+	t.Helper()
+	srv := redistest.Start(t, redistest.Options{})
+	q, err := queue.New(srv.Client(t), queue.Options{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := NewFeed(q, 20*time.Millisecond)
+	f.Start(ctx)
+	t.Cleanup(func() { f.Stop(); cancel() })
+	return q, f, ctx
+}
+
 func (fm *feedModel) next() feedMsg {
 	fm.t.Helper()
 	msg := waitFeed(fm.m.ctx, fm.m.opts.Feed, fm.m.sub)()
@@ -62,16 +78,7 @@ func (fm *feedModel) until(want ...string) {
 // Every model subscribed to one feed sees the same live queue, and none of
 // them reads Redis for it: their stats results schedule no read of their own.
 func TestFeedServesEveryModel(t *testing.T) {
-	srv := redistest.Start(t, redistest.Options{})
-	q, err := queue.New(srv.Client(t), queue.Options{Name: "feedq"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	f := NewFeed(q, 20*time.Millisecond)
-	f.Start(ctx)
-	defer f.Stop()
+	q, f, ctx := startFeed(t, "feedq")
 
 	teacher := newFeedModel(t, ctx, f, q, Options{})
 	viewer := newFeedModel(t, ctx, f, q, Options{ReadOnly: true, Lang: "es"})
@@ -171,16 +178,7 @@ func TestReadOnlyViewerKeys(t *testing.T) {
 // delivery, so spacing the frames loses no event. The teacher's model waits
 // for nothing. (Only lower bounds on time are checked.)
 func TestViewerDeliveriesAreSpaced(t *testing.T) {
-	srv := redistest.Start(t, redistest.Options{})
-	q, err := queue.New(srv.Client(t), queue.Options{Name: "spacedq"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	f := NewFeed(q, 20*time.Millisecond)
-	f.Start(ctx)
-	defer f.Stop()
+	q, f, ctx := startFeed(t, "spacedq")
 	viewer := newFeedModel(t, ctx, f, q, Options{ReadOnly: true})
 	viewer.next() // the first delivery comes at once
 	ts := make([]queue.NewTask, 5)
