@@ -67,7 +67,7 @@ func TestMonitorMarksDroppedLines(t *testing.T) {
 			if sent++; sent > n+100 {
 				t.Fatalf("no marker for %d dropped lines", dropped.Load())
 			}
-			if err := rdb.Echo(ctx, "after").Err(); err != nil {
+			if err := rdb.Echo(ctx, fmt.Sprint("after-", sent)).Err(); err != nil {
 				t.Fatal(err)
 			}
 			select {
@@ -82,9 +82,12 @@ func TestMonitorMarksDroppedLines(t *testing.T) {
 			marked += pl.Dropped
 		case ok && pl.Cmd == "ECHO":
 			got++
-			if pl.Args[0].Text == "after" && marked > 0 {
-				if int64(got)+dropped.Load() != int64(sent) || marked > dropped.Load() {
-					t.Fatalf("sent %d, received %d, dropped %d, marked %d", sent, got, dropped.Load(), marked)
+			// after-K is the K-th command sent: every one before it came or
+			// was dropped (later "after"s may still be on their way).
+			var k int
+			if _, err := fmt.Sscanf(pl.Args[0].Text, "after-%d", &k); err == nil && marked > 0 {
+				if int64(got)+dropped.Load() != int64(k) || marked > dropped.Load() {
+					t.Fatalf("sent %d before after-%d, received %d, dropped %d, marked %d", k, k, got, dropped.Load(), marked)
 				}
 				return
 			}
