@@ -3,12 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
+	"os/signal"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/imgq/imgq/internal/safetext"
+	"github.com/imgq/imgq/internal/proc"
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
@@ -24,17 +26,28 @@ type enqueueFlags struct {
 	inputDir string
 	timeout  time.Duration
 	again    bool
+	asJSON   bool
 }
 
 func newEnqueueCmd(g *globals) *cobra.Command {
 	ef := &enqueueFlags{}
 	cmd := &cobra.Command{
-		Use:   "enqueue [FILES...]",
-		Short: "Add image tasks: files (JPEG, PNG) or generated samples",
+		Use:   "enqueue [FILE | FOLDER | -]...",
+		Short: "Add image tasks: files (JPEG, PNG), folders of them, or generated samples",
+		Long: `Add image tasks: files (JPEG, PNG), the image files of a folder (.jpg, .jpeg,
+.png; not its subfolders), paths read from stdin ("-", one a line), or with none
+of these --count generated samples. Each file is read, checked and sent to Redis
+in batches while the next ones are read; a bad file is named on stderr and
+skipped, the others are enqueued, and the exit status is 1. The same command run
+again enqueues nothing twice (a file's task id comes from its path, size,
+modification time and the filters). At the end a line says how many files, how
+fast, and where the time went (read, inspect+hash, Redis).`,
 		Example: `  imgq enqueue images/*.jpg --filters brightness:1.8,blur:2,grayscale
+  imgq enqueue photos/                       # every .jpg/.jpeg/.png in photos
+  find photos -name '*.jpg' | imgq enqueue -  # more files than a command line holds
   imgq enqueue --count 15 --size 640x480 --priority high`,
-		RunE: func(cmd *cobra.Command, files []string) error {
-			return runEnqueue(cmd.Context(), g, ef, files)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runEnqueue(cmd.Context(), g, ef, args, cmd.InOrStdin())
 		},
 	}
 	f := cmd.Flags()
@@ -47,10 +60,11 @@ func newEnqueueCmd(g *globals) *cobra.Command {
 	f.DurationVar(&ef.timeout, "timeout", 0, "time limit of one run of each task, overriding the worker's --task-timeout (0: the worker's)")
 	f.BoolVar(&ef.again, "again", false, "enqueue files even if the same files with the same filters are already in the queue (new task ids)")
 	f.StringVar(&ef.inputDir, "input", ".", "with --shared: the folder image paths are relative to (the workers' --input)")
+	f.BoolVar(&ef.asJSON, "json", false, "print one JSON object (tasks, errors, counts, files/s, time per stage) on stdout instead of a line per task")
 	return cmd
 }
 
-func runEnqueue(ctx context.Context, g *globals, ef *enqueueFlags, files []string) error {
+func runEnqueue(ctx context.Context, g *globals, ef *enqueueFlags, args []string, stdin io.Reader) error {
 	spec, err := pipeline.Parse(ef.filters)
 	if err != nil {
 		return usageError{err}
@@ -66,7 +80,54 @@ func runEnqueue(ctx context.Context, g *globals, ef *enqueueFlags, files []strin
 	if ef.timeout < 0 {
 		return usageError{fmt.Errorf("--timeout %s: want a positive duration, e.g. 30s", ef.timeout)}
 	}
-	tasks, err := ef.tasks(spec, files, w, h)
+	var in enqueueInputs
+	if len(args) > 0 {
+		if in, err = expandInputs(args, stdin); err != nil {
+			return err
+		}
+	}
+	conn, q, err := g.connect(ctx, false, nil)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// Ctrl-C stops reading files; what was sent is reported as it is.
+	ctx, stop := signal.NotifyContext(ctx, proc.StopSignals()...)
+	defer stop()
+	r := &enqueueReport{Queue: q.Name(), List: q.Keys().PendingFor(prio), Priority: string(prio), Filters: spec.String(),
+		Files: len(in.files), Skipped: in.skipped, asJSON: ef.asJSON, out: g.out, errs: &termLines{w: g.errOut}, spec: spec.String()}
+	if len(args) == 0 {
+		return enqueueSamples(ctx, ef, q, spec, prio, w, h, r)
+	}
+	if len(in.skipped) > 0 {
+		r.errs.printf("skipped %d folder entr%s that %s not .jpg, .jpeg or .png files (subfolders are not entered): %s\n",
+			len(in.skipped), plural(len(in.skipped), "y", "ies"), plural(len(in.skipped), "is", "are"), listSome(in.skipped, 5))
+	}
+	ft := &fileTasker{queueName: q.Name(), spec: spec, filters: spec.String(), shared: ef.shared, inputDir: ef.inputDir,
+		again: ef.again, maxBytes: min(pipeline.DefaultMaxBytes, q.Options().MaxBlobBytes), prio: prio, timeout: ef.timeout}
+	if len(in.files) == 1 {
+		ft.name = ef.name
+	}
+	p := newEnqPipeline(ft, in.files, q.EnqueueBatchResults)
+	bar := startEnqueueProgress(r.errs, int64(len(in.files)), &r.done)
+	cpu0, cpuOK := serverCPU(ctx, q.Client())
+	start := time.Now()
+	p.run(ctx, func(b *enqBatch) {
+		for _, it := range b.items {
+			r.add(it.path, it.task, it.size, b.results[it.idx], it.err)
+		}
+	})
+	wall := time.Since(start)
+	bar.stop()
+	if cpu1, ok := serverCPU(context.WithoutCancel(ctx), q.Client()); ok && cpuOK {
+		p.stages.serverCPU = cpu1 - cpu0
+	}
+	return r.finish(wall, p.stages)
+}
+
+// enqueueSamples draws --count sample pictures and enqueues them in one batch.
+func enqueueSamples(ctx context.Context, ef *enqueueFlags, q *queue.Queue, spec pipeline.Spec, prio queue.Priority, w, h int, r *enqueueReport) error {
+	tasks, err := ef.sampleTasks(spec, w, h)
 	if err != nil {
 		return err
 	}
@@ -74,81 +135,28 @@ func runEnqueue(ctx context.Context, g *globals, ef *enqueueFlags, files []strin
 		tasks[i].Priority = prio
 		tasks[i].Timeout = ef.timeout
 	}
-	conn, q, err := g.connect(ctx, false, nil)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if !ef.again {
-		// One id per (queue, file, filters): the same command run again (after
-		// a partial failure, a lost reply) leaves the tasks already there as
-		// they are instead of queueing them twice.
-		for i, f := range files {
-			id, err := fileTaskID(q.Name(), f, spec.String(), ef.shared)
-			if err != nil {
-				return err
-			}
-			if tasks[i], err = workers.WithID(tasks[i], id); err != nil {
-				return err
-			}
-		}
-	}
+	start := time.Now()
 	res, err := q.EnqueueBatchResults(ctx, tasks)
 	if res == nil {
 		return err
 	}
-	if rerr := reportEnqueued(g, files, tasks, res, spec, q.Keys().PendingFor(prio), prio); rerr != nil {
-		return rerr
+	for i := range res {
+		r.add("", tasks[i], int64(len(tasks[i].Blob)), res[i], nil)
 	}
-	return err
+	return r.finish(time.Since(start), nil)
 }
 
-// reportEnqueued prints each task enqueued on stdout (id, name, filters), each
-// one refused or already there on stderr, a summary line, and returns an error
-// naming what was not enqueued.
-func reportEnqueued(g *globals, files []string, tasks []queue.NewTask, res []queue.EnqueueResult, spec pipeline.Spec, list string, prio queue.Priority) error {
-	var failed []string
-	var firstErr error
-	ok, dup := 0, 0
-	for i, r := range res {
-		label := safetext.Truncate(tasks[i].Name, 80)
-		if len(files) > 0 {
-			label = safetext.Truncate(files[i], 200)
-		}
-		switch {
-		case r.Err != nil:
-			failed = append(failed, label)
-			if firstErr == nil {
-				firstErr = r.Err
-			}
-			fmt.Fprintf(g.errOut, "not enqueued: %s: %v\n", label, r.Err)
-			continue
-		case !r.Created:
-			dup++
-			fmt.Fprintf(g.errOut, "already enqueued: %s is %s (same file and filters; --again makes a new task)\n", label, r.ID)
-		}
-		ok++
-		fmt.Fprintf(g.out, "%s\t%s\t%s\n", r.ID, safetext.Truncate(tasks[i].Name, 80), spec)
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
 	}
-	fmt.Fprintf(g.errOut, "enqueued %d task(s) on %s (%s priority)", ok, list, prio)
-	if dup > 0 {
-		fmt.Fprintf(g.errOut, ", %d of them already there", dup)
+	return many
+}
+
+// listSome names the first n of xs and counts the rest.
+func listSome(xs []string, n int) string {
+	if len(xs) <= n {
+		return strings.Join(xs, ", ")
 	}
-	fmt.Fprintln(g.errOut)
-	if len(failed) == 0 {
-		return nil
-	}
-	what, hint := "task(s)", "the others were"
-	if len(files) > 0 {
-		what, hint = "file(s)", "the others were; the same command run again enqueues nothing twice"
-	}
-	if len(failed) == len(res) {
-		return fmt.Errorf("none of the %d %s was enqueued: %w", len(res), what, firstErr)
-	}
-	names := strings.Join(failed, ", ")
-	if len(failed) > 10 {
-		names = fmt.Sprintf("%s and %d more (each named above)", strings.Join(failed[:10], ", "), len(failed)-10)
-	}
-	return fmt.Errorf("%d of %d %s not enqueued: %s (%s); first error: %w",
-		len(failed), len(res), what, names, hint, firstErr)
+	return fmt.Sprintf("%s and %d more", strings.Join(xs[:n], ", "), len(xs)-n)
 }

@@ -4,8 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -15,22 +14,9 @@ import (
 	"github.com/imgq/imgq/workers/pipeline"
 )
 
-// tasks builds one task per file, or --count generated samples with no files.
-func (ef *enqueueFlags) tasks(spec pipeline.Spec, files []string, w, h int) ([]queue.NewTask, error) {
+// sampleTasks draws --count generated samples.
+func (ef *enqueueFlags) sampleTasks(spec pipeline.Spec, w, h int) ([]queue.NewTask, error) {
 	var tasks []queue.NewTask
-	for _, f := range files {
-		t, err := workers.FileTask(spec, f, ef.inputDir, ef.shared, pipeline.Limits{})
-		if err != nil {
-			return nil, err
-		}
-		tasks = append(tasks, t)
-	}
-	if len(files) > 0 {
-		if ef.name != "" && len(tasks) == 1 {
-			tasks[0].Name = ef.name
-		}
-		return tasks, nil
-	}
 	seed := time.Now().UnixNano()
 	for i := 0; i < ef.count; i++ {
 		label := ef.name
@@ -47,20 +33,13 @@ func (ef *enqueueFlags) tasks(spec pipeline.Spec, files []string, w, h int) ([]q
 }
 
 // fileTaskID is the idempotency key of a file task: a hash of the queue, the
-// file's absolute path, size and modification time, the filters and the mode
-// (bytes or --shared path). Changing the file or the filters makes a new task.
-func fileTaskID(queueName, path, filters string, shared bool) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", fmt.Errorf("enqueue %s: %w", path, err)
-	}
-	st, err := os.Stat(abs)
-	if err != nil {
-		return "", fmt.Errorf("enqueue %s: %w", path, err)
-	}
+// file's absolute path, size and modification time (fi, from os.Stat), the
+// filters and the mode (bytes or --shared path). Changing the file or the
+// filters makes a new task; the same command run again makes the same ids.
+func fileTaskID(queueName, abs string, fi fs.FileInfo, filters string, shared bool) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "imgq-file-task\x00%s\x00%s\x00%d\x00%d\x00%s\x00%t", queueName, abs, st.Size(), st.ModTime().UnixNano(), filters, shared)
-	return "task-" + hex.EncodeToString(h.Sum(nil)[:8]), nil
+	fmt.Fprintf(h, "imgq-file-task\x00%s\x00%s\x00%d\x00%d\x00%s\x00%t", queueName, abs, fi.Size(), fi.ModTime().UnixNano(), filters, shared)
+	return "task-" + hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 func parseSize(s string) (int, int, error) {
