@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -25,13 +26,11 @@ type enqueueInputs struct {
 // ARG_MAX (`imgq enqueue photos/`, `find photos -name '*.jpg' | imgq enqueue -`).
 func expandInputs(args []string, stdin io.Reader) (enqueueInputs, error) {
 	var in enqueueInputs
-	readStdin := false
+	if n := len(slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a != "-" })); n > 1 {
+		return in, usageError{errors.New(`"-" (read paths from stdin) given twice`)}
+	}
 	for _, a := range args {
 		if a == "-" {
-			if readStdin {
-				return in, usageError{errors.New(`"-" (read paths from stdin) given twice`)}
-			}
-			readStdin = true
 			n := len(in.files)
 			if err := in.readPaths(stdin); err != nil {
 				return in, err
@@ -87,7 +86,7 @@ func (in *enqueueInputs) readFolder(dir string) error {
 		found++
 	}
 	if found == 0 {
-		return fmt.Errorf("folder %s has no .jpg, .jpeg or .png files (subfolders are not entered)", dir)
+		return fmt.Errorf("%s is a directory without .jpg, .jpeg or .png files (subfolders are not entered)", dir)
 	}
 	return nil
 }

@@ -95,7 +95,8 @@ func (r *enqueueReport) add(label string, t queue.NewTask, size int64, res queue
 		if r.firstErr == nil {
 			r.firstErr = err
 		}
-		r.errs.printf("not enqueued: %s: %v\n", shown, err)
+		// The reason without the file's name again when it starts with it.
+		r.errs.printf("not enqueued: %s: %s\n", shown, strings.TrimPrefix(safetext.Clean(err.Error()), shown+": "))
 		r.Errors = append(r.Errors, enqueueErrorJSON{File: label, Error: err.Error()})
 		return
 	case !res.Created:
@@ -134,9 +135,11 @@ func (r *enqueueReport) finish(wall time.Duration, st *enqStages) error {
 		if st.serverCPU > 0 {
 			server = fmt.Sprintf(", redis-server CPU %.2f s", r.Stages.ServerCPUS)
 		}
-		r.errs.printf("%s files (%s) in %.2f s: %s files/s, %.1f MB/s; read %.2f s, inspect+hash %.2f s (summed over %d workers), redis %.2f s (%d %s, %d batches%s)\n",
-			groupDigits(int64(r.Enqueued)), humanSI(r.Bytes), r.Seconds, groupDigits(int64(r.FilesPerS+0.5)), r.MBPerS,
-			r.Stages.ReadS, r.Stages.InspectHashS, st.workers, r.Stages.RedisS, st.senders, plural(st.senders, "sender", "senders summed"), r.Stages.Batches, server)
+		r.errs.printf("%s %s (%s) in %.2f s: %s files/s, %.1f MB/s; read %.2f s, inspect+hash %.2f s (summed over %d workers), redis %.2f s (%d %s, %s %s%s)\n",
+			groupDigits(int64(r.Enqueued)), plural(r.Enqueued, "file", "files"), humanSI(r.Bytes), r.Seconds,
+			groupDigits(int64(r.FilesPerS+0.5)), r.MBPerS, r.Stages.ReadS, r.Stages.InspectHashS, st.workers,
+			r.Stages.RedisS, st.senders, plural(st.senders, "sender", "senders summed"),
+			groupDigits(r.Stages.Batches), plural(int(r.Stages.Batches), "batch", "batches"), server)
 	}
 	if r.asJSON {
 		if r.Tasks == nil {
