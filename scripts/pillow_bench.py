@@ -16,6 +16,10 @@ and imports are not counted.
 Output on stdout: a line "p" per processed image (progress), then one JSON line.
 
     /usr/bin/python3 scripts/pillow_bench.py --procs 2 --count 40 a.jpg b.jpg
+
+With --write-outputs DIR it times nothing: it runs the pipeline once on each
+file, writes the result to DIR under the file's name, and prints one JSON line
+listing them (the quality reference of bench/cmd/imagebench, issue 14).
 """
 import argparse
 import io
@@ -30,14 +34,19 @@ import PIL
 from PIL import Image, ImageEnhance, ImageFilter
 
 
-def course(data, quality):
+def course_jpeg(data, quality):
+    """The pipeline; returns the JPEG in a BytesIO."""
     im = Image.open(io.BytesIO(data))
     im = ImageEnhance.Brightness(im).enhance(1.8)
     im = im.filter(ImageFilter.GaussianBlur(2))
     im = im.convert("L")
     out = io.BytesIO()
     im.save(out, "JPEG", quality=quality)
-    return out.getbuffer().nbytes
+    return out
+
+
+def course(data, quality):
+    return course_jpeg(data, quality).getbuffer().nbytes
 
 
 def worker(idx, procs, count, files, quality, progress, barrier, results):
@@ -60,14 +69,33 @@ def worker(idx, procs, count, files, quality, progress, barrier, results):
                  "cpu_ns": c1 - c0, "out_bytes": out_bytes})
 
 
+def write_outputs(outdir, files, quality):
+    os.makedirs(outdir, exist_ok=True)
+    outs = []
+    for f in files:
+        with open(f, "rb") as fh:
+            data = fh.read()
+        dst = os.path.join(outdir, os.path.basename(f))
+        with open(dst, "wb") as fh:
+            fh.write(course_jpeg(data, quality).getbuffer())
+        outs.append(dst)
+    print(json.dumps({"pillow_version": PIL.__version__, "outputs": outs}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--procs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--count", type=int, required=True, help="images in all, shared among the processes")
+    ap.add_argument("--count", type=int, help="images in all, shared among the processes (required unless --write-outputs)")
     ap.add_argument("--quality", type=int, default=90)
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--write-outputs", metavar="DIR", help="write each file's output to DIR (same name) and time nothing")
     ap.add_argument("files", nargs="+")
     a = ap.parse_args()
+    if a.write_outputs is not None:
+        write_outputs(a.write_outputs, a.files, a.quality)
+        return
+    if a.count is None:
+        ap.error("--count is required (unless --write-outputs)")
     if a.procs < 1 or a.count < 1:
         ap.error("--procs and --count must be at least 1")
     ctx = mp.get_context("fork")

@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/imgq/imgq/bench/internal/imgqbin"
 	"github.com/imgq/imgq/internal/bench"
 )
 
@@ -44,43 +41,7 @@ type imgqQueueReport struct {
 
 // buildImgq builds the imgq command of the parent module into a temporary folder.
 func buildImgq(ctx context.Context) (string, func(), error) {
-	root, err := imgqRoot()
-	if err != nil {
-		return "", nil, err
-	}
-	dir, err := os.MkdirTemp("", "queuebench-")
-	if err != nil {
-		return "", nil, err
-	}
-	bin := filepath.Join(dir, "imgq")
-	fmt.Fprintf(os.Stderr, "queuebench: building imgq from %s\n", root)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	cmd.Dir = root
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("build imgq: %w", err)
-	}
-	return bin, func() { os.RemoveAll(dir) }, nil
-}
-
-// imgqRoot finds the imgq module above the working directory.
-func imgqRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.HasPrefix(string(b), "module github.com/imgq/imgq\n") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run queuebench from inside the imgq repository (cd bench)")
-		}
-		dir = parent
-	}
+	return imgqbin.Build(ctx, "", os.Stderr)
 }
 
 // runImgq runs `imgq --redis URL bench queue --json ARGS` and decodes its report.

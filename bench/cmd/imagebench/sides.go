@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/imgq/imgq/internal/bench"
+	"github.com/imgq/imgq/internal/proc"
+)
+
+// One timed run of each side at one size: libvips in P processes of this
+// binary, imgq in its own `imgq bench images` with P worker processes.
+
+// runResult is one timed run of one side, as `imgq bench images` reports its runs.
+type runResult = bench.ImagesRun
+
+// vipsRun starts procs libvips worker processes on files, waits until every
+// one has warmed up, starts them together and sums their timings: wall time
+// max(end) − min(start), CPU of every thread of the workers.
+func vipsRun(ctx context.Context, procs, concurrency int, uchar bool, files []string, count int, tick func()) (runResult, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return runResult{}, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type child struct {
+		stdin  io.WriteCloser
+		stderr bytes.Buffer
+		res    childResult
+		err    error
+	}
+	children := make([]*child, procs)
+	ready := make(chan struct{}, procs)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	for i := range children {
+		args := append([]string{vipsChildArg, "-index", strconv.Itoa(i), "-procs", strconv.Itoa(procs),
+			"-images", strconv.Itoa(count), "-concurrency", strconv.Itoa(concurrency), "-uchar=" + strconv.FormatBool(uchar)}, files...)
+		cmd := exec.CommandContext(ctx, exe, args...)
+		c := &child{}
+		children[i] = c
+		cmd.Stderr = &c.stderr
+		if c.stdin, err = cmd.StdinPipe(); err != nil {
+			return runResult{}, err
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return runResult{}, err
+		}
+		if err := proc.Start(cmd); err != nil { // its own group, dying with us
+			return runResult{}, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := scanChild(out, func() { ready <- struct{}{} }, tick, &c.res)
+			if werr := cmd.Wait(); err == nil {
+				err = werr
+			}
+			if err != nil {
+				c.err = fmt.Errorf("vips worker %d: %w: %s", i, err, strings.TrimSpace(c.stderr.String()))
+				cancel()
+			}
+		}()
+	}
+	for range children {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			wg.Wait()
+			for _, c := range children {
+				if c.err != nil {
+					return runResult{}, c.err
+				}
+			}
+			return runResult{}, ctx.Err()
+		}
+	}
+	for _, c := range children {
+		_, _ = io.WriteString(c.stdin, "go\n")
+		c.stdin.Close()
+	}
+	wg.Wait()
+	var rs []childResult
+	for _, c := range children {
+		if c.err != nil {
+			return runResult{}, c.err
+		}
+		rs = append(rs, c.res)
+	}
+	return summarize(rs, count)
+}
+
+// scanChild reads a worker's stdout: "ready", one "p" per image, then JSON.
+func scanChild(r io.Reader, ready, tick func(), res *childResult) error {
+	sc := bufio.NewScanner(r)
+	got := false
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "p":
+			tick()
+		case line == "ready":
+			ready()
+		case strings.HasPrefix(line, "{"):
+			if err := json.Unmarshal([]byte(line), res); err != nil {
+				return fmt.Errorf("result line: %w", err)
+			}
+			got = true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if !got {
+		return errors.New("no result line")
+	}
+	return nil
+}
+
+func summarize(rs []childResult, want int) (runResult, error) {
+	var r runResult
+	var first, last, cpu int64
+	for i, c := range rs {
+		if i == 0 || c.StartNS < first {
+			first = c.StartNS
+		}
+		last = max(last, c.EndNS)
+		cpu += c.CPUNS
+		r.Images += c.Images
+		r.OutBytes += c.OutBytes
+	}
+	if r.Images != want {
+		return r, fmt.Errorf("workers processed %d images, want %d", r.Images, want)
+	}
+	if last <= first {
+		return r, errors.New("workers reported no time")
+	}
+	secs := float64(last-first) / 1e9
+	r.Seconds = round3(secs)
+	r.ImagesPerSec = round3(float64(r.Images) / secs)
+	r.CPUMSPerImage = round3(float64(cpu) / 1e6 / float64(r.Images))
+	return r, nil
+}
+
+// imgqProgress matches the counter of imgq's progress bar ("… 120/418").
+var imgqProgress = regexp.MustCompile(`(\d+)/(\d+)\s*$`)
+
+// imgqRun runs `imgq bench images --json --no-pillow` for one size and one
+// repetition, with the extra arguments, and returns its run and its report
+// (whose PSNR is imgq's fast path against its own reference pipeline). Its
+// progress bar moves ours.
+func imgqRun(ctx context.Context, bin string, extra []string, size string, procs, count int, tick func(n int)) (runResult, bench.ImagesSizeResult, error) {
+	args := append([]string{"bench", "images", "--json", "--no-pillow", "--sizes", size, "--procs", strconv.Itoa(procs),
+		"--images", strconv.Itoa(count), "--reps", "1"}, extra...)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	errPipe, err := cmd.StderrPipe()
+	if err != nil {
+		return runResult{}, bench.ImagesSizeResult{}, err
+	}
+	if err := proc.Start(cmd); err != nil {
+		return runResult{}, bench.ImagesSizeResult{}, err
+	}
+	var notes []string
+	sc := bufio.NewScanner(errPipe)
+	sc.Split(scanCRLines)
+	seen := 0
+	for sc.Scan() {
+		line := sc.Text()
+		if m := imgqProgress.FindStringSubmatch(line); m != nil && strings.Contains(line, "[") {
+			if n, _ := strconv.Atoi(m[1]); n > seen {
+				tick(n - seen)
+				seen = n
+			}
+			continue
+		}
+		if strings.TrimSpace(line) != "" {
+			notes = append(notes, line)
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		return runResult{}, bench.ImagesSizeResult{}, fmt.Errorf("%s %s: %w: %s", bin, strings.Join(args, " "), err, strings.Join(notes, "; "))
+	}
+	if seen < count {
+		tick(count - seen)
+	}
+	var rep bench.ImagesReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		return runResult{}, bench.ImagesSizeResult{}, fmt.Errorf("imgq bench images --json: %w", err)
+	}
+	if len(rep.Sizes) != 1 || len(rep.Sizes[0].Go) != 1 {
+		return runResult{}, bench.ImagesSizeResult{}, errors.New("imgq bench images --json: not one size with one run")
+	}
+	s := rep.Sizes[0]
+	if rep.Procs != procs || s.Images != count {
+		return runResult{}, s, fmt.Errorf("imgq ran %d processes on %d images, want %d on %d (do not pass --procs or --images in -imgq-args)",
+			rep.Procs, s.Images, procs, count)
+	}
+	return s.Go[0], s, nil
+}
+
+// scanCRLines splits on \n and on \r, the progress bar's redraws.
+func scanCRLines(data []byte, atEOF bool) (int, []byte, error) {
+	if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
+		return i + 1, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
+}
