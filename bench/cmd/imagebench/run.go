@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -36,8 +37,11 @@ type sizeResult struct {
 	VipsImagesPerSec  float64     `json:"vips_images_per_sec"`
 	ImgqCPUMSPerImage float64     `json:"imgq_cpu_ms_per_image"`
 	VipsCPUMSPerImage float64     `json:"vips_cpu_ms_per_image"`
-	Ratios            []float64   `json:"ratios"` // imgq/vips images/s, rep by rep
-	Ratio             float64     `json:"ratio"`  // median of Ratios
+	// Cores each side kept busy (median CPU per image × median images/s).
+	ImgqCores float64   `json:"imgq_cores_busy"`
+	VipsCores float64   `json:"vips_cores_busy"`
+	Ratios    []float64 `json:"ratios"` // imgq/vips images/s, rep by rep
+	Ratio     float64   `json:"ratio"`  // median of Ratios
 	// PSNR of each side's output against Pillow's, lowest over the samples.
 	ImgqPSNRdB float64 `json:"imgq_psnr_vs_pillow_db"`
 	VipsPSNRdB float64 `json:"vips_psnr_vs_pillow_db"`
@@ -80,7 +84,7 @@ func run(ctx context.Context, o options) (report, error) {
 	if err != nil {
 		return rep, err
 	}
-	rep.ImgqPSNRSource = here
+	rep.ImgqPSNRSource = pipelineSource(here)
 	bin, label := o.imgqBin, o.imgqBin
 	if bin == "" {
 		root := o.imgqRoot
@@ -130,6 +134,20 @@ func run(ctx context.Context, o options) (report, error) {
 	rep.LoadAvgEnd, _ = proc.LoadAverage()
 	rep.Seconds = round3(time.Since(start).Seconds())
 	return rep, nil
+}
+
+// pipelineSource is the folder of the imgq source this program was built
+// with (a go.work may replace the module's ../), which made imgq's scored
+// outputs; here when the build does not say.
+func pipelineSource(here string) string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/imgq/imgq" && d.Replace != nil && filepath.IsAbs(d.Replace.Path) {
+				return d.Replace.Path
+			}
+		}
+	}
+	return here
 }
 
 // scoreQuality fills the PSNR of both sides against Pillow for one size.
@@ -216,6 +234,8 @@ func runReps(ctx context.Context, rep *report, o options, bin string, files [][]
 func (s *sizeResult) medians() {
 	s.ImgqImagesPerSec, s.ImgqCPUMSPerImage = runMedians(s.Imgq)
 	s.VipsImagesPerSec, s.VipsCPUMSPerImage = runMedians(s.Vips)
+	s.ImgqCores = round3(s.ImgqImagesPerSec * s.ImgqCPUMSPerImage / 1000)
+	s.VipsCores = round3(s.VipsImagesPerSec * s.VipsCPUMSPerImage / 1000)
 	s.Ratios = nil
 	for j := range s.Imgq {
 		s.Ratios = append(s.Ratios, round3(s.Imgq[j].ImagesPerSec/s.Vips[j].ImagesPerSec))
