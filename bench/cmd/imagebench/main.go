@@ -92,18 +92,17 @@ func fail(err error) {
 }
 
 type options struct {
-	sizes                   string
-	images, procs, reps     int
-	vipsConcurrency         int
-	vipsUchar               bool
-	imgqBin, imgqRoot       string
-	imgqArgs, label         string
-	python, pillowScript    string
-	keep                    string
-	asJSON                  bool
-	parsedSizes             []image.Point
-	parsedImgqArgs          []string
-	imgqSource, pillowFound string
+	sizes                string
+	images, procs, reps  int
+	vipsConcurrency      int
+	vipsUchar            bool
+	imgqBin, imgqRoot    string
+	imgqArgs, label      string
+	python, pillowScript string
+	keep                 string
+	asJSON               bool
+	parsedSizes          []image.Point
+	parsedImgqArgs       []string
 }
 
 func (o *options) check() error {
