@@ -70,12 +70,18 @@ func parseClaimed(worker string, res []any) ([]Claimed, error) {
 // timeout passes. Idle workers sit here instead of sleep-polling; each enqueue
 // pushes one token, and Redis hands it to the longest-waiting client, so one new
 // task wakes one worker, within a millisecond on a LAN.
+//
+// A timeout under a second is sent as a decimal (Redis ≥ 6): go-redis's BLPop
+// would round it up to 1s. The worker waits that little at first, because a
+// course-style producer's RPUSH pushes no token (see workers' idle wait).
 func (q *Queue) WaitForWork(ctx context.Context, timeout time.Duration) (bool, error) {
+	var err error
 	if timeout < time.Second {
-		// go-redis rounds blocking timeouts under 1s up to 1s anyway; say so.
-		timeout = time.Second
+		timeout = max(timeout, time.Millisecond)
+		err = q.rdb.Do(ctx, "BLPOP", q.keys.Signal, strconv.FormatFloat(timeout.Seconds(), 'f', 3, 64)).Err()
+	} else {
+		err = q.rdb.BLPop(ctx, timeout, q.keys.Signal).Err()
 	}
-	_, err := q.rdb.BLPop(ctx, timeout, q.keys.Signal).Result()
 	if isNil(err) {
 		return false, nil
 	}

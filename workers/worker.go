@@ -266,12 +266,25 @@ func (w *Worker) reserve() int {
 	return n
 }
 
+// An idle fetcher blocks on the queue's wake-up token, which imgq's enqueue
+// pushes but a course-style producer's plain RPUSH does not: a course task is
+// seen at the next claim. So the wait starts short, right after the worker
+// starts or last found work, and doubles while the queue stays empty, up to
+// idleWaitMax: a fresh or recently busy worker picks up a course task within
+// tens of milliseconds, a long-idle one within idleWaitMax (under the course
+// worker's own 0.5s poll), for a few empty claims a second.
+const (
+	idleWaitMin = 10 * time.Millisecond
+	idleWaitMax = 250 * time.Millisecond
+)
+
 // fetchLoop claims as many tasks as there are free slots; when the queue is empty
 // it blocks in Redis (WaitForWork) rather than polling. While the queue has work,
 // the ackers refill the slots their acks free (see finish); this loop covers the rest.
 func (w *Worker) fetchLoop(env runEnv) {
 	ctx := env.ctx
 	backoff := 100 * time.Millisecond
+	idle := idleWaitMin
 	for ctx.Err() == nil {
 		free := 0
 		w.claiming.RLock()
@@ -310,10 +323,13 @@ func (w *Worker) fetchLoop(env runEnv) {
 		}
 		backoff = 100 * time.Millisecond
 		if len(tasks) == 0 {
-			if _, err := w.q.WaitForWork(ctx, time.Second); err != nil && ctx.Err() == nil {
+			if _, err := w.q.WaitForWork(ctx, idle); err != nil && ctx.Err() == nil {
 				w.log.Warn("wait for work", "err", err)
 				sleep(ctx, backoff)
 			}
+			idle = min(idle*2, idleWaitMax)
+		} else {
+			idle = idleWaitMin
 		}
 	}
 }
