@@ -12,6 +12,7 @@ import (
 
 type benchCourseFlags struct {
 	sizes, filters, python, demoSize string
+	imgqBinary                       string
 	images, procs, reps, gomaxprocs  int
 	noDemos, asJSON                  bool
 }
@@ -48,6 +49,8 @@ the lesson's published figures. Needs python3 with redis and PIL
 	fl.StringVar(&f.demoSize, "demo-size", "640x480", "photo size of the demos")
 	fl.StringVar(&f.python, "python", "", "Python with redis and PIL (default: /usr/bin/python3, then python3)")
 	fl.BoolVar(&f.asJSON, "json", false, "print JSON instead of a table")
+	fl.StringVar(&f.imgqBinary, "imgq-binary", "", "the imgq binary the imgq workers run (default: this one; another build for an A/B)")
+	_ = fl.MarkHidden("imgq-binary")
 	return cmd
 }
 
@@ -68,7 +71,7 @@ func runBenchCourse(g *globals, cmd *cobra.Command, f *benchCourseFlags) error {
 	}
 	rep, err := bench.RunCourse(cmd.Context(), bench.CourseOptions{Sizes: sizes, Images: f.images, Procs: f.procs, Reps: f.reps,
 		Filters: f.filters, GOMAXPROCS: f.gomaxprocs, Demos: !f.noDemos, DemoSize: image.Point(demo[0]), Python: f.python,
-		Progress: g.errOut, Notes: g.errOut})
+		Exe: f.imgqBinary, Progress: g.errOut, Notes: g.errOut})
 	if err != nil {
 		return err
 	}
