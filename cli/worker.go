@@ -68,7 +68,6 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			warmPipeline(ctx)
 			fmt.Fprintf(g.errOut, "worker %s: %d slot(s) on %s, queue %s, output %s\n", w.ID(), wf.concurrency, conn.Addr, q.Name(), wf.output)
 			err = w.Run(ctx)
 			return errors.Join(err, stopMetrics())
@@ -86,19 +85,6 @@ func newWorkerCmd(g *globals) *cobra.Command {
 	f.BoolVarP(&wf.verbose, "verbose", "v", false, "log every task to stderr")
 	f.StringVar(&wf.metrics, "metrics", "", metricsFlagHelp)
 	return cmd
-}
-
-// warmPipeline runs one small photo through the course's pipeline before the
-// worker registers: a fresh process's first image costs several times the next
-// ones (the decoder's, blur's and encoder's code and tables are touched for the
-// first time), and without this the first task a student sends pays it. It
-// takes a few milliseconds of startup; a failure here only means no warm-up.
-func warmPipeline(ctx context.Context) {
-	in, err := pipeline.SampleJPEG(320, 240, 1, pipeline.DefaultQuality)
-	if err != nil {
-		return
-	}
-	_, _, _ = pipeline.Process(ctx, in, pipeline.MustParse(workers.CourseFilters), pipeline.Options{Format: pipeline.FormatJPEG})
 }
 
 // newImageWorker builds a worker running the image handler, per the flags.
