@@ -268,13 +268,14 @@ func (w *Worker) reserve() int {
 
 // An idle fetcher blocks on the queue's wake-up token, which imgq's enqueue
 // pushes but a course-style producer's plain RPUSH does not: a course task is
-// seen at the next claim. So the wait starts short, right after the worker
-// starts or last found work, and doubles while the queue stays empty, up to
-// idleWaitMax: a fresh or recently busy worker picks up a course task within
-// tens of milliseconds, a long-idle one within idleWaitMax (under the course
-// worker's own 0.5s poll), for a few empty claims a second.
+// seen at the next claim. So the wait is short (idleWaitMin) for idleFastFor
+// after the worker starts or last found work, then doubles while the queue
+// stays empty, up to idleWaitMax: a fresh or recently busy worker picks up a
+// course task within about 10 ms, a long-idle one within idleWaitMax (under
+// the course worker's own 0.5 s poll), for 4 empty claims a second.
 const (
 	idleWaitMin = 10 * time.Millisecond
+	idleFastFor = 2 * time.Second
 	idleWaitMax = 250 * time.Millisecond
 )
 
@@ -284,7 +285,7 @@ const (
 func (w *Worker) fetchLoop(env runEnv) {
 	ctx := env.ctx
 	backoff := 100 * time.Millisecond
-	idle := idleWaitMin
+	idle, lastWork := idleWaitMin, time.Now()
 	for ctx.Err() == nil {
 		free := 0
 		w.claiming.RLock()
@@ -327,9 +328,11 @@ func (w *Worker) fetchLoop(env runEnv) {
 				w.log.Warn("wait for work", "err", err)
 				sleep(ctx, backoff)
 			}
-			idle = min(idle*2, idleWaitMax)
+			if time.Since(lastWork) > idleFastFor {
+				idle = min(idle*2, idleWaitMax)
+			}
 		} else {
-			idle = idleWaitMin
+			idle, lastWork = idleWaitMin, time.Now()
 		}
 	}
 }
