@@ -146,8 +146,16 @@ func RunCourse(ctx context.Context, o CourseOptions) (CourseReport, error) {
 	if rep.Filters == "" {
 		rep.Filters = workers.CourseFilters
 	}
-	if _, err := pipeline.Parse(rep.Filters); err != nil {
+	spec, err := pipeline.Parse(rep.Filters)
+	if err != nil {
 		return rep, fmt.Errorf("--filters: %w", err)
+	}
+	for _, st := range spec {
+		switch st.Name {
+		case "brightness", "blur", "grayscale", "edges":
+		default:
+			return rep, fmt.Errorf("--filters: the course worker knows brightness, blur, grayscale and edges, not %s", st.Name)
+		}
 	}
 	if o.Exe == "" {
 		exe, err := os.Executable()
