@@ -279,13 +279,30 @@ func (b *courseBench) collect(ctx context.Context, ids []string, res *CourseRun)
 		seen[id]++
 	}
 	res.Duplicates = len(done) + len(failed) - len(seen)
-	pipe := b.rdb.Pipeline()
-	cmds := make([]*redis.SliceCmd, len(ids))
-	for i, id := range ids {
-		cmds[i] = pipe.HMGet(ctx, "task:"+id, "completed_at", "worker_id", "status", "error")
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return time.Time{}, fmt.Errorf("read tasks: %w", err)
+	// The course worker LPUSHes the id on completed before it HSETs the
+	// record's status and completed_at: wait until every record says so too.
+	var cmds []*redis.SliceCmd
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		pipe := b.rdb.Pipeline()
+		cmds = make([]*redis.SliceCmd, len(ids))
+		for i, id := range ids {
+			cmds[i] = pipe.HMGet(ctx, "task:"+id, "completed_at", "worker_id", "status", "error")
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return time.Time{}, fmt.Errorf("read tasks: %w", err)
+		}
+		settled := true
+		for _, c := range cmds {
+			if st := str(c.Val()[2]); str(c.Val()[0]) == "" || (st != "completed" && st != "failed") {
+				settled = false
+			}
+		}
+		if settled || time.Now().After(deadline) {
+			break
+		}
+		if err := sleepCtx(ctx, 2*time.Millisecond); err != nil {
+			return time.Time{}, err
+		}
 	}
 	var last float64
 	var firstErr string
@@ -304,6 +321,15 @@ func (b *courseBench) collect(ctx context.Context, ids []string, res *CourseRun)
 	}
 	sec, frac := int64(last), last-float64(int64(last))
 	return time.Unix(sec, int64(frac*1e9)), nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }
 
 func str(v any) string {
