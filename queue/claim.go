@@ -37,29 +37,34 @@ func (q *Queue) claimArgs(worker string, n int) []any {
 	return []any{worker, n, ms(q.opts.Lease), q.opts.EventsMaxLen, q.keys.TaskPrefix(), q.opts.MaxAttempts}
 }
 
-// parseClaimed decodes the claim script's reply (shared by Claim and FinishClaim).
+// claimFields is the number of reply fields per claimed task (claim.lua).
+const claimFields = 9
+
+// parseClaimed decodes the claim script's reply (shared by Claim and
+// FinishClaim): the claim time, then claimFields fields per task.
 func parseClaimed(worker string, res []any) ([]Claimed, error) {
-	out := make([]Claimed, 0, len(res))
-	for _, r := range res {
-		f, ok := r.([]any)
-		if !ok || len(f) < 9 {
-			return out, fmt.Errorf("claim for %s: unexpected reply %v", worker, r)
-		}
+	if len(res) == 0 {
+		return nil, nil
+	}
+	if (len(res)-1)%claimFields != 0 {
+		return nil, fmt.Errorf("claim for %s: unexpected reply of %d fields", worker, len(res))
+	}
+	at := fromMS(num(res[0]))
+	out := make([]Claimed, 0, (len(res)-1)/claimFields)
+	for f := res[1:]; len(f) >= claimFields; f = f[claimFields:] {
 		c := Claimed{
-			ID:       str(f[0]),
-			Name:     str(f[1]),
-			Priority: Priority(str(f[2])),
-			Payload:  []byte(str(f[3])),
-			Attempt:  int(num(f[4])),
+			ID:          str(f[0]),
+			Name:        str(f[1]),
+			Priority:    Priority(str(f[2])),
+			Payload:     []byte(str(f[3])),
+			Attempt:     int(num(f[4])),
+			MaxAttempts: int(num(f[5])),
+			CreatedAt:   parseStamp(str(f[6])),
+			HasBlob:     num(f[7]) > 0,
+			ClaimedAt:   at,
 		}
-		c.MaxAttempts = int(num(f[5]))
-		c.CreatedAt = parseStamp(str(f[6]))
-		c.HasBlob = num(f[7]) > 0
-		c.ClaimedAt = fromMS(num(f[8]))
-		if len(f) > 9 {
-			if ms := num(f[9]); ms > 0 {
-				c.Timeout = time.Duration(ms) * time.Millisecond
-			}
+		if ms := num(f[8]); ms > 0 {
+			c.Timeout = time.Duration(ms) * time.Millisecond
 		}
 		out = append(out, c)
 	}

@@ -48,16 +48,74 @@ func (q *Queue) prepare(t *NewTask) error {
 	return nil
 }
 
-func (q *Queue) enqueueArgs(t NewTask) ([]string, []any) {
-	hasBlob := "0"
-	if t.Blob != nil {
-		hasBlob = "1"
+// A call of the enqueue script carries at most enqueueBatch tasks and, past
+// its first task, at most enqueueBatchBytes of payloads and blobs. Redis checks
+// maxmemory before a script's first write only, so the bytes bound how far one
+// call can go past the limit (a task of 400 KB goes alone, as before batching);
+// the count bounds how long one call holds the server (~1 ms).
+const (
+	enqueueBatch      = 256
+	enqueueBatchBytes = 256 << 10
+)
+
+// enqueueChunks splits tasks into the calls of the enqueue script: [start, end) pairs.
+func enqueueChunks(ts []NewTask) [][2]int {
+	var out [][2]int
+	start, bytes := 0, 0
+	for i, t := range ts {
+		size := len(t.Payload) + len(t.Blob)
+		if i > start && (i-start >= enqueueBatch || bytes+size > enqueueBatchBytes) {
+			out = append(out, [2]int{start, i})
+			start, bytes = i, 0
+		}
+		bytes += size
 	}
-	keys := []string{q.keys.Task(t.ID), q.keys.PendingFor(t.Priority), q.keys.Signal,
-		q.keys.Events, q.keys.Stats, q.keys.Blob(t.ID), q.keys.Tasks}
-	args := []any{t.ID, t.Name, string(t.Priority), t.Payload, t.MaxAttempts,
-		q.opts.EventsMaxLen, q.opts.SignalCap, hasBlob, t.Blob, t.Timeout.Milliseconds()}
-	return keys, args
+	if start < len(ts) {
+		out = append(out, [2]int{start, len(ts)})
+	}
+	return out
+}
+
+func (q *Queue) enqueueKeys() []string {
+	k := q.keys
+	return []string{k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events, k.Stats, k.Tasks}
+}
+
+// enqueueArgs are the script's arguments for a chunk of prepared tasks.
+func (q *Queue) enqueueArgs(ts []NewTask) []any {
+	args := make([]any, 0, 4+8*len(ts))
+	args = append(args, q.keys.TaskPrefix(), q.keys.Prefix+"blob:", q.opts.EventsMaxLen, q.opts.SignalCap)
+	for _, t := range ts {
+		hasBlob := "0"
+		if t.Blob != nil {
+			hasBlob = "1"
+		}
+		args = append(args, t.ID, t.Name, string(t.Priority), t.Payload, t.MaxAttempts,
+			hasBlob, t.Blob, t.Timeout.Milliseconds())
+	}
+	return args
+}
+
+// replyError is an error a script reports for one task inside its reply (not
+// as the reply itself). It is a redis.Error, so redis.HasErrorPrefix and the
+// layout checks read it as they read Redis' own.
+type replyError string
+
+func (e replyError) Error() string { return string(e) }
+
+// RedisError marks replyError as a Redis error (redis.Error).
+func (replyError) RedisError() {}
+
+// enqueueReply reads one task's entry of the script's reply: 1 created, 0
+// already there, or the error's text.
+func enqueueReply(v any) (created bool, err error) {
+	switch x := v.(type) {
+	case int64:
+		return x == 1, nil
+	case string:
+		return false, replyError(x)
+	}
+	return false, fmt.Errorf("unexpected reply %v", v)
 }
 
 // Enqueue adds a task and returns its id. Calling it again with the same id is a
@@ -74,12 +132,17 @@ func (q *Queue) Enqueue(ctx context.Context, t NewTask) (id string, created bool
 		}
 		return res[0].ID, res[0].Created, res[0].Err
 	}
-	keys, args := q.enqueueArgs(t)
-	n, err := q.script(ctx, enqueueScript).Run(ctx, q.rdb, keys, args...).Int()
+	res, err := q.script(ctx, enqueueScript).Run(ctx, q.rdb, q.enqueueKeys(), q.enqueueArgs([]NewTask{t})...).Slice()
+	if err == nil && len(res) != 1 {
+		err = fmt.Errorf("unexpected reply %v", res)
+	}
+	if err == nil {
+		created, err = enqueueReply(res[0])
+	}
 	if err != nil {
 		return t.ID, false, fmt.Errorf("enqueue %s: %w", t.ID, q.explain(ctx, explainOOM(err)))
 	}
-	return t.ID, n == 1, nil
+	return t.ID, created, nil
 }
 
 // EnqueueBatch adds many tasks in one pipelined round trip and returns their ids.
@@ -156,31 +219,38 @@ func (q *Queue) EnqueueBatchResults(ctx context.Context, ts []NewTask) ([]Enqueu
 		return res, nil
 	}
 	// Resending all of them after NOSCRIPT is safe: enqueue is idempotent.
+	chunks := enqueueChunks(ts)
 	var wait *redis.Cmd
 	cmds, err := q.scriptPipeline(ctx, func(p redis.Pipeliner, _ bool) {
-		for _, t := range ts {
-			keys, args := q.enqueueArgs(t)
-			p.EvalSha(ctx, q.script(ctx, enqueueScript).Hash(), keys, args...)
+		for _, c := range chunks {
+			p.EvalSha(ctx, q.script(ctx, enqueueScript).Hash(), q.enqueueKeys(), q.enqueueArgs(ts[c[0]:c[1]])...)
 		}
 		wait = q.durableWait(ctx, p)
 	})
 	werr := q.replicated(wait)
 	failed := false
-	for i := range res {
-		var cerr error
-		if i < len(cmds) {
-			var n int64
-			n, cerr = cmds[i].(*redis.Cmd).Int64()
-			res[i].Created = cerr == nil && n == 1
-		} else {
-			cerr = err
+	for ci, c := range chunks {
+		var replies []any
+		cerr := err
+		if ci < len(cmds) {
+			replies, cerr = cmds[ci].(*redis.Cmd).Slice()
+			if cerr == nil && len(replies) != c[1]-c[0] {
+				cerr = fmt.Errorf("unexpected reply of %d entries for %d tasks", len(replies), c[1]-c[0])
+			}
 		}
-		if cerr != nil {
-			res[i].Err = fmt.Errorf("enqueue %s: %w", res[i].ID, q.explain(ctx, explainOOM(cerr)))
-			failed = true
-		} else if werr != nil {
-			res[i].Err = fmt.Errorf("enqueue %s: %w", res[i].ID, werr)
-			failed = true
+		for i := c[0]; i < c[1]; i++ {
+			terr := cerr
+			if terr == nil {
+				res[i].Created, terr = enqueueReply(replies[i-c[0]])
+			}
+			switch {
+			case terr != nil:
+				res[i].Err = fmt.Errorf("enqueue %s: %w", res[i].ID, q.explain(ctx, explainOOM(terr)))
+				failed = true
+			case werr != nil:
+				res[i].Err = fmt.Errorf("enqueue %s: %w", res[i].ID, werr)
+				failed = true
+			}
 		}
 	}
 	if failed {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -51,14 +52,27 @@ func (q *Queue) failCmd(ctx context.Context, p redis.Pipeliner, o Outcome) *redi
 // completeBatch is the largest number of completions sent in one script call.
 const completeBatch = 256
 
-// completeCmd queues one call of the batched complete script for outcomes of one worker.
+// completeCmd queues one call of the batched complete script for outcomes of
+// one worker. What the worker knows (the name, the blob, the course's
+// total_time, the batch's busy time) is sent along, so the script neither
+// reads nor formats it (see complete.lua).
 func (q *Queue) completeCmd(ctx context.Context, p redis.Pipeliner, worker string, outs []Outcome) *redis.Cmd {
 	k := q.keys
-	args := make([]any, 0, 6+5*len(outs))
-	args = append(args, worker, q.opts.CompletedKeep, q.opts.EventsMaxLen,
-		k.TaskPrefix(), k.ResultPrefix(), k.Prefix+"blob:")
+	args := make([]any, 0, 7+8*len(outs))
+	var busy int64
 	for _, o := range outs {
-		args = append(args, o.Task.ID, o.Task.Attempt, o.Result, max(o.Elapsed.Milliseconds(), 0), o.Output)
+		busy += max(o.Elapsed.Milliseconds(), 0)
+	}
+	args = append(args, worker, q.opts.CompletedKeep, q.opts.EventsMaxLen,
+		k.TaskPrefix(), k.ResultPrefix(), k.Prefix+"blob:", busy)
+	for _, o := range outs {
+		ms := max(o.Elapsed.Milliseconds(), 0)
+		blob := "0"
+		if o.Task.HasBlob {
+			blob = "1"
+		}
+		args = append(args, o.Task.ID, o.Task.Attempt, o.Result, ms, o.Output, clip(o.Task.Name, MaxNameBytes),
+			strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64), blob)
 	}
 	return p.EvalSha(ctx, q.script(ctx, completeScript).Hash(),
 		[]string{k.Processing, k.Leases, k.Completed, k.Stats, k.Events, k.Worker(worker), k.Tasks}, args...)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/imgq/imgq/internal/proc"
 	"github.com/imgq/imgq/internal/redistest"
 	"github.com/imgq/imgq/queue"
 )
@@ -37,8 +38,11 @@ func benchQueue(b *testing.B) (*queue.Queue, *redis.Client) {
 }
 
 // serverCost snapshots INFO commandstats: total calls and total µs of the
-// top-level commands (EVALSHA and friends; inner script commands count in calls only).
-type serverCost struct{ calls, usec float64 }
+// top-level commands (EVALSHA and friends; inner script commands count in calls only),
+// and the CPU time redis-server has used (/proc): commandstats µs are wall time
+// inside a command, so on a loaded machine they include the time the server was
+// descheduled; CPU time does not, and it includes networking and parsing.
+type serverCost struct{ calls, usec, cpu float64 }
 
 func readCost(b *testing.B, rdb *redis.Client) serverCost {
 	b.Helper()
@@ -47,6 +51,11 @@ func readCost(b *testing.B, rdb *redis.Client) serverCost {
 		b.Fatal(err)
 	}
 	var c serverCost
+	if pid, _ := strconv.Atoi(infoValue(rdb, "process_id")); pid > 0 {
+		if d, err := proc.ProcessCPU(pid); err == nil {
+			c.cpu = float64(d.Microseconds())
+		}
+	}
 	for _, line := range strings.Split(info, "\n") {
 		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":")
 		if !ok || !strings.HasPrefix(name, "cmdstat_") || name == "cmdstat_info" {
@@ -67,10 +76,41 @@ func readCost(b *testing.B, rdb *redis.Client) serverCost {
 	return c
 }
 
+// infoValue is one field of INFO server ("" when unreadable).
+func infoValue(rdb *redis.Client, field string) string {
+	info, err := rdb.Info(context.Background(), "server").Result()
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func (c serverCost) plus(d serverCost) serverCost {
+	return serverCost{c.calls + d.calls, c.usec + d.usec, c.cpu + d.cpu}
+}
+
+func (c serverCost) minus(d serverCost) serverCost {
+	return serverCost{c.calls - d.calls, c.usec - d.usec, c.cpu - d.cpu}
+}
+
 func reportCost(b *testing.B, rdb *redis.Client, before serverCost, ops int) {
 	after := readCost(b, rdb)
-	b.ReportMetric((after.usec-before.usec)/float64(ops), "redis-µs/op")
-	b.ReportMetric((after.calls-before.calls)/float64(ops), "cmds/op")
+	after.calls -= before.calls
+	after.usec -= before.usec
+	after.cpu -= before.cpu
+	report(b, after, ops)
+}
+
+// report prints a cost accumulated over ops operations (tasks).
+func report(b *testing.B, c serverCost, ops int) {
+	b.ReportMetric(c.usec/float64(ops), "redis-µs/op")
+	b.ReportMetric(c.cpu/float64(ops), "redis-cpu-µs/op")
+	b.ReportMetric(c.calls/float64(ops), "cmds/op")
 }
 
 func fill(b *testing.B, q *queue.Queue, n int) {
@@ -143,18 +183,14 @@ func BenchmarkClaim(b *testing.B) {
 				if left < batch {
 					b.StopTimer()
 					if tasks > 0 {
-						c := readCost(b, rdb)
-						cost.calls += c.calls
-						cost.usec += c.usec
+						cost = cost.plus(readCost(b, rdb))
 					}
 					// Keep the processing list short, as workers do by acknowledging.
 					rdb.Del(ctx, q.Keys().Processing, q.Keys().Leases)
 					rdb.Del(ctx, q.Keys().Pending)
 					fill(b, q, 10000)
 					left = 10000
-					c := readCost(b, rdb)
-					cost.calls -= c.calls
-					cost.usec -= c.usec
+					cost = cost.minus(readCost(b, rdb))
 					b.StartTimer()
 				}
 				got, err := q.Claim(ctx, "w", batch)
@@ -165,9 +201,7 @@ func BenchmarkClaim(b *testing.B) {
 				left -= batch
 			}
 			b.StopTimer()
-			c := readCost(b, rdb)
-			b.ReportMetric((c.usec+cost.usec)/float64(tasks), "redis-µs/op")
-			b.ReportMetric((c.calls+cost.calls)/float64(tasks), "cmds/op")
+			report(b, cost.plus(readCost(b, rdb)), tasks)
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(tasks), "ns/task")
 		})
 	}
@@ -189,9 +223,7 @@ func BenchmarkFinish(b *testing.B) {
 			for b.Loop() {
 				if len(held) < batch {
 					b.StopTimer()
-					c := readCost(b, rdb)
-					cost.calls += c.calls
-					cost.usec += c.usec
+					cost = cost.plus(readCost(b, rdb))
 					fill(b, q, 16*batch)
 					for len(held) < 16*batch {
 						got, err := q.Claim(ctx, "w", 50)
@@ -200,9 +232,7 @@ func BenchmarkFinish(b *testing.B) {
 						}
 						held = append(held, got...)
 					}
-					c = readCost(b, rdb)
-					cost.calls -= c.calls
-					cost.usec -= c.usec
+					cost = cost.minus(readCost(b, rdb))
 					b.StartTimer()
 				}
 				// Oldest claims first, as they tend to finish: the processing list is
@@ -220,9 +250,7 @@ func BenchmarkFinish(b *testing.B) {
 				tasks += batch
 			}
 			b.StopTimer()
-			c := readCost(b, rdb)
-			b.ReportMetric((c.usec+cost.usec)/float64(tasks), "redis-µs/op")
-			b.ReportMetric((c.calls+cost.calls)/float64(tasks), "cmds/op")
+			report(b, cost.plus(readCost(b, rdb)), tasks)
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(tasks), "ns/task")
 		})
 	}

@@ -93,7 +93,7 @@ func ScriptSHA(name string) string {
 // Their events go to a stream capped by EventsMaxLen. Only enqueue, the one
 // script that brings new data in, keeps refusing with Redis' OOM error.
 var (
-	enqueueScript      = mustScript("enqueue", false, "clock", "record")
+	enqueueScript      = mustScript("enqueue", false, "clock", "record", "emit")
 	claimScript        = mustScript("claim", oomOK, "clock", "record", "deadletter", "emit")
 	completeScript     = mustScript("complete", oomOK, "clock", "record", "trim", "emit")
 	failScript         = mustScript("fail", oomOK, "clock", "record", "trim")

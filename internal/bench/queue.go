@@ -41,6 +41,24 @@ type ThroughputResult struct {
 	// job's load stretches the wall clock but not the work done per task.
 	RedisUSPerTask  float64 `json:"redis_cpu_us_per_task,omitempty"`
 	ClientUSPerTask float64 `json:"client_cpu_us_per_task,omitempty"`
+	// Server is INFO commandstats over the same window: the scripts' own time
+	// and the commands they ran, per task.
+	Server ServerCost `json:"server"`
+	// Enqueue is the filling of the queue before the clock starts: no-op tasks
+	// in EnqueueBatch calls of EnqueueBatchSize.
+	Enqueue EnqueueResult `json:"enqueue"`
+}
+
+// EnqueueResult is how fast no-op tasks went in, in batches.
+type EnqueueResult struct {
+	Tasks           int        `json:"tasks"`
+	BatchSize       int        `json:"batch_size"`
+	Producers       int        `json:"producers"` // goroutines calling EnqueueBatch at once
+	Seconds         float64    `json:"seconds"`
+	TasksPerSec     float64    `json:"tasks_per_sec"`
+	RedisUSPerTask  float64    `json:"redis_cpu_us_per_task,omitempty"` // /proc of redis-server
+	ClientUSPerTask float64    `json:"client_cpu_us_per_task,omitempty"`
+	Server          ServerCost `json:"server"` // INFO commandstats
 }
 
 // throughput fills a queue with no-op tasks, then starts the workers and times
@@ -59,7 +77,7 @@ func throughput(ctx context.Context, rdb redis.UniversalClient, o throughputOpti
 	if err := q.LoadScripts(ctx); err != nil {
 		return res, err
 	}
-	if err := fillNoop(ctx, q, o.Tasks); err != nil {
+	if res.Enqueue, err = fillNoop(ctx, rdb, q, o.Tasks, o.RedisPID); err != nil {
 		return res, err
 	}
 	wctx, cancel := context.WithCancel(ctx)
@@ -72,6 +90,7 @@ func throughput(ctx context.Context, rdb redis.UniversalClient, o throughputOpti
 	if o.RedisPID > 0 {
 		rcpu0, _ = ProcCPU(o.RedisPID)
 	}
+	cs0, _ := commandStats(ctx, rdb)
 	start := time.Now()
 	for i := range o.Workers {
 		w, err := workers.New(q, workers.Config{ID: fmt.Sprintf("bench-%d", i), Concurrency: o.Concurrency, Handler: noop, Grace: time.Second})
@@ -84,10 +103,17 @@ func throughput(ctx context.Context, rdb redis.UniversalClient, o throughputOpti
 	done, err := waitCounter(ctx, rdb, q.Keys().Stats, "completed", int64(o.Tasks), bar)
 	elapsed := time.Since(start)
 	cpu1 := SelfCPU()
+	var rcpu1 time.Duration
+	if o.RedisPID > 0 {
+		rcpu1, _ = ProcCPU(o.RedisPID)
+	}
+	cs1, _ := commandStats(ctx, rdb)
 	bar.Done()
 	if o.RedisPID > 0 {
-		rcpu1, _ := ProcCPU(o.RedisPID)
 		res.RedisCPU = (rcpu1 - rcpu0).Seconds() / elapsed.Seconds()
+	}
+	if cs0 != nil && cs1 != nil {
+		res.Server = serverCost(cs0, cs1, o.Tasks)
 	}
 	res.ClientCPU = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
 	cancel()
@@ -102,19 +128,81 @@ func throughput(ctx context.Context, rdb redis.UniversalClient, o throughputOpti
 	return res, nil
 }
 
-// fillNoop enqueues n tasks with a tiny payload in pipelined batches.
-func fillNoop(ctx context.Context, q *queue.Queue, n int) error {
-	const batch = 1000
-	for i := 0; i < n; i += batch {
-		ts := make([]queue.NewTask, 0, batch)
-		for j := i; j < min(i+batch, n); j++ {
+// EnqueueBatchSize is the number of no-op tasks per EnqueueBatch call when
+// the throughput runs fill the queue (the queue splits each call into script
+// calls of its own size, pipelined in one round trip).
+const EnqueueBatchSize = 1000
+
+// enqueueProducers is the number of goroutines calling EnqueueBatch at once.
+const enqueueProducers = 2
+
+// fillNoop enqueues n tasks with a tiny payload in batches and times it.
+func fillNoop(ctx context.Context, rdb redis.UniversalClient, q *queue.Queue, n, redisPID int) (EnqueueResult, error) {
+	res := EnqueueResult{Tasks: n, BatchSize: EnqueueBatchSize, Producers: enqueueProducers}
+	batches := make([][]queue.NewTask, 0, n/EnqueueBatchSize+1)
+	for i := 0; i < n; i += EnqueueBatchSize {
+		ts := make([]queue.NewTask, 0, EnqueueBatchSize)
+		for j := i; j < min(i+EnqueueBatchSize, n); j++ {
 			ts = append(ts, queue.NewTask{Name: "noop", Payload: []byte(`{}`)})
 		}
-		if _, err := q.EnqueueBatch(ctx, ts); err != nil {
-			return err
+		batches = append(batches, ts)
+	}
+	var rcpu0, rcpu1 time.Duration
+	if redisPID > 0 {
+		rcpu0, _ = ProcCPU(redisPID)
+	}
+	cs0, _ := commandStats(ctx, rdb)
+	cpu0 := SelfCPU()
+	start := time.Now()
+	// Two producers, so Redis runs one batch while the other is built and
+	// sent, as two `imgq enqueue` processes (or one pipelining client) would.
+	next := make(chan []queue.NewTask)
+	errs := make(chan error, enqueueProducers)
+	var wg sync.WaitGroup
+	for range enqueueProducers {
+		wg.Go(func() {
+			for ts := range next {
+				if _, err := q.EnqueueBatch(ctx, ts); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	var ferr error
+feed:
+	for _, ts := range batches {
+		select {
+		case next <- ts:
+		case ferr = <-errs:
+			break feed
 		}
 	}
-	return nil
+	close(next)
+	wg.Wait()
+	elapsed := time.Since(start)
+	if ferr == nil && len(errs) > 0 {
+		ferr = <-errs
+	}
+	if ferr != nil {
+		return res, ferr
+	}
+	cpu1 := SelfCPU()
+	if redisPID > 0 {
+		rcpu1, _ = ProcCPU(redisPID)
+	}
+	cs1, _ := commandStats(ctx, rdb)
+	if n == 0 {
+		return res, nil
+	}
+	res.Seconds = elapsed.Seconds()
+	res.TasksPerSec = float64(n) / res.Seconds
+	res.RedisUSPerTask = float64((rcpu1 - rcpu0).Microseconds()) / float64(n)
+	res.ClientUSPerTask = float64((cpu1 - cpu0).Microseconds()) / float64(n)
+	if cs0 != nil && cs1 != nil {
+		res.Server = serverCost(cs0, cs1, n)
+	}
+	return res, nil
 }
 
 // waitCounter polls a hash counter every 2 ms until it reaches want (or 5 minutes pass).
@@ -242,8 +330,10 @@ type QueueReport struct {
 	Machine    Machine            `json:"machine"`
 	Throughput []ThroughputResult `json:"throughput"`
 	MedianTPS  float64            `json:"median_tasks_per_sec"`
-	Pickup     LatencyResult      `json:"pickup"`
-	Recovery   *RecoveryResult    `json:"recovery,omitempty"`
+	// MedianEnqueue is the median of the throughput runs' Enqueue.TasksPerSec.
+	MedianEnqueue float64         `json:"median_enqueue_tasks_per_sec"`
+	Pickup        LatencyResult   `json:"pickup"`
+	Recovery      *RecoveryResult `json:"recovery,omitempty"`
 }
 
 // RunQueue measures no-op throughput, the pickup latency of idle workers and
@@ -255,6 +345,11 @@ func RunQueue(ctx context.Context, rdb redis.UniversalClient, o QueueOptions) (Q
 	if rep.Throughput, rep.MedianTPS, err = throughputReps(ctx, rdb, name, o); err != nil {
 		return rep, err
 	}
+	var enq []float64
+	for _, r := range rep.Throughput {
+		enq = append(enq, r.Enqueue.TasksPerSec)
+	}
+	rep.MedianEnqueue = Median(enq)
 	if o.Samples > 0 {
 		rep.Pickup, err = pickup(ctx, rdb, pickupOptions{Queue: name, Samples: o.Samples, Workers: o.Workers,
 			Concurrency: o.Concurrency, Progress: o.Progress})
@@ -309,9 +404,18 @@ func (rep QueueReport) WriteTable(w io.Writer) {
 	rows := [][]string{}
 	for i, r := range rep.Throughput {
 		rows = append(rows, []string{fmt.Sprintf("throughput #%d", i+1), fmt.Sprintf("%.0f tasks/s", r.TasksPerSec),
-			fmt.Sprintf("%d tasks, %d×%d slots, %.2fs; CPU per task: redis %.1f µs, client %.1f µs", r.Tasks, r.Workers, r.Concurrency, r.Seconds, r.RedisUSPerTask, r.ClientUSPerTask)})
+			fmt.Sprintf("%d tasks, %d×%d slots, %.2fs; CPU per task: redis %.1f µs, client %.1f µs; in scripts %.1f µs, %.2f commands, %.3f script calls",
+				r.Tasks, r.Workers, r.Concurrency, r.Seconds, r.RedisUSPerTask, r.ClientUSPerTask,
+				r.Server.ScriptUSPerTask, r.Server.CommandsPerTask, r.Server.ScriptCallsPerTask)})
 	}
 	rows = append(rows, []string{"throughput (median)", fmt.Sprintf("%.0f tasks/s", rep.MedianTPS), ""})
+	for i, r := range rep.Throughput {
+		e := r.Enqueue
+		rows = append(rows, []string{fmt.Sprintf("enqueue #%d", i+1), fmt.Sprintf("%.0f tasks/s", e.TasksPerSec),
+			fmt.Sprintf("%d no-op tasks in batches of %d from %d producers, %.2fs; CPU per task: redis %.1f µs, client %.1f µs; in scripts %.1f µs, %.2f commands",
+				e.Tasks, e.BatchSize, e.Producers, e.Seconds, e.RedisUSPerTask, e.ClientUSPerTask, e.Server.ScriptUSPerTask, e.Server.CommandsPerTask)})
+	}
+	rows = append(rows, []string{"enqueue (median)", fmt.Sprintf("%.0f tasks/s", rep.MedianEnqueue), "target ≥ 100,000 tasks/s in batches"})
 	if p := rep.Pickup; p.Samples > 0 {
 		rows = append(rows, []string{"pickup p50 / p99", fmt.Sprintf("%.3f / %.3f ms", p.P50MS, p.P99MS),
 			fmt.Sprintf("%d samples, p90 %.3f ms, max %.3f ms; target p50 < 1 ms, p99 < 5 ms", p.Samples, p.P90MS, p.MaxMS)})

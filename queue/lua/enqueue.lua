@@ -1,47 +1,109 @@
--- enqueue: create a task once and make it pending, as the course's add_task does
--- (HSET task:<id>, then RPUSH pending), plus imgq's fields and extras.
+-- enqueue: create a batch of tasks and make them pending, as the course's
+-- add_task does for one (HSET task:<id>, then RPUSH pending), plus imgq's fields
+-- and extras. One call per batch (queue.EnqueueBatch sends up to enqueueBatch
+-- tasks): per task only the record's two writes; the pending lists, the index,
+-- the wake-up tokens, the counter and the event take one call per batch.
 -- Idempotent: a retried call (go-redis resends a command whose reply was lost)
--- finds the record and does nothing, so a task can never be queued twice.
--- KEYS: 1 task record, 2 pending list of its priority, 3 signal, 4 events, 5 stats, 6 blob,
---       7 tasks index
--- ARGV: 1 id, 2 name, 3 priority, 4 data (JSON), 5 max attempts, 6 events maxlen,
---       7 signal cap, 8 has blob (1/0), 9 blob bytes, 10 timeout ms (0: the worker's default)
+-- finds the records and does nothing for them, so a task is never queued twice.
+-- KEYS: 1 high, 2 normal, 3 low, 4 signal, 5 events, 6 stats, 7 tasks index
+-- ARGV: 1 task key prefix, 2 blob key prefix, 3 events maxlen, 4 signal cap,
+--       then per task: id, name, priority (high/normal/low), data (JSON),
+--       max attempts, has blob (1/0), blob, timeout ms (0: the worker's default)
+-- Reply: one entry per task: 1 created, 0 already there, or an error's text.
 -- HSETNX of the id is the idempotency check and the record's first write in one
--- call. A record of the wrong type refuses it before anything is written; any
--- other refusal (OOM at maxmemory) is passed on as it is, so the caller can say
--- what happened.
-local fresh = redis.pcall('HSETNX', KEYS[1], 'id', ARGV[1])
-if type(fresh) == 'table' and fresh.err then
-  if string.find(fresh.err, 'WRONGTYPE', 1, true) then
-    return redis.error_reply('WRONGTYPE task record ' .. KEYS[1] .. ' is not a hash')
-  end
-  return fresh
-end
-if fresh == 0 then
-  return 0
-end
--- The list first: if it has the wrong type, only the id field above is undone.
-local pushed = redis.pcall('RPUSH', KEYS[2], ARGV[1])
-if type(pushed) == 'table' and pushed.err then
-  redis.call('DEL', KEYS[1])
-  return expect({KEYS[2], 'list'}) or pushed
-end
+-- call. A record of the wrong type refuses that task before anything of it is
+-- written; any other refusal (OOM at maxmemory: Redis checks it before a
+-- script's first write only) refuses the tasks from there on, and the whole
+-- call when nothing was written yet, so the caller can say what happened.
+local lists = {high = KEYS[1], normal = KEYS[2], low = KEYS[3]}
+local listbad = {}
 local _, _, nowsecs = clock()
-redis.call('HSET', KEYS[1], 'data', ARGV[4], 'status', 'pending',
-  'created_at', nowsecs, 'name', ARGV[2], 'priority', ARGV[3], 'attempts', 0,
-  'max_attempts', ARGV[5])
-if ARGV[8] == '1' then
-  redis.call('SET', KEYS[6], ARGV[9])
-  redis.call('HSET', KEYS[1], 'blob_bytes', string.len(ARGV[9]))
+local out = {}
+local pushed = {high = {}, normal = {}, low = {}}
+local made, blobs, evs = {}, {}, {}
+local n, e = 0, 0
+local stop, lastprio
+for i = 5, #ARGV, 8 do
+  local id, name, prio = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local k = #out + 1
+  local list = lists[prio]
+  if listbad[prio] == nil then
+    listbad[prio] = expect({list, 'list'}) or false
+  end
+  if stop then
+    out[k] = stop
+  elseif listbad[prio] then
+    out[k] = listbad[prio].err
+  else
+    local tk = ARGV[1] .. id
+    local fresh = redis.pcall('HSETNX', tk, 'id', id)
+    if type(fresh) == 'table' and fresh.err then
+      if string.find(fresh.err, 'WRONGTYPE', 1, true) then
+        out[k] = 'WRONGTYPE task record ' .. tk .. ' is not a hash'
+      elseif n == 0 then
+        return fresh
+      else
+        stop = fresh.err
+        out[k] = stop
+      end
+    elseif fresh == 0 then
+      out[k] = 0
+    else
+      local f = {'data', ARGV[i + 3], 'status', 'pending', 'created_at', nowsecs, 'name', name,
+        'priority', prio, 'attempts', '0', 'max_attempts', ARGV[i + 4]}
+      if ARGV[i + 5] == '1' then
+        blobs[#blobs + 1] = ARGV[2] .. id
+        blobs[#blobs + 1] = ARGV[i + 6]
+        f[#f + 1] = 'blob_bytes'
+        f[#f + 1] = string.len(ARGV[i + 6])
+      end
+      local tmo = ARGV[i + 7]
+      if tmo ~= '0' and tmo ~= '' and tonumber(tmo) and tonumber(tmo) > 0 then
+        f[#f + 1] = 'timeout_ms'
+        f[#f + 1] = tmo
+      end
+      redis.call('HSET', tk, unpack(f))
+      local p = pushed[prio]
+      p[#p + 1] = id
+      n = n + 1
+      made[n] = id
+      lastprio = prio
+      evs[e + 1], evs[e + 2], evs[e + 3], evs[e + 4] = id, name, '0', false
+      e = e + 4
+      out[k] = 1
+    end
+  end
 end
-if tonumber(ARGV[10]) and tonumber(ARGV[10]) > 0 then
-  redis.call('HSET', KEYS[1], 'timeout_ms', ARGV[10])
+if n == 0 then
+  return out
 end
-redis.call('SADD', KEYS[7], ARGV[1])
-if redis.call('LLEN', KEYS[3]) < tonumber(ARGV[7]) then
-  redis.call('RPUSH', KEYS[3], '1')
+-- Variadic calls in chunks, to stay far below Lua's stack limit.
+for _, prio in ipairs({'high', 'normal', 'low'}) do
+  local p = pushed[prio]
+  for j = 1, #p, 200 do
+    redis.call('RPUSH', lists[prio], unpack(p, j, math.min(j + 199, #p)))
+  end
 end
-redis.call('HINCRBY', KEYS[5], 'enqueued', 1)
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[6], '*', 'kind', 'enqueued',
-  'task', ARGV[1], 'name', ARGV[2], 'priority', ARGV[3])
-return 1
+for j = 1, #blobs, 200 do
+  redis.call('MSET', unpack(blobs, j, math.min(j + 199, #blobs)))
+end
+for j = 1, n, 200 do
+  redis.call('SADD', KEYS[7], unpack(made, j, math.min(j + 199, n)))
+end
+-- One wake-up token a task, up to the cap.
+local tokens = math.min(n, tonumber(ARGV[4]) - redis.call('LLEN', KEYS[4]))
+if tokens > 0 then
+  local t = {}
+  for j = 1, math.min(tokens, 200) do t[j] = '1' end
+  for j = 1, tokens, 200 do
+    redis.call('RPUSH', KEYS[4], unpack(t, 1, math.min(200, tokens - j + 1)))
+  end
+end
+redis.call('HINCRBY', KEYS[6], 'enqueued', n)
+if n == 1 then
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[3], '*', 'kind', 'enqueued',
+    'task', clip(made[1]), 'name', clip(evs[2]), 'priority', lastprio)
+else
+  emit(KEYS[5], ARGV[3], 'enqueued', '', evs, nil)
+end
+return out

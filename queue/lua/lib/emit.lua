@@ -5,26 +5,48 @@
 -- One XADD per batch instead of one per task: it is a Redis call per task saved.
 -- Ids, names and workers are cut to 256 bytes (clip, lib/record.lua): an id
 -- pushed by hand is not validated, and every dashboard reads every event.
-local function emit(stream, maxlen, kind, worker, evs)
-  for _, e in ipairs(evs) do
-    e.task, e.name, e.prev = clip(e.task), clip(e.name), clip(e.prev)
-  end
-  if #evs == 1 then
-    local e = evs[1]
-    local f = {'kind', kind, 'task', e.task, 'name', e.name, 'worker', worker,
-      'attempt', e.attempt}
-    if e.dur_ms then
-      f[#f + 1] = 'dur_ms'
-      f[#f + 1] = e.dur_ms
-    end
-    if e.prev then
-      f[#f + 1] = 'prev'
-      f[#f + 1] = e.prev
-    end
-    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(f))
-  elseif #evs > 1 then
-    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'kind', kind,
-      'worker', worker, 'batch', #evs, 'tasks', cjson.encode(evs))
-  end
+--
+-- evs is flat, four values a task: id, name, attempt and dur_ms or prev
+-- (more = 'dur_ms' or 'prev' names the fourth; false when unset, as a nil
+-- would make a hole in the table and #evs unreliable). Attempts and
+-- durations are decimal strings (Go ints, or a record's attempts + 1). The JSON
+-- is written by hand, not with cjson: a table per task and cjson.encode cost
+-- ~0.6 µs a task (docs/BENCHMARKS.md); a string that needs escaping (quotes,
+-- backslashes, control bytes: an id or name pushed by hand) goes through
+-- cjson.encode alone.
+local function jsonstr(s)
+  if string.find(s, '[%c"\\]') then return cjson.encode(s) end
+  return '"' .. s .. '"'
 end
 
+local function emit(stream, maxlen, kind, worker, evs, more)
+  local n = #evs / 4
+  if n == 0 then return end
+  if n == 1 then
+    local f = {'kind', kind, 'task', clip(evs[1]), 'name', clip(evs[2]), 'worker', worker,
+      'attempt', evs[3]}
+    if evs[4] then
+      f[#f + 1] = more
+      f[#f + 1] = more == 'prev' and clip(evs[4]) or evs[4]
+    end
+    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(f))
+    return
+  end
+  local parts = {}
+  local m = 0
+  for i = 1, #evs, 4 do
+    m = m + 1
+    local tail = ''
+    if evs[i + 3] then
+      if more == 'prev' then
+        tail = ',"prev":' .. jsonstr(clip(evs[i + 3]))
+      else
+        tail = ',"dur_ms":' .. evs[i + 3]
+      end
+    end
+    parts[m] = '{"task":' .. jsonstr(clip(evs[i])) .. ',"name":' .. jsonstr(clip(evs[i + 1])) ..
+      ',"attempt":' .. evs[i + 2] .. tail .. '}'
+  end
+  redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'kind', kind,
+    'worker', worker, 'batch', n, 'tasks', '[' .. table.concat(parts, ',') .. ']')
+end
