@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -541,23 +542,49 @@ func (w *Worker) ackLoop(env runEnv) {
 	batch := make([]queue.Outcome, 0, max(64, w.cfg.Concurrency))
 	for o := range w.results {
 		batch = append(batch[:0], o)
-	drain:
-		for len(batch) < cap(batch) {
-			select {
-			case o, ok := <-w.results:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, o)
-			default:
-				break drain
+		for yield := 0; ; yield++ {
+			batch = w.drain(batch)
+			if yield >= ackYields || len(batch) == cap(batch) || !w.running() {
+				break
 			}
+			runtime.Gosched()
 		}
 		w.finish(env, batch)
 		for range batch {
 			env.handlers.Done()
 		}
 	}
+}
+
+// ackYields is how many times the acker lets the handlers run before it
+// sends a batch while some are still running: a handler that is about to
+// return then rides this trip instead of the next one. Under load with quick
+// tasks that makes trips ~40 tasks instead of ~25 (script calls per task
+// 0.080 → 0.046, Redis CPU per task about -20% in interleaved runs, issue 14);
+// with slow tasks it costs two Gosched calls a trip.
+const ackYields = 2
+
+// drain appends the outcomes already queued, without waiting.
+func (w *Worker) drain(batch []queue.Outcome) []queue.Outcome {
+	for len(batch) < cap(batch) {
+		select {
+		case o, ok := <-w.results:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, o)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// running reports whether some handler has not returned yet.
+func (w *Worker) running() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.runs) > 0
 }
 
 // finish records a batch of outcomes. While the queue has work, the same round

@@ -24,6 +24,12 @@ type throughputResult struct {
 	// CPU time per task (steadier than tasks/s on a shared machine).
 	RedisUSPerTask  float64 `json:"redis_cpu_us_per_task,omitempty"`
 	ClientUSPerTask float64 `json:"client_cpu_us_per_task,omitempty"`
+	// Server is imgq's INFO commandstats reading (bench.ServerCost): the time
+	// its scripts took per task, and the commands they ran. Empty for asynq.
+	Server struct {
+		ScriptUSPerTask float64 `json:"script_us_per_task"`
+		CommandsPerTask float64 `json:"commands_per_task"`
+	} `json:"server"`
 }
 
 type latencyResult struct {

@@ -156,11 +156,11 @@ func printReport(w io.Writer, r report) {
 	fmt.Fprintf(w, "machine: %d CPUs (%s), redis %s, %s, asynq %s, %s\n", m.CPUs, m.CPUModel, m.RedisVersion, m.GoVersion, r.AsynqVersion, m.Date)
 	fmt.Fprintf(w, "no-op tasks (imgq %d, asynq %d per rep), %d handler slots each (imgq: 1 worker × %d; asynq: Concurrency %d), same redis-server\n\n", r.Tasks, r.AsynqTasks, r.Concurrency, r.Concurrency, r.Concurrency)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "REP\tIMGQ TASKS/S\tASYNQ TASKS/S\tRATIO\tCPU µs/TASK imgq (redis+client)\tCPU µs/TASK asynq (redis+client)")
+	fmt.Fprintln(tw, "REP\tIMGQ TASKS/S\tASYNQ TASKS/S\tRATIO\tCPU µs/TASK imgq (redis+client)\timgq SCRIPTS µs/TASK (commandstats)\tCPU µs/TASK asynq (redis+client)")
 	for i := range r.Imgq {
 		a, b := r.Imgq[i], r.Asynq[i]
-		fmt.Fprintf(tw, "%d\t%.0f\t%.0f\t%.1f×\t%.0f + %.0f\t%.0f + %.0f\n", i+1, a.TasksPerSec, b.TasksPerSec, r.Ratios[i],
-			a.RedisUSPerTask, a.ClientUSPerTask, b.RedisUSPerTask, b.ClientUSPerTask)
+		fmt.Fprintf(tw, "%d\t%.0f\t%.0f\t%.1f×\t%.1f + %.1f\t%.1f\t%.0f + %.0f\n", i+1, a.TasksPerSec, b.TasksPerSec, r.Ratios[i],
+			a.RedisUSPerTask, a.ClientUSPerTask, a.Server.ScriptUSPerTask, b.RedisUSPerTask, b.ClientUSPerTask)
 	}
 	fmt.Fprintf(tw, "median\t%.0f\t%.0f\t%.1f×\t(target ≥ 10×)\n", r.ImgqMedian, r.AsynqMedian, r.RatioMedian)
 	tw.Flush()
