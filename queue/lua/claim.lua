@@ -6,7 +6,7 @@
 -- the tasks back. MONITOR shows the course's move: LPOP pending, HSET processing.
 --
 -- Cost matters here (docs/BENCHMARKS.md): per task the record (HMGET to read
--- it, HSET to mark it); the pops (one LPOP with a count per list, Redis 6.2+),
+-- it, HSET to mark it); the pops (one LPOP with a count per list, see pop),
 -- the processing hash, leases, counters and the event (emit, lib/emit.lua) take
 -- one call per batch.
 -- KEYS: 1 high, 2 normal, 3 low, 4 processing, 5 leases, 6 stats, 7 events, 8 worker hash, 9 failed
@@ -27,13 +27,33 @@ local want = tonumber(ARGV[2])
 local prios = {'high', 'normal', 'low'}
 -- Attempts as strings without tostring's %.14g formatting (~0.5 µs a number).
 local digits = {'1', '2', '3', '4', '5', '6', '7', '8', '9', '10'}
+-- pop takes up to n ids from the head of a list: one LPOP with a count (Redis
+-- 6.2+), or one LPOP each on an older server, which refuses the count.
+local counted = true
+local function pop(key, n)
+  if counted then
+    local r = redis.pcall('LPOP', key, n)
+    if not (type(r) == 'table' and r.err and string.find(r.err, 'wrong number', 1, true)) then
+      return r
+    end
+    counted = false
+  end
+  local r = {}
+  for k = 1, n do
+    local id = redis.pcall('LPOP', key)
+    if type(id) == 'table' and id.err then return id end
+    if not id then break end
+    r[k] = id
+  end
+  return r
+end
 local out, leases, held, evs = {now}, {}, {}, {}
 local got, o, e = 0, 1, 0
 for i = 1, 3 do
   local more = true
   while more and got < want and not refused do
     local ask = want - got
-    local ids = redis.pcall('LPOP', KEYS[i], ask)
+    local ids = pop(KEYS[i], ask)
     if type(ids) == 'table' and ids.err then
       refused = expect({KEYS[i], 'list'}) or ids
       break
