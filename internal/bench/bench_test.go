@@ -24,6 +24,14 @@ func TestBenchQueueHarness(t *testing.T) {
 	if r.Tasks != 300 || r.TasksPerSec <= 0 {
 		t.Fatalf("throughput result %+v", r)
 	}
+	if e := r.Enqueue; e.Tasks != 300 || e.TasksPerSec <= 0 || e.Server.ScriptCallsPerTask <= 0 {
+		t.Fatalf("enqueue result %+v: want 300 tasks timed, with script calls counted", e)
+	}
+	// Every task was claimed and completed in scripts: some script calls, and
+	// at least the two record writes per task inside them.
+	if s := r.Server; s.ScriptCallsPerTask <= 0 || s.CommandsPerTask < 2 || len(s.ByCommand) == 0 {
+		t.Fatalf("server cost %+v: want script calls and ≥ 2 commands per task", s)
+	}
 	done, _ := rdb.HGet(ctx, "tb:stats", "completed").Int()
 	if done != 300 {
 		t.Fatalf("completed counter %d, want 300 (every task acknowledged once)", done)
@@ -91,5 +99,19 @@ func TestPercentileAndMedian(t *testing.T) {
 	after := map[string]int64{"hset": 4, "info": 9, "xadd": 2}
 	if total, per := commandDelta(before, after); total != 5 || per["hset"] != 3 || per["info"] != 0 {
 		t.Fatalf("delta %d %v", total, per)
+	}
+}
+
+// serverCost splits commandstats deltas into the scripts' time and the commands
+// they ran, per task, ignoring INFO and commands that did not run.
+func TestServerCostPerTask(t *testing.T) {
+	before := map[string]cmdStat{"evalsha": {calls: 10, usec: 100}, "hset": {calls: 50, usec: 40}, "info": {calls: 1, usec: 5}, "get": {calls: 3, usec: 3}}
+	after := map[string]cmdStat{"evalsha": {calls: 14, usec: 300}, "hset": {calls: 90, usec: 80}, "info": {calls: 2, usec: 10}, "get": {calls: 3, usec: 3}}
+	c := serverCost(before, after, 20)
+	if c.ScriptUSPerTask != 10 || c.ScriptCallsPerTask != 0.2 || c.CommandsPerTask != 2 {
+		t.Fatalf("cost %+v: want 10 µs in scripts, 0.2 script calls and 2 commands per task", c)
+	}
+	if len(c.ByCommand) != 2 || c.ByCommand[0].Command != "evalsha" || c.ByCommand[1].USPerTask != 2 {
+		t.Fatalf("by command %+v: want evalsha then hset (2 µs a task), nothing for info or get", c.ByCommand)
 	}
 }
