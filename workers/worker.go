@@ -208,7 +208,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	// half the slots at once. Two ackers kept Redis busier between trips but
 	// split the same work into twice the script calls: issue 14 measured one
 	// acker at ~0.08 script calls per task instead of ~0.14 and less Redis
-	// and client CPU per task; on a quiet machine it costs ~10% of the no-op
+	// and client CPU per task; on a quiet machine it costs 10–15% of the no-op
 	// tasks/s, as Redis waits while the reply is handled (docs/BENCHMARKS.md,
 	// section 1, "The acker trade-off").
 	var ackers sync.WaitGroup
