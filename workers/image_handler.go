@@ -24,10 +24,16 @@ var ErrInjected = errors.New("injected failure (failure injection is on)")
 
 // ImageHandler processes image tasks with the pipeline.
 type ImageHandler struct {
-	Queue    *queue.Queue
-	Output   *os.Root // outputs can never escape this folder
-	Input    *os.Root // inputs named by a path (the course's image_path) are read only from here; nil refuses them
-	Limits   pipeline.Limits
+	Queue  *queue.Queue
+	Output *os.Root // outputs can never escape this folder
+	Input  *os.Root // inputs named by a path (the course's image_path) are read only from here; nil refuses them
+	Limits pipeline.Limits
+	// Cores is the thread budget of the images processed at once (see
+	// pipeline.Cores): with idle slots, an image spreads over the idle
+	// cores; with every slot busy, each image runs on its own thread. nil:
+	// the process-wide budget of GOMAXPROCS threads, which every handler of
+	// the process (a Pool's workers) shares.
+	Cores    *pipeline.Cores
 	failRate atomic.Uint64 // shared failure-injection rate, in millionths
 }
 
@@ -51,7 +57,7 @@ func (h *ImageHandler) Handle(ctx context.Context, t queue.Claimed) ([]byte, err
 	if r := float64(h.failRate.Load()) / 1e6; r > 0 && rand.Float64() < r {
 		return nil, ErrInjected
 	}
-	opts := pipeline.Options{Limits: h.Limits}
+	opts := pipeline.Options{Limits: h.Limits, Cores: h.Cores}
 	name := ""
 	if job.OutputPath != "" {
 		name = pipeline.LocalOutputPath(h.Output.Name(), job.OutputPath)

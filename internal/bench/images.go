@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -69,6 +70,7 @@ type ImagesReport struct {
 	Quality         int                `json:"quality"`
 	Procs           int                `json:"procs"`
 	ChildGOMAXPROCS int                `json:"child_gomaxprocs"` // 0: Go's default
+	ChildThreads    int                `json:"child_threads"`    // pipeline.Options.Threads of each Go child
 	Reps            int                `json:"reps"`
 	Python          string             `json:"python,omitempty"`
 	PillowVersion   string             `json:"pillow_version,omitempty"`
@@ -84,6 +86,7 @@ type ImagesOptions struct {
 	Procs        int
 	Reps         int
 	GOMAXPROCS   int    // of each Go child; 0 leaves Go's default
+	Threads      int    // threads each Go child spreads an image over; 0: CPUs/Procs (at least 1)
 	NoPillow     bool   // Go alone
 	Python       string // "" finds one with PIL (/usr/bin/python3 first)
 	PillowScript string // "" finds scripts/pillow_bench.py
@@ -113,7 +116,10 @@ func ParseSizes(s string) ([]image.Point, error) {
 // RunImages runs the whole comparison.
 func RunImages(ctx context.Context, o ImagesOptions) (ImagesReport, error) {
 	start := time.Now()
-	rep := ImagesReport{Machine: localMachine(), LoadAvgStart: loadAvg(), Filters: workers.CourseFilters,
+	if o.Threads <= 0 {
+		o.Threads = max(1, runtime.NumCPU()/max(o.Procs, 1))
+	}
+	rep := ImagesReport{ChildThreads: o.Threads, Machine: localMachine(), LoadAvgStart: loadAvg(), Filters: workers.CourseFilters,
 		Quality: benchImagesQuality, Procs: o.Procs, ChildGOMAXPROCS: o.GOMAXPROCS, Reps: o.Reps}
 	if o.Child == nil {
 		o.Child = selfChild

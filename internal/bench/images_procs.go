@@ -110,7 +110,8 @@ func goImagesRun(ctx context.Context, o ImagesOptions, files []string, count int
 		wg.Wait()
 	}()
 	for i := range children {
-		args := []string{"--child-index", strconv.Itoa(i), "--procs", strconv.Itoa(o.Procs), "--images", strconv.Itoa(count)}
+		args := []string{"--child-index", strconv.Itoa(i), "--procs", strconv.Itoa(o.Procs), "--images", strconv.Itoa(count),
+			"--threads", strconv.Itoa(o.Threads)}
 		cmd, err := o.Child(ctx, append(args, files...))
 		if err != nil {
 			return ImagesRun{}, err
@@ -184,17 +185,18 @@ func firstChildErr[T any](ctx context.Context, cs []T, errOf func(T) error) erro
 }
 
 // ErrChildArgs is ImagesChild's refusal of arguments it cannot work with.
-var ErrChildArgs = errors.New("child: bad --child-index/--procs/--images or no files")
+var ErrChildArgs = errors.New("child: bad --child-index/--procs/--images/--threads or no files")
 
 // ImagesChild is a Go worker process of `bench images` (`--child`): images
 // j = index, index+procs, ... below count, using files[j % len(files)], like
-// pillow_bench.py. It reads "go" on in before starting the clock.
-func ImagesChild(ctx context.Context, in io.Reader, out io.Writer, index, procs, count int, files []string) error {
-	if procs < 1 || index < 0 || index >= procs || count < 1 || len(files) == 0 {
+// pillow_bench.py. It reads "go" on in before starting the clock. Each image
+// may use threads threads (pipeline.Options.Threads; 0: GOMAXPROCS).
+func ImagesChild(ctx context.Context, in io.Reader, out io.Writer, index, procs, count, threads int, files []string) error {
+	if procs < 1 || index < 0 || index >= procs || count < 1 || threads < 0 || len(files) == 0 {
 		return ErrChildArgs
 	}
 	spec := pipeline.MustParse(workers.CourseFilters)
-	opts := pipeline.Options{Quality: benchImagesQuality}
+	opts := pipeline.Options{Quality: benchImagesQuality, Threads: threads}
 	var datas [][]byte
 	for _, f := range files {
 		b, err := os.ReadFile(f)

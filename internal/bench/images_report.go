@@ -83,9 +83,9 @@ func (rep ImagesReport) WriteTable(w io.Writer) {
 	m := rep.Machine
 	fmt.Fprintf(w, "machine: %d CPUs (%s), %s, %s; load average %v at start, %v at end\n", m.CPUs, m.CPUModel, m.GoVersion, m.Date,
 		rep.LoadAvgStart, rep.LoadAvgEnd)
-	gmp := "Go's default GOMAXPROCS"
+	gmp := fmt.Sprintf("%d threads per image, Go's default GOMAXPROCS", rep.ChildThreads)
 	if rep.ChildGOMAXPROCS > 0 {
-		gmp = fmt.Sprintf("GOMAXPROCS=%d each", rep.ChildGOMAXPROCS)
+		gmp = fmt.Sprintf("%d threads per image, GOMAXPROCS=%d each", rep.ChildThreads, rep.ChildGOMAXPROCS)
 	}
 	pil := "Pillow not run: " + rep.PillowNote
 	if rep.PillowVersion != "" {

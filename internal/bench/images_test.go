@@ -30,10 +30,11 @@ func TestBenchImagesChildProcess(t *testing.T) {
 	}
 	fs := flag.NewFlagSet("child", flag.ContinueOnError)
 	index, procs, images := fs.Int("child-index", 0, ""), fs.Int("procs", 0, ""), fs.Int("images", 0, "")
+	threads := fs.Int("threads", 0, "")
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
-	if err := ImagesChild(context.Background(), os.Stdin, os.Stdout, *index, *procs, *images, fs.Args()); err != nil {
+	if err := ImagesChild(context.Background(), os.Stdin, os.Stdout, *index, *procs, *images, *threads, fs.Args()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
@@ -54,12 +55,12 @@ func TestBenchImagesJSON(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rep, err := RunImages(ctx, ImagesOptions{Sizes: []image.Point{{64, 48}, {40, 30}}, Images: 4, Procs: 2, Reps: 1,
-		GOMAXPROCS: 1, NoPillow: true, Child: child})
+		GOMAXPROCS: 1, Threads: 2, NoPillow: true, Child: child})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rep.Procs != 2 || rep.Reps != 1 || rep.Quality != 90 || rep.Filters != "brightness:1.8,blur:2,grayscale" ||
-		rep.Machine.CPUs < 1 || rep.ChildGOMAXPROCS != 1 || rep.PillowVersion != "" || len(rep.Sizes) != 2 {
+		rep.Machine.CPUs < 1 || rep.ChildGOMAXPROCS != 1 || rep.ChildThreads != 2 || rep.PillowVersion != "" || len(rep.Sizes) != 2 {
 		t.Fatalf("report %+v", rep)
 	}
 	for i, want := range []string{"64x48", "40x30"} {

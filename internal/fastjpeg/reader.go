@@ -34,6 +34,7 @@ type jdec struct {
 	ri       int
 	img1     *image.Gray
 	img3     *image.YCbCr
+	helpers  int // goroutines for the IDCTs (bands.go); 0: all on the caller
 
 	// Bit reader: n valid bits at the bottom of acc. fake counts zero bits
 	// fed in past a marker or the end of data; using any of them means
@@ -261,6 +262,12 @@ func (d *jdec) sos(seg []byte) error {
 	mxx := (d.width + 8*h0 - 1) / (8 * h0)
 	myy := (d.height + 8*v0 - 1) / (8 * v0)
 	planes, strides := d.makeImg(mxx, myy)
+	if d.helpers > 0 && myy > 1 {
+		if err := d.sosBands(td, ta, mxx, myy, planes, strides); err != nil {
+			return err
+		}
+		return d.endScan()
+	}
 
 	var dc [3]int32
 	var b block
@@ -277,15 +284,7 @@ func (d *jdec) sos(seg []byte) error {
 					if !ok {
 						return ErrUnsupported
 					}
-					dst := planes[ci][8*(by*strides[ci]+bx):]
-					if !ac && b[0] >= -dcOnlyMax && b[0] <= dcOnlyMax {
-						// Smooth areas: a DC-only block is flat, and the IDCT
-						// gives (dc+4)>>3 everywhere (TestDCOnlyBlocks).
-						fillBlock(dst, strides[ci], clampShift(b[0]))
-						continue
-					}
-					idct(&b)
-					storeBlock(dst, strides[ci], &b)
+					putBlock(planes[ci][8*(by*strides[ci]+bx):], strides[ci], &b, ac)
 				}
 			}
 			mcu++
@@ -298,6 +297,11 @@ func (d *jdec) sos(seg []byte) error {
 			}
 		}
 	}
+	return d.endScan()
+}
+
+// endScan checks that the scan's bits were all used and resets the reader.
+func (d *jdec) endScan() error {
 	if d.n-d.fake >= 8 {
 		return ErrUnsupported // unread whole bytes: leave odd files to image/jpeg
 	}

@@ -17,6 +17,17 @@ import (
 func sameDecode(t testing.TB, data []byte) bool {
 	t.Helper()
 	fast, err := decode(data)
+	// The banded decoder (IDCTs on helper goroutines) must give the serial
+	// decoder's answer exactly: the same image, or the same refusal.
+	for _, helpers := range []int{1, 3} {
+		banded, berr := decodeWith(data, helpers)
+		if berr != err {
+			t.Fatalf("%d helpers: error %v, serial decoder %v", helpers, berr, err)
+		}
+		if err == nil && !sameImage(banded, fast) {
+			t.Fatalf("%d helpers: image differs from the serial decoder's", helpers)
+		}
+	}
 	if err != nil {
 		if err != ErrUnsupported {
 			t.Fatalf("fast decoder error %v", err)
@@ -144,6 +155,13 @@ func BenchmarkDecodeJPEG(b *testing.B) {
 			}
 		}
 	})
+	b.Run("fast-1-helper", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := decodeWith(data, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // The fast decoder must actually take the common kinds of file, not just
@@ -189,4 +207,17 @@ func TestDCOnlyBlocks(t *testing.T) {
 			}
 		}
 	}
+}
+
+func sameImage(a, b image.Image) bool {
+	switch a := a.(type) {
+	case *image.YCbCr:
+		b, ok := b.(*image.YCbCr)
+		return ok && a.Rect == b.Rect && a.SubsampleRatio == b.SubsampleRatio && a.YStride == b.YStride &&
+			a.CStride == b.CStride && bytes.Equal(a.Y, b.Y) && bytes.Equal(a.Cb, b.Cb) && bytes.Equal(a.Cr, b.Cr)
+	case *image.Gray:
+		b, ok := b.(*image.Gray)
+		return ok && a.Rect == b.Rect && a.Stride == b.Stride && bytes.Equal(a.Pix, b.Pix)
+	}
+	return false
 }

@@ -249,6 +249,39 @@ func (e *grayEncoder) encodeStrip(g *image.Gray, r0, r1 int, buf []byte) []byte 
 // markers (which every decoder reads) and encodes the pieces concurrently, on
 // at most GOMAXPROCS goroutines that have all ended when it returns.
 func EncodeGray(g *image.Gray, quality, strips int) ([]byte, error) {
+	return EncodeGrayWith(g, quality, strips, goroutines(runtime.GOMAXPROCS(0)))
+}
+
+// Runner runs task(0..n-1), possibly concurrently, and returns when all have
+// ended. The caller decides how many threads that takes (the pipeline lends
+// its idle cores).
+type Runner func(n int, task func(i int))
+
+// goroutines is a Runner on at most k goroutines.
+func goroutines(k int) Runner {
+	return func(n int, task func(i int)) {
+		if k <= 1 || n <= 1 {
+			for i := range n {
+				task(i)
+			}
+			return
+		}
+		sem := make(chan struct{}, k)
+		var wg sync.WaitGroup
+		for i := range n {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				task(i)
+			})
+		}
+		wg.Wait()
+	}
+}
+
+// EncodeGrayWith is EncodeGray with the strips run by run. The output
+// depends on strips only, never on how run schedules them.
+func EncodeGrayWith(g *image.Gray, quality, strips int, run Runner) ([]byte, error) {
 	width, height := g.Rect.Dx(), g.Rect.Dy()
 	if width >= 1<<16 || height >= 1<<16 || width < 1 || height < 1 || g.Rect.Min != (image.Point{}) {
 		return nil, fmt.Errorf("jpeg: cannot encode a %v gray image (sides 1..65535 from 0,0)", g.Rect)
@@ -290,16 +323,9 @@ func EncodeGray(g *image.Gray, quality, strips int) ([]byte, error) {
 		out = e.encodeStrip(g, 0, mcuRows, out)
 	} else {
 		parts := make([][]byte, strips)
-		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-		var wg sync.WaitGroup
-		for s := range strips {
-			sem <- struct{}{}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				parts[s] = e.encodeStrip(g, s*rowsPer, (s+1)*rowsPer, make([]byte, 0, width*rowsPer*8/3+64))
-			})
-		}
-		wg.Wait()
+		run(strips, func(s int) {
+			parts[s] = e.encodeStrip(g, s*rowsPer, (s+1)*rowsPer, make([]byte, 0, width*rowsPer*8/3+64))
+		})
 		for s, p := range parts {
 			if s > 0 {
 				out = append(out, 0xFF, 0xD0+byte((s-1)%8))

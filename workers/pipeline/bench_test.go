@@ -33,14 +33,20 @@ func BenchmarkCourse(b *testing.B) {
 	spec := MustParse(courseSpec)
 	for _, sz := range benchSizes {
 		in := benchJPEG(b, sz[0], sz[1])
-		b.Run(fmt.Sprintf("fast/%dx%d", sz[0], sz[1]), func(b *testing.B) {
-			b.SetBytes(int64(sz[0] * sz[1] * 3))
-			for b.Loop() {
-				if _, _, err := Process(context.Background(), in, spec, Options{}); err != nil {
-					b.Fatal(err)
+		// threads=1 is a worker with every slot busy; threads=0 one with
+		// a single busy slot, which spreads the image over the idle cores.
+		for _, threads := range []int{1, 0} {
+			b.Run(fmt.Sprintf("fast/%dx%d/threads=%d", sz[0], sz[1], threads), func(b *testing.B) {
+				b.SetBytes(int64(sz[0] * sz[1] * 3))
+				cpu0 := processCPU()
+				for b.Loop() {
+					if _, _, err := Process(context.Background(), in, spec, Options{Threads: threads}); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+				b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
+			})
+		}
 		b.Run(fmt.Sprintf("reference/%dx%d", sz[0], sz[1]), func(b *testing.B) {
 			b.SetBytes(int64(sz[0] * sz[1] * 3))
 			for b.Loop() {

@@ -58,7 +58,7 @@ func toPlane(ctx context.Context, img image.Image) (p plane, ok bool) {
 	case *image.YCbCr:
 		p = newPlane(w, h, 4)
 		sx, sy := chromaShifts(m.SubsampleRatio)
-		parallelRows(h, func(y0, y1 int) {
+		parallelRows(ctx, h, func(y0, y1 int) {
 			for y := y0; y < y1; y++ {
 				if stopRow(ctx, y-y0) {
 					return
@@ -117,7 +117,7 @@ func grayWithLUT(ctx context.Context, img image.Image, lut *[256]uint8) (plane, 
 		p := newPlane(w, h, 1)
 		tabs := newFusedTables(lut)
 		sx, sy := chromaShifts(m.SubsampleRatio)
-		parallelRows(h, func(y0, y1 int) {
+		parallelRows(ctx, h, func(y0, y1 int) {
 			for y := y0; y < y1; y++ {
 				if stopRow(ctx, y-y0) {
 					return
@@ -147,7 +147,7 @@ func grayWithLUT(ctx context.Context, img image.Image, lut *[256]uint8) (plane, 
 		return p, false
 	}
 	out := newPlane(w, h, 1)
-	parallelRows(h, func(y0, y1 int) {
+	parallelRows(ctx, h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			if stopRow(ctx, y-y0) {
 				return

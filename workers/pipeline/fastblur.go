@@ -68,7 +68,7 @@ func (p plane) blur(ctx context.Context, sigma float64) plane {
 	np := (W + 1) / 2
 	tmp := getWords(np * p.h)
 	defer putWords(tmp)
-	parallelRows(p.h, func(y0, y1 int) {
+	parallelRows(ctx, p.h, func(y0, y1 int) {
 		sc := newHScratch(W)
 		for y := y0; y < y1; y++ {
 			if stopRow(ctx, y-y0) {
@@ -81,7 +81,7 @@ func (p plane) blur(ctx context.Context, sigma float64) plane {
 	if ctx.Err() != nil {
 		return out // unfinished, and apply drops it
 	}
-	parallelRows(p.h, func(y0, y1 int) {
+	parallelRows(ctx, p.h, func(y0, y1 int) {
 		acc := make([]uint64, np)
 		for y := y0; y < y1; y++ {
 			if stopRow(ctx, y-y0) {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -124,13 +125,18 @@ func Inspect(data []byte, lim Limits) (Info, error) {
 // PNG to whatever its colour type gives. A JPEG with an EXIF orientation other
 // than 1 is turned upright (orient.go), to an *image.Gray or *image.NRGBA.
 func Decode(data []byte, lim Limits) (image.Image, Info, error) {
+	return decode(context.Background(), data, lim)
+}
+
+// decode is Decode using ctx's thread budget (see Cores) for the JPEG IDCTs.
+func decode(ctx context.Context, data []byte, lim Limits) (image.Image, Info, error) {
 	info, err := Inspect(data, lim)
 	if err != nil {
 		return nil, info, err
 	}
 	var img image.Image
 	if info.Format == FormatJPEG {
-		img, err = decodeJPEG(data)
+		img, err = decodeJPEG(ctx, data, info)
 	} else {
 		img, err = png.Decode(bytes.NewReader(data))
 	}
@@ -179,10 +185,21 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
+// decodeHelpersMax: the Huffman decoding, which stays serial, takes about
+// 1.5× as long as the IDCTs (profiled at 1080p), so a second helper would
+// mostly wait.
+const decodeHelpersMax = 1
+
 // decodeJPEG uses the fast decoder (internal/fastjpeg) for the files it
 // handles and image/jpeg for the rest. Both give identical images.
-func decodeJPEG(data []byte) (image.Image, error) {
-	if img, err := fastjpeg.Decode(data); err == nil {
+func decodeJPEG(ctx context.Context, data []byte, info Info) (image.Image, error) {
+	// The IDCTs of MCU rows run on helpers while the caller decodes the
+	// Huffman data; one helper per 16-row band at most.
+	b := budgetOf(ctx)
+	k := b.helpers(min(info.Height/16-1, decodeHelpersMax))
+	img, err := fastjpeg.DecodeWith(data, k)
+	b.cores.giveBack(k)
+	if err == nil {
 		return img, nil
 	}
 	return jpeg.Decode(bytes.NewReader(data))

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"image"
-	"runtime"
 	"sync"
 )
 
@@ -35,22 +34,24 @@ func (p plane) image() image.Image {
 	return &image.NRGBA{Pix: p.pix, Stride: p.w * 4, Rect: r}
 }
 
-// parallelRows splits rows 0..h into one band per available core. Bands are
+// parallelRows splits rows 0..h into one band per thread the image's budget
+// lends it (see Cores): the calling goroutine runs the last band. Bands are
 // contiguous so each goroutine streams through its own memory.
-func parallelRows(h int, fn func(y0, y1 int)) {
-	n := runtime.GOMAXPROCS(0)
+func parallelRows(ctx context.Context, h int, fn func(y0, y1 int)) {
+	b := budgetOf(ctx)
 	// Below ~32 rows a band is not worth a goroutine.
-	n = min(n, h/32)
-	if n <= 1 {
+	k := b.helpers(h/32 - 1)
+	if k == 0 {
 		fn(0, h)
 		return
 	}
+	defer b.cores.giveBack(k)
 	var wg sync.WaitGroup
-	chunk := (h + n - 1) / n
-	for y0 := 0; y0 < h; y0 += chunk {
-		y1 := min(y0+chunk, h)
-		wg.Go(func() { fn(y0, y1) })
+	chunk := (h + k) / (k + 1)
+	for i := range k {
+		wg.Go(func() { fn(i*chunk, min((i+1)*chunk, h)) })
 	}
+	fn(min(k*chunk, h), h)
 	wg.Wait()
 }
 
@@ -68,7 +69,7 @@ const stopEvery = 8
 
 // applyLUT maps the colour channels in place (alpha untouched).
 func (p plane) applyLUT(ctx context.Context, lut *[256]uint8) {
-	parallelRows(p.h, func(y0, y1 int) {
+	parallelRows(ctx, p.h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			if stopRow(ctx, y-y0) {
 				return
@@ -120,7 +121,7 @@ func (p plane) toGray(ctx context.Context) plane {
 		return p
 	}
 	out := newPlane(p.w, p.h, 1)
-	parallelRows(p.h, func(y0, y1 int) {
+	parallelRows(ctx, p.h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			if stopRow(ctx, y-y0) {
 				return
@@ -141,7 +142,7 @@ func (p plane) sharpen(ctx context.Context, sigma float64) plane {
 		return p // apply drops the result of a cancelled step
 	}
 	blurred := p.blur(ctx, sigma)
-	parallelRows(p.h, func(y0, y1 int) {
+	parallelRows(ctx, p.h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			if stopRow(ctx, y-y0) {
 				return
@@ -164,7 +165,7 @@ func (p plane) edges(ctx context.Context) plane {
 	}
 	out := newPlane(p.w, p.h, p.c)
 	c, w := p.c, p.w
-	parallelRows(p.h, func(y0, y1 int) {
+	parallelRows(ctx, p.h, func(y0, y1 int) {
 		for y := y0; y < y1; y++ {
 			if stopRow(ctx, y-y0) {
 				return

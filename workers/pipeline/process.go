@@ -7,7 +7,6 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
-	"runtime"
 	"time"
 
 	"github.com/imgq/imgq/internal/fastjpeg"
@@ -22,6 +21,13 @@ type Options struct {
 	Limits  Limits
 	Format  Format // FormatAuto: PNG for PNG inputs (keeps them lossless), JPEG otherwise
 	Quality int    // JPEG quality 1..100; 0 means DefaultQuality
+	// Cores is the thread budget shared with the other images the process
+	// works on at once (see Cores); nil: one budget of GOMAXPROCS threads
+	// for the whole process.
+	Cores *Cores
+	// Threads caps the threads this image may use (0: what Cores lends).
+	// 1 runs it on the calling goroutine alone.
+	Threads int
 }
 
 // Result describes one processed image.
@@ -44,7 +50,14 @@ func Process(ctx context.Context, in []byte, spec Spec, opts Options) ([]byte, R
 	if err := ctx.Err(); err != nil {
 		return nil, res, err
 	}
-	img, info, err := Decode(in, lim)
+	cores := opts.Cores
+	if cores == nil {
+		cores = processCores
+	}
+	cores.enter()
+	defer cores.leave()
+	ctx = withBudget(ctx, budget{cores: cores, threads: max(opts.Threads, 0)})
+	img, info, err := decode(ctx, in, lim)
 	res.InFormat, res.InWidth, res.InHeight = info.Format, info.Width, info.Height
 	if err != nil {
 		return nil, res, err
@@ -63,7 +76,7 @@ func Process(ctx context.Context, in []byte, spec Spec, opts Options) ([]byte, R
 			res.OutFormat = FormatPNG
 		}
 	}
-	data, err := Encode(out, res.OutFormat, opts.Quality)
+	data, err := encode(ctx, out, res.OutFormat, opts.Quality)
 	b := out.Bounds()
 	// out was made by apply (never aliases in or a caller's image) and
 	// is no longer needed: recycle its pixels for the next task.
@@ -83,6 +96,17 @@ func Process(ctx context.Context, in []byte, spec Spec, opts Options) ([]byte, R
 
 // Encode writes img as JPEG (quality 0 means DefaultQuality) or PNG.
 func Encode(img image.Image, f Format, quality int) ([]byte, error) {
+	return encode(context.Background(), img, f, quality)
+}
+
+// stripRows is about how many rows of a grey JPEG one strip holds: strips
+// are separated by restart markers and encoded on the threads the budget
+// lends. The count depends on the image only, so the output bytes do not
+// depend on the load.
+const stripRows = 128
+
+// encode is Encode using ctx's thread budget (see Cores).
+func encode(ctx context.Context, img image.Image, f Format, quality int) ([]byte, error) {
 	var buf bytes.Buffer
 	b := img.Bounds()
 	buf.Grow(b.Dx() * b.Dy() / 4)
@@ -104,9 +128,11 @@ func Encode(img image.Image, f Format, quality int) ([]byte, error) {
 		if g, ok := img.(*image.Gray); ok && g.Rect.Min == (image.Point{}) && b.Dx() > 0 && b.Dy() > 0 {
 			strips := 1
 			if b.Dx()*b.Dy() >= 1<<18 {
-				strips = runtime.GOMAXPROCS(0)
+				strips = max(b.Dy()/stripRows, 2)
 			}
-			return fastjpeg.EncodeGray(g, quality, strips)
+			return fastjpeg.EncodeGrayWith(g, quality, strips, func(n int, task func(i int)) {
+				parallelTasks(ctx, n, task)
+			})
 		}
 		// The JPEG encoder has fast paths for *image.Gray, *image.RGBA and
 		// *image.YCbCr only; an opaque NRGBA has the same bytes as an RGBA.
