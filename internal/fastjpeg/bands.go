@@ -17,18 +17,49 @@ import (
 // DecodeWith is Decode with helpers goroutines doing the IDCTs (0: Decode).
 // The helpers have all ended when it returns.
 func DecodeWith(data []byte, helpers int) (img image.Image, err error) {
+	return DecodeBands(data, helpers, nil)
+}
+
+// BandFunc is told that rows y0..y1-1 of img (the image Decode will return)
+// are final, so a caller can start on them while the rest decodes. Calls
+// come in any order, from any of the decoder's goroutines, never twice for
+// a row; when the decoder gives up (ErrUnsupported) some rows were never
+// announced and the caller must drop what it made of the others.
+type BandFunc func(img image.Image, y0, y1 int)
+
+// DecodeBands is DecodeWith calling onBand (if not nil) for each MCU row as
+// soon as its pixels are stored, on the goroutine that stored them.
+func DecodeBands(data []byte, helpers int, onBand BandFunc) (img image.Image, err error) {
 	defer func() {
 		if recover() != nil {
 			img, err = nil, ErrUnsupported
 		}
 	}()
-	return decodeWith(data, helpers)
+	d := &jdec{data: data, helpers: max(helpers, 0), onBand: onBand}
+	return d.decode()
 }
 
 // decodeWith is DecodeWith without the recover, for the tests.
 func decodeWith(data []byte, helpers int) (image.Image, error) {
 	d := &jdec{data: data, helpers: max(helpers, 0)}
 	return d.decode()
+}
+
+// bandDone announces MCU row my to d.onBand.
+func (d *jdec) bandDone(my int) {
+	if d.onBand == nil {
+		return
+	}
+	rows := 8 * d.comp[0].v
+	y0 := my * rows
+	if y0 >= d.height {
+		return
+	}
+	var img image.Image = d.img3
+	if d.img1 != nil {
+		img = d.img1
+	}
+	d.onBand(img, y0, min(y0+rows, d.height))
 }
 
 // band is one MCU row's coefficients, in scan order: MCU by MCU, component
@@ -77,6 +108,7 @@ func (d *jdec) sosBands(td, ta [3]uint8, mxx, myy int, planes [3][]uint8, stride
 			}()
 			for b := range work {
 				d.storeBand(b, mxx, planes, strides)
+				d.bandDone(b.my)
 				free <- b
 			}
 		})

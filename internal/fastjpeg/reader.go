@@ -34,7 +34,8 @@ type jdec struct {
 	ri       int
 	img1     *image.Gray
 	img3     *image.YCbCr
-	helpers  int // goroutines for the IDCTs (bands.go); 0: all on the caller
+	helpers  int      // goroutines for the IDCTs (bands.go); 0: all on the caller
+	onBand   BandFunc // told of each finished MCU row (bands.go); may be nil
 
 	// Bit reader: n valid bits at the bottom of acc. fake counts zero bits
 	// fed in past a marker or the end of data; using any of them means
@@ -296,6 +297,7 @@ func (d *jdec) sos(seg []byte) error {
 				dc = [3]int32{}
 			}
 		}
+		d.bandDone(my)
 	}
 	return d.endScan()
 }

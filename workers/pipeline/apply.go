@@ -93,6 +93,12 @@ func apply(ctx context.Context, img image.Image, spec Spec, maxPixels int64) (im
 			return applyReference(ctx, img, spec)
 		}
 	}
+	return applyFrom(ctx, p, steps)
+}
+
+// applyFrom runs steps on p, the fast path's working plane, and returns the
+// result as an image.
+func applyFrom(ctx context.Context, p plane, steps Spec) (image.Image, error) {
 	for _, st := range steps {
 		if err := ctx.Err(); err != nil {
 			return nil, err

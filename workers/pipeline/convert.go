@@ -116,30 +116,7 @@ func grayWithLUT(ctx context.Context, img image.Image, lut *[256]uint8) (plane, 
 	case *image.YCbCr:
 		p := newPlane(w, h, 1)
 		tabs := newFusedTables(lut)
-		sx, sy := chromaShifts(m.SubsampleRatio)
-		parallelRows(ctx, h, func(y0, y1 int) {
-			for y := y0; y < y1; y++ {
-				if stopRow(ctx, y-y0) {
-					return
-				}
-				yrow := m.Y[(b.Min.Y+y-m.Rect.Min.Y)*m.YStride+(b.Min.X-m.Rect.Min.X):]
-				yrow = yrow[:w]
-				ci := ((b.Min.Y+y)>>sy - m.Rect.Min.Y>>sy) * m.CStride
-				cbrow, crrow := m.Cb[ci:], m.Cr[ci:]
-				cx0 := m.Rect.Min.X >> sx
-				dst := p.row(y)
-				if sx == 1 && b.Min.X%2 == 0 && m.Rect.Min.X%2 == 0 {
-					c0 := (b.Min.X >> 1) - cx0
-					fusedRow420(dst, yrow, cbrow[c0:], crrow[c0:], tabs)
-					continue
-				}
-				for x := 0; x < w; x++ {
-					cx := (b.Min.X+x)>>sx - cx0
-					r, g, bb := ycc2rgb(yrow[x], cbrow[cx], crrow[cx])
-					dst[x] = gray(r, g, bb)
-				}
-			}
-		})
+		parallelRows(ctx, h, func(y0, y1 int) { fusedGrayRows(ctx, p, m, tabs, y0, y1) })
 		return p, true
 	}
 	p, ok := toPlane(ctx, img)
@@ -160,6 +137,35 @@ func grayWithLUT(ctx context.Context, img image.Image, lut *[256]uint8) (plane, 
 		}
 	})
 	return out, true
+}
+
+// fusedGrayRows writes rows y0..y1-1 of p (m's size, 1 channel) from m:
+// the fused point ops and grayscale of grayWithLUT. The decoder calls it on
+// each band as soon as it is decoded (see startDuringDecode).
+func fusedGrayRows(ctx context.Context, p plane, m *image.YCbCr, tabs *fusedTables, y0, y1 int) {
+	b := m.Rect
+	w := b.Dx()
+	sx, sy := chromaShifts(m.SubsampleRatio)
+	for y := y0; y < y1; y++ {
+		if stopRow(ctx, y-y0) {
+			return
+		}
+		yrow := m.Y[y*m.YStride:]
+		yrow = yrow[:w]
+		ci := ((b.Min.Y+y)>>sy - b.Min.Y>>sy) * m.CStride
+		cbrow, crrow := m.Cb[ci:], m.Cr[ci:]
+		dst := p.row(y)
+		if sx == 1 && b.Min.X%2 == 0 {
+			fusedRow420(dst, yrow, cbrow, crrow, tabs)
+			continue
+		}
+		cx0 := b.Min.X >> sx
+		for x := 0; x < w; x++ {
+			cx := (b.Min.X+x)>>sx - cx0
+			r, g, bb := ycc2rgb(yrow[x], cbrow[cx], crrow[cx])
+			dst[x] = uint8((tabs.r[256+int(r)] + tabs.g[256+int(g)] + tabs.b[256+int(bb)] + 1<<15) >> 16)
+		}
+	}
 }
 
 // fusedTables turn "YCbCr to RGB, clamp, point-op LUT, weight for luma" into

@@ -3,6 +3,9 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"image"
+	"image/jpeg"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -93,5 +96,56 @@ func TestProcessThreadsSameOutputAndBudgetReturned(t *testing.T) {
 	wg.Wait()
 	if cores.held != 0 || cores.Busy() != 0 {
 		t.Fatalf("budget after Process: held %d, busy %d", cores.held, cores.Busy())
+	}
+}
+
+// The start made during the decode (early.go) gives the very bytes of the
+// plain path: decode, then Apply, then encode.
+func TestEarlyStartMatchesApply(t *testing.T) {
+	gray := image.NewGray(image.Rect(0, 0, 333, 250))
+	for i := range gray.Pix {
+		gray.Pix[i] = uint8(i*7 + i/333)
+	}
+	var gbuf bytes.Buffer
+	if err := jpeg.Encode(&gbuf, gray, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string][]byte{"gray 333x250": gbuf.Bytes()}
+	for _, sz := range [][2]int{{640, 480}, {101, 77}, {1280, 720}} {
+		in, err := SampleJPEG(sz[0], sz[1], 2, 90)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs[fmt.Sprintf("colour %dx%d", sz[0], sz[1])] = in
+	}
+	for name, in := range inputs {
+		for _, s := range []string{courseSpec, "grayscale", "invert,brightness:0.7,grayscale,edges", "grayscale,blur:1"} {
+			spec := MustParse(s)
+			e := newEarlyStart(context.Background(), plan(spec))
+			if _, _, fast, err := decode(context.Background(), in, Limits{}.withDefaults(), e.bandFunc); err != nil || !e.done(fast) {
+				t.Errorf("%s, %s: the start was not made during the decode (%v)", name, s, err)
+			}
+			for _, threads := range []int{1, 2} {
+				got, _, err := Process(context.Background(), in, spec, Options{Threads: threads, Cores: NewCores(2)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				img, _, err := Decode(in, Limits{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				out, err := Apply(context.Background(), img, spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := Encode(out, FormatJPEG, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s, %s, %d threads: Process differs from Decode+Apply+Encode", name, s, threads)
+				}
+			}
+		}
 	}
 }

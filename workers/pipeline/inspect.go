@@ -125,25 +125,32 @@ func Inspect(data []byte, lim Limits) (Info, error) {
 // PNG to whatever its colour type gives. A JPEG with an EXIF orientation other
 // than 1 is turned upright (orient.go), to an *image.Gray or *image.NRGBA.
 func Decode(data []byte, lim Limits) (image.Image, Info, error) {
-	return decode(context.Background(), data, lim)
+	img, info, _, err := decode(context.Background(), data, lim, nil)
+	return img, info, err
 }
 
 // decode is Decode using ctx's thread budget (see Cores) for the JPEG IDCTs.
-func decode(ctx context.Context, data []byte, lim Limits) (image.Image, Info, error) {
-	info, err := Inspect(data, lim)
+// If early is not nil and the file is an upright JPEG, early(info) may give
+// a function to run on each band of rows as soon as it is decoded; fast
+// says the fast decoder took the file, so every row went through it.
+func decode(ctx context.Context, data []byte, lim Limits, early func(Info) fastjpeg.BandFunc) (img image.Image, info Info, fast bool, err error) {
+	info, err = Inspect(data, lim)
 	if err != nil {
-		return nil, info, err
+		return nil, info, false, err
 	}
-	var img image.Image
 	if info.Format == FormatJPEG {
-		img, err = decodeJPEG(ctx, data, info)
+		var onBand fastjpeg.BandFunc
+		if early != nil && info.Orientation == 1 {
+			onBand = early(info)
+		}
+		img, fast, err = decodeJPEG(ctx, data, info, onBand)
 	} else {
 		img, err = png.Decode(bytes.NewReader(data))
 	}
 	if err != nil {
-		return nil, info, badInput("decode %s %dx%d: %v", info.Format, info.Width, info.Height, err)
+		return nil, info, false, badInput("decode %s %dx%d: %v", info.Format, info.Width, info.Height, err)
 	}
-	return orient(img, info.Orientation), info, nil
+	return orient(img, info.Orientation), info, fast, nil
 }
 
 func badInput(format string, args ...any) error {
@@ -192,15 +199,16 @@ const decodeHelpersMax = 1
 
 // decodeJPEG uses the fast decoder (internal/fastjpeg) for the files it
 // handles and image/jpeg for the rest. Both give identical images.
-func decodeJPEG(ctx context.Context, data []byte, info Info) (image.Image, error) {
-	// The IDCTs of MCU rows run on helpers while the caller decodes the
-	// Huffman data; one helper per 16-row band at most.
+func decodeJPEG(ctx context.Context, data []byte, info Info, onBand fastjpeg.BandFunc) (image.Image, bool, error) {
+	// The IDCTs of MCU rows (and onBand) run on a helper while the caller
+	// decodes the Huffman data.
 	b := budgetOf(ctx)
 	k := b.helpers(min(info.Height/16-1, decodeHelpersMax))
-	img, err := fastjpeg.DecodeWith(data, k)
+	img, err := fastjpeg.DecodeBands(data, k, onBand)
 	b.cores.giveBack(k)
 	if err == nil {
-		return img, nil
+		return img, true, nil
 	}
-	return jpeg.Decode(bytes.NewReader(data))
+	img, err = jpeg.Decode(bytes.NewReader(data))
+	return img, false, err
 }

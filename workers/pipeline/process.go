@@ -57,12 +57,30 @@ func Process(ctx context.Context, in []byte, spec Spec, opts Options) ([]byte, R
 	cores.enter()
 	defer cores.leave()
 	ctx = withBudget(ctx, budget{cores: cores, threads: max(opts.Threads, 0)})
-	img, info, err := decode(ctx, in, lim)
-	res.InFormat, res.InWidth, res.InHeight = info.Format, info.Width, info.Height
-	if err != nil {
-		return nil, res, err
+	steps := plan(spec)
+	var earlyFn func(Info) fastjpeg.BandFunc
+	early := newEarlyStart(ctx, steps)
+	if early != nil {
+		earlyFn = early.bandFunc
 	}
-	out, err := apply(ctx, img, spec, lim.MaxPixels)
+	img, info, fast, err := decode(ctx, in, lim, earlyFn)
+	res.InFormat, res.InWidth, res.InHeight = info.Format, info.Width, info.Height
+	var out image.Image
+	switch {
+	case err != nil:
+	case early != nil && early.done(fast):
+		// The start was made during the decode (early.go).
+		if err = spec.checkSizes(info.Width, info.Height, lim.MaxPixels); err == nil {
+			out, err = applyFrom(ctx, early.p, steps[early.n+1:])
+		} else {
+			putBytes(early.p.pix)
+		}
+	default:
+		if early != nil && len(early.p.pix) > 0 {
+			putBytes(early.p.pix)
+		}
+		out, err = apply(ctx, img, spec, lim.MaxPixels)
+	}
 	if err != nil {
 		return nil, res, err
 	}
