@@ -1,6 +1,7 @@
 package fastjpeg
 
 import (
+	"errors"
 	"image"
 	"sync"
 	"sync/atomic"
@@ -17,7 +18,7 @@ import (
 // DecodeWith is Decode with helpers goroutines doing the IDCTs (0: Decode).
 // The helpers have all ended when it returns.
 func DecodeWith(data []byte, helpers int) (img image.Image, err error) {
-	return DecodeBands(data, helpers, nil)
+	return DecodeBands(data, helpers, nil, nil)
 }
 
 // BandFunc is told that rows y0..y1-1 of img (the image Decode will return)
@@ -27,15 +28,20 @@ func DecodeWith(data []byte, helpers int) (img image.Image, err error) {
 // announced and the caller must drop what it made of the others.
 type BandFunc func(img image.Image, y0, y1 int)
 
+// ErrStopped is DecodeBands' answer when its stop function said to stop.
+var ErrStopped = errors.New("jpeg: decode stopped")
+
 // DecodeBands is DecodeWith calling onBand (if not nil) for each MCU row as
-// soon as its pixels are stored, on the goroutine that stored them.
-func DecodeBands(data []byte, helpers int, onBand BandFunc) (img image.Image, err error) {
+// soon as its pixels are stored, on the goroutine that stored them, and
+// stop (if not nil) before each MCU row: when it says true, the decode ends
+// with ErrStopped (a cancelled task need not wait for a 50-megapixel decode).
+func DecodeBands(data []byte, helpers int, onBand BandFunc, stop func() bool) (img image.Image, err error) {
 	defer func() {
 		if recover() != nil {
 			img, err = nil, ErrUnsupported
 		}
 	}()
-	d := &jdec{data: data, helpers: max(helpers, 0), onBand: onBand}
+	d := &jdec{data: data, helpers: max(helpers, 0), onBand: onBand, stop: stop}
 	return d.decode()
 }
 
@@ -125,6 +131,9 @@ func (d *jdec) sosBands(td, ta [3]uint8, mxx, myy int, planes [3][]uint8, stride
 	var dc [3]int32
 	mcu, rst := 0, byte(0xD0)
 	for my := range myy {
+		if d.stop != nil && d.stop() {
+			return ErrStopped
+		}
 		b := <-free
 		b.my = my
 		i := 0

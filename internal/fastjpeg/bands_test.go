@@ -30,7 +30,7 @@ func TestDecodeBandsAnnouncesFinalRows(t *testing.T) {
 					}
 					seen[y] = bytes.Clone(lumaRow(img, y))
 				}
-			})
+			}, nil)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -55,4 +55,24 @@ func lumaRow(img image.Image, y int) []byte {
 		return m.Pix[y*m.Stride : y*m.Stride+m.Rect.Dx()]
 	}
 	return nil
+}
+
+// A stop function that says true ends the decode with ErrStopped, serial or
+// banded, and no helper outlives it (goleak, TestMain).
+func TestDecodeBandsStops(t *testing.T) {
+	data := testJPEG(t, 640, 480, 2, 90)
+	for _, helpers := range []int{0, 1} {
+		rows := 0
+		calls := 0
+		_, err := DecodeBands(data, helpers, func(_ image.Image, y0, y1 int) { rows += y1 - y0 }, func() bool {
+			calls++
+			return calls > 3
+		})
+		if err != ErrStopped {
+			t.Fatalf("%d helpers: err %v, want ErrStopped", helpers, err)
+		}
+		if rows > 3*16 {
+			t.Fatalf("%d helpers: %d rows decoded after the stop", helpers, rows)
+		}
+	}
 }

@@ -34,8 +34,9 @@ type jdec struct {
 	ri       int
 	img1     *image.Gray
 	img3     *image.YCbCr
-	helpers  int      // goroutines for the IDCTs (bands.go); 0: all on the caller
-	onBand   BandFunc // told of each finished MCU row (bands.go); may be nil
+	helpers  int         // goroutines for the IDCTs (bands.go); 0: all on the caller
+	onBand   BandFunc    // told of each finished MCU row (bands.go); may be nil
+	stop     func() bool // asked before each MCU row (bands.go); may be nil
 
 	// Bit reader: n valid bits at the bottom of acc. fake counts zero bits
 	// fed in past a marker or the end of data; using any of them means
@@ -274,6 +275,9 @@ func (d *jdec) sos(seg []byte) error {
 	var b block
 	mcu, rst := 0, byte(0xD0)
 	for my := range myy {
+		if d.stop != nil && d.stop() {
+			return ErrStopped
+		}
 		for mx := range mxx {
 			for ci := range d.nComp {
 				c := &d.comp[ci]

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -145,6 +146,38 @@ func TestEarlyStartMatchesApply(t *testing.T) {
 				if !bytes.Equal(got, want) {
 					t.Errorf("%s, %s, %d threads: Process differs from Decode+Apply+Encode", name, s, threads)
 				}
+			}
+		}
+	}
+}
+
+// countdownCtx reports Canceled once Err has been asked n times.
+type countdownCtx struct {
+	context.Context
+	n atomic.Int32
+}
+
+func (c *countdownCtx) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// A task cancelled during the decode ends with ctx's error, not a bad-input
+// one, whether its start is made during the decode or not, on 1 or 2 threads.
+func TestCancelInsideTheDecode(t *testing.T) {
+	in, err := SampleJPEG(1280, 720, 1, 90)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{courseSpec, "blur:1"} {
+		for _, threads := range []int{1, 2} {
+			ctx := &countdownCtx{Context: context.Background()}
+			ctx.n.Store(6) // Process's first looks, then a few MCU rows
+			_, _, err := Process(ctx, in, MustParse(s), Options{Threads: threads, Cores: NewCores(2)})
+			if !errors.Is(err, context.Canceled) || errors.Is(err, ErrBadInput) {
+				t.Fatalf("%s, %d threads: err %v, want context.Canceled", s, threads, err)
 			}
 		}
 	}

@@ -147,6 +147,9 @@ func decode(ctx context.Context, data []byte, lim Limits, early func(Info) fastj
 	} else {
 		img, err = png.Decode(bytes.NewReader(data))
 	}
+	if cerr := ctx.Err(); err != nil && cerr != nil && errors.Is(err, cerr) {
+		return nil, info, false, err // cancelled mid-decode: not the input's fault
+	}
 	if err != nil {
 		return nil, info, false, badInput("decode %s %dx%d: %v", info.Format, info.Width, info.Height, err)
 	}
@@ -204,10 +207,13 @@ func decodeJPEG(ctx context.Context, data []byte, info Info, onBand fastjpeg.Ban
 	// decodes the Huffman data.
 	b := budgetOf(ctx)
 	k := b.helpers(min(info.Height/16-1, decodeHelpersMax))
-	img, err := fastjpeg.DecodeBands(data, k, onBand)
+	img, err := fastjpeg.DecodeBands(data, k, onBand, func() bool { return ctx.Err() != nil })
 	b.cores.giveBack(k)
 	if err == nil {
 		return img, true, nil
+	}
+	if errors.Is(err, fastjpeg.ErrStopped) {
+		return nil, false, ctx.Err()
 	}
 	img, err = jpeg.Decode(bytes.NewReader(data))
 	return img, false, err

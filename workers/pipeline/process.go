@@ -148,9 +148,20 @@ func encode(ctx context.Context, img image.Image, f Format, quality int) ([]byte
 			if b.Dx()*b.Dy() >= 1<<18 {
 				strips = max(b.Dy()/stripRows, 2)
 			}
-			return fastjpeg.EncodeGrayWith(g, quality, strips, func(n int, task func(i int)) {
-				parallelTasks(ctx, n, task)
+			data, err := fastjpeg.EncodeGrayWith(g, quality, strips, func(n int, task func(i int)) {
+				parallelTasks(ctx, n, func(i int) {
+					if ctx.Err() == nil { // a cancelled task skips the strips left
+						task(i)
+					}
+				})
 			})
+			if err == nil {
+				err = ctx.Err() // skipped strips: the data is incomplete
+			}
+			if err != nil {
+				return nil, err
+			}
+			return data, nil
 		}
 		// The JPEG encoder has fast paths for *image.Gray, *image.RGBA and
 		// *image.YCbCr only; an opaque NRGBA has the same bytes as an RGBA.
