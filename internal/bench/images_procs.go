@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/imgq/imgq/internal/proc"
@@ -24,164 +23,28 @@ import (
 // The processes of `imgq bench images`: Go children (this binary again, with
 // --child) and the Pillow reference, started together and timed from a shared start.
 
-// childResult is the last line a worker process (Go child or the Pillow
-// script) prints, as JSON.
-type childResult struct {
-	Images   int   `json:"images"`
-	StartNS  int64 `json:"start_ns"`
-	EndNS    int64 `json:"end_ns"`
-	CPUNS    int64 `json:"cpu_ns"`
-	OutBytes int64 `json:"out_bytes"`
-	// Pillow's whole-run summary.
-	Workers []childResult `json:"workers"`
-}
-
-func summarize(rs []childResult, want int) (ImagesRun, error) {
-	var run ImagesRun
-	var first, last, cpu int64
-	for i, r := range rs {
-		if i == 0 || r.StartNS < first {
-			first = r.StartNS
-		}
-		last = max(last, r.EndNS)
-		cpu += r.CPUNS
-		run.Images += r.Images
-		run.OutBytes += r.OutBytes
-	}
-	if run.Images != want {
-		return run, fmt.Errorf("workers processed %d images, want %d", run.Images, want)
-	}
-	if last <= first {
-		return run, errors.New("workers reported no time")
-	}
-	run.Seconds = round3(float64(last-first) / 1e9)
-	run.ImagesPerSec = round3(float64(run.Images) / (float64(last-first) / 1e9))
-	run.CPUMSPerImage = round3(float64(cpu) / 1e6 / float64(run.Images))
-	return run, nil
-}
-
-// scanChild reads a worker's stdout: "ready", one "p" per image, then JSON.
-func scanChild(r io.Reader, ready func(), tick func(), res *childResult) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	got := false
-	for sc.Scan() {
-		line := sc.Bytes()
-		switch {
-		case string(line) == "p":
-			tick()
-		case string(line) == "ready":
-			if ready != nil {
-				ready()
-			}
-		case len(line) > 0 && line[0] == '{':
-			if err := json.Unmarshal(line, res); err != nil {
-				return fmt.Errorf("result line: %w", err)
-			}
-			got = true
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return err
-	}
-	if !got {
-		return errors.New("no result line")
-	}
-	return nil
-}
-
 // goImagesRun starts o.Procs Go worker processes, waits until each has loaded
 // its files and warmed up, starts them together and collects their timings.
 func goImagesRun(ctx context.Context, o ImagesOptions, files []string, count int, tick func()) (ImagesRun, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type child struct {
-		cmd    *exec.Cmd
-		stdin  io.WriteCloser
-		stderr bytes.Buffer
-		res    childResult
-		err    error
-	}
-	children := make([]*child, o.Procs)
-	readyCh := make(chan struct{}, o.Procs)
-	var wg sync.WaitGroup
-	defer func() {
-		cancel()
-		wg.Wait()
-	}()
-	for i := range children {
+	cmds := make([]*exec.Cmd, o.Procs)
+	for i := range cmds {
 		args := []string{"--child-index", strconv.Itoa(i), "--procs", strconv.Itoa(o.Procs), "--images", strconv.Itoa(count),
 			"--threads", strconv.Itoa(o.Threads)}
 		cmd, err := o.Child(ctx, append(args, files...))
 		if err != nil {
 			return ImagesRun{}, err
 		}
-		c := &child{cmd: cmd}
-		children[i] = c
 		if cmd.Env == nil {
 			cmd.Env = os.Environ()
 		}
 		if o.GOMAXPROCS > 0 {
 			cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(o.GOMAXPROCS))
 		}
-		cmd.Stderr = &c.stderr
-		if c.stdin, err = cmd.StdinPipe(); err != nil {
-			return ImagesRun{}, err
-		}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			return ImagesRun{}, err
-		}
-		// Its own group, killed whole when ctx ends, and dying with us.
-		if err := proc.Start(cmd); err != nil {
-			return ImagesRun{}, err
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := scanChild(out, func() { readyCh <- struct{}{} }, tick, &c.res)
-			if werr := cmd.Wait(); err == nil {
-				err = werr
-			}
-			if err != nil {
-				c.err = fmt.Errorf("worker process %d: %w: %s", i, err, strings.TrimSpace(c.stderr.String()))
-				cancel()
-			}
-		}()
+		cmds[i] = cmd
 	}
-	for range children {
-		select {
-		case <-readyCh:
-		case <-ctx.Done():
-			wg.Wait()
-			return ImagesRun{}, firstChildErr(ctx, children, func(c *child) error { return c.err })
-		}
-	}
-	for _, c := range children {
-		_, _ = io.WriteString(c.stdin, "go\n")
-		c.stdin.Close()
-	}
-	wg.Wait()
-	var rs []childResult
-	for _, c := range children {
-		if c.err != nil {
-			return ImagesRun{}, c.err
-		}
-		rs = append(rs, c.res)
-	}
-	return summarize(rs, count)
-}
-
-func firstChildErr[T any](ctx context.Context, cs []T, errOf func(T) error) error {
-	for _, c := range cs {
-		if err := errOf(c); err != nil {
-			return err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return errors.New("worker processes ended early")
+	return RunChildren(ctx, cmds, count, tick)
 }
 
 // ErrChildArgs is ImagesChild's refusal of arguments it cannot work with.
@@ -222,7 +85,7 @@ func ImagesChild(ctx context.Context, in io.Reader, out io.Writer, index, procs,
 	if _, err := bufio.NewReader(in).ReadString('\n'); err != nil {
 		return fmt.Errorf("child: waiting for go: %w", err)
 	}
-	res := childResult{StartNS: time.Now().UnixNano()}
+	res := ChildResult{StartNS: time.Now().UnixNano()}
 	cpu0 := SelfCPU()
 	for _, j := range mine {
 		b, _, err := pipeline.Process(ctx, datas[j%len(datas)], spec, opts)
@@ -258,7 +121,7 @@ func pillowImagesRun(ctx context.Context, python, script string, procs int, file
 	if err := proc.Start(cmd); err != nil {
 		return ImagesRun{}, err
 	}
-	var res childResult
+	var res ChildResult
 	err = scanChild(out, nil, tick, &res)
 	if werr := cmd.Wait(); err == nil {
 		err = werr

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"image"
-	"image/color"
 	"image/jpeg"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 
@@ -47,28 +44,7 @@ func fastVsReferencePSNR(ctx context.Context, in []byte, spec pipeline.Spec) (fl
 	if err != nil {
 		return 0, fmt.Errorf("decode reference output: %w", err)
 	}
-	return psnrGray(a, b)
-}
-
-func psnrGray(a, b image.Image) (float64, error) {
-	ra, rb := a.Bounds(), b.Bounds()
-	if ra.Size() != rb.Size() || ra.Empty() {
-		return 0, fmt.Errorf("psnr: sizes %v and %v differ", ra.Size(), rb.Size())
-	}
-	var sum float64
-	for y := 0; y < ra.Dy(); y++ {
-		for x := 0; x < ra.Dx(); x++ {
-			ga := color.GrayModel.Convert(a.At(ra.Min.X+x, ra.Min.Y+y)).(color.Gray).Y
-			gb := color.GrayModel.Convert(b.At(rb.Min.X+x, rb.Min.Y+y)).(color.Gray).Y
-			d := float64(ga) - float64(gb)
-			sum += d * d
-		}
-	}
-	if sum == 0 {
-		return 100, nil
-	}
-	mse := sum / float64(ra.Dx()*ra.Dy())
-	return round3(10 * math.Log10(255*255/mse)), nil
+	return PSNRGray(a, b)
 }
 
 // loadAvg is the 1, 5 and 15 minute load average, or nil where the system

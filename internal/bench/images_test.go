@@ -99,24 +99,24 @@ func TestBenchImagesHelpers(t *testing.T) {
 		}
 	}
 	g := image.NewGray(image.Rect(0, 0, 4, 4))
-	if db, err := psnrGray(g, g); err != nil || db != 100 {
+	if db, err := PSNRGray(g, g); err != nil || db != 100 {
 		t.Fatalf("identical: %v %v", db, err)
 	}
 	h := image.NewGray(image.Rect(0, 0, 4, 4))
 	for i := range h.Pix {
 		h.Pix[i] = 1 // MSE 1: 48.13 dB
 	}
-	if db, _ := psnrGray(g, h); db < 48.1 || db > 48.2 {
+	if db, _ := PSNRGray(g, h); db < 48.1 || db > 48.2 {
 		t.Fatalf("MSE 1 gave %v dB", db)
 	}
-	if _, err := psnrGray(g, image.NewGray(image.Rect(0, 0, 4, 5))); err == nil {
+	if _, err := PSNRGray(g, image.NewGray(image.Rect(0, 0, 4, 5))); err == nil {
 		t.Fatal("different sizes accepted")
 	}
-	run, err := summarize([]childResult{{Images: 2, StartNS: 1e9, EndNS: 2e9, CPUNS: 1e9}, {Images: 2, StartNS: 1.5e9, EndNS: 3e9, CPUNS: 1e9}}, 4)
+	run, err := summarize([]ChildResult{{Images: 2, StartNS: 1e9, EndNS: 2e9, CPUNS: 1e9}, {Images: 2, StartNS: 1.5e9, EndNS: 3e9, CPUNS: 1e9}}, 4)
 	if err != nil || run.Seconds != 2 || run.ImagesPerSec != 2 || run.CPUMSPerImage != 500 {
 		t.Fatalf("summarize: %+v %v", run, err)
 	}
-	if _, err := summarize([]childResult{{Images: 3, StartNS: 1, EndNS: 2}}, 4); err == nil {
+	if _, err := summarize([]ChildResult{{Images: 3, StartNS: 1, EndNS: 2}}, 4); err == nil {
 		t.Fatal("missing images accepted")
 	}
 }

@@ -111,22 +111,6 @@ func TestPSNR(t *testing.T) {
 	}
 }
 
-func TestSummarizeTakesWallFromFirstStartToLastEnd(t *testing.T) {
-	r, err := summarize([]childResult{
-		{Images: 2, StartNS: 1e9, EndNS: 2e9, CPUNS: 4e6, OutBytes: 10},
-		{Images: 2, StartNS: 1.5e9, EndNS: 3e9, CPUNS: 4e6, OutBytes: 10},
-	}, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Seconds != 2 || r.ImagesPerSec != 2 || r.CPUMSPerImage != 2 || r.OutBytes != 20 {
-		t.Fatalf("got %+v", r)
-	}
-	if _, err := summarize([]childResult{{Images: 3, StartNS: 1, EndNS: 2}}, 4); err == nil {
-		t.Fatal("a missing image went unnoticed")
-	}
-}
-
 // imgq's progress bar, redrawn with \r, moves ours by its counter.
 func TestImgqProgressParsing(t *testing.T) {
 	in := "building\n\rimages: Go      [██░░] 10% 12/120\rimages: Go      [████] 100% 120/120\nbench images: a note\n"

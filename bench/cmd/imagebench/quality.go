@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
-	"image/color"
 	"image/jpeg"
 	"math"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/imgq/imgq/internal/bench"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
 )
@@ -119,24 +119,7 @@ func psnrJPEG(a, b []byte) (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("decode reference: %w", err)
 	}
-	ra, rb := ia.Bounds(), ib.Bounds()
-	if ra.Size() != rb.Size() || ra.Empty() {
-		return 0, fmt.Errorf("psnr: sizes %v and %v differ", ra.Size(), rb.Size())
-	}
-	var sum float64
-	for y := 0; y < ra.Dy(); y++ {
-		for x := 0; x < ra.Dx(); x++ {
-			ga := color.GrayModel.Convert(ia.At(ra.Min.X+x, ra.Min.Y+y)).(color.Gray).Y
-			gb := color.GrayModel.Convert(ib.At(rb.Min.X+x, rb.Min.Y+y)).(color.Gray).Y
-			d := float64(ga) - float64(gb)
-			sum += d * d
-		}
-	}
-	if sum == 0 {
-		return 100, nil
-	}
-	mse := sum / float64(ra.Dx()*ra.Dy())
-	return round3(10 * math.Log10(255*255/mse)), nil
+	return bench.PSNRGray(ia, ib)
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -7,13 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/imgq/imgq/internal/bench"
 	"github.com/imgq/imgq/internal/proc"
@@ -26,136 +24,20 @@ import (
 type runResult = bench.ImagesRun
 
 // vipsRun starts procs libvips worker processes on files, waits until every
-// one has warmed up, starts them together and sums their timings: wall time
-// max(end) − min(start), CPU of every thread of the workers.
+// one has warmed up, starts them together and sums their timings
+// (bench.RunChildren: wall time max(end) − min(start), CPU of every thread).
 func vipsRun(ctx context.Context, procs, concurrency int, uchar bool, files []string, count int, tick func()) (runResult, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return runResult{}, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type child struct {
-		stdin  io.WriteCloser
-		stderr bytes.Buffer
-		res    childResult
-		err    error
-	}
-	children := make([]*child, procs)
-	ready := make(chan struct{}, procs)
-	var wg sync.WaitGroup
-	defer func() {
-		cancel()
-		wg.Wait()
-	}()
-	for i := range children {
+	cmds := make([]*exec.Cmd, procs)
+	for i := range cmds {
 		args := append([]string{vipsChildArg, "-index", strconv.Itoa(i), "-procs", strconv.Itoa(procs),
 			"-images", strconv.Itoa(count), "-concurrency", strconv.Itoa(concurrency), "-uchar=" + strconv.FormatBool(uchar)}, files...)
-		cmd := exec.CommandContext(ctx, exe, args...)
-		c := &child{}
-		children[i] = c
-		cmd.Stderr = &c.stderr
-		if c.stdin, err = cmd.StdinPipe(); err != nil {
-			return runResult{}, err
-		}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			return runResult{}, err
-		}
-		if err := proc.Start(cmd); err != nil { // its own group, dying with us
-			return runResult{}, err
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := scanChild(out, func() { ready <- struct{}{} }, tick, &c.res)
-			if werr := cmd.Wait(); err == nil {
-				err = werr
-			}
-			if err != nil {
-				c.err = fmt.Errorf("vips worker %d: %w: %s", i, err, strings.TrimSpace(c.stderr.String()))
-				cancel()
-			}
-		}()
+		cmds[i] = exec.CommandContext(ctx, exe, args...)
 	}
-	for range children {
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			wg.Wait()
-			for _, c := range children {
-				if c.err != nil {
-					return runResult{}, c.err
-				}
-			}
-			return runResult{}, ctx.Err()
-		}
-	}
-	for _, c := range children {
-		_, _ = io.WriteString(c.stdin, "go\n")
-		c.stdin.Close()
-	}
-	wg.Wait()
-	var rs []childResult
-	for _, c := range children {
-		if c.err != nil {
-			return runResult{}, c.err
-		}
-		rs = append(rs, c.res)
-	}
-	return summarize(rs, count)
-}
-
-// scanChild reads a worker's stdout: "ready", one "p" per image, then JSON.
-func scanChild(r io.Reader, ready, tick func(), res *childResult) error {
-	sc := bufio.NewScanner(r)
-	got := false
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case line == "p":
-			tick()
-		case line == "ready":
-			ready()
-		case strings.HasPrefix(line, "{"):
-			if err := json.Unmarshal([]byte(line), res); err != nil {
-				return fmt.Errorf("result line: %w", err)
-			}
-			got = true
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return err
-	}
-	if !got {
-		return errors.New("no result line")
-	}
-	return nil
-}
-
-func summarize(rs []childResult, want int) (runResult, error) {
-	var r runResult
-	var first, last, cpu int64
-	for i, c := range rs {
-		if i == 0 || c.StartNS < first {
-			first = c.StartNS
-		}
-		last = max(last, c.EndNS)
-		cpu += c.CPUNS
-		r.Images += c.Images
-		r.OutBytes += c.OutBytes
-	}
-	if r.Images != want {
-		return r, fmt.Errorf("workers processed %d images, want %d", r.Images, want)
-	}
-	if last <= first {
-		return r, errors.New("workers reported no time")
-	}
-	secs := float64(last-first) / 1e9
-	r.Seconds = round3(secs)
-	r.ImagesPerSec = round3(float64(r.Images) / secs)
-	r.CPUMSPerImage = round3(float64(cpu) / 1e6 / float64(r.Images))
-	return r, nil
+	return bench.RunChildren(ctx, cmds, count, tick)
 }
 
 // imgqProgress matches the counter of imgq's progress bar ("… 120/418").

@@ -66,16 +66,6 @@ func vipsCourse(data []byte, uchar bool) ([]byte, error) {
 	return out, nil
 }
 
-// childResult is the last line of a worker process: the same JSON as the
-// worker processes of `imgq bench images` print.
-type childResult struct {
-	Images   int   `json:"images"`
-	StartNS  int64 `json:"start_ns"`
-	EndNS    int64 `json:"end_ns"`
-	CPUNS    int64 `json:"cpu_ns"`
-	OutBytes int64 `json:"out_bytes"`
-}
-
 // vipsChildMain is a libvips worker process: images j = index, index+procs,
 // ... below count, using files[j % len(files)] (imgq's and Pillow's share).
 // It warms up on one image, prints "ready", waits for a line on stdin, then
@@ -121,7 +111,7 @@ func vipsChildMain(args []string) error {
 	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
 		return fmt.Errorf("waiting for go: %w", err)
 	}
-	res := childResult{StartNS: time.Now().UnixNano()}
+	res := bench.ChildResult{StartNS: time.Now().UnixNano()}
 	cpu0 := bench.SelfCPU() // every thread of this process, libvips' included
 	for _, j := range mine {
 		b, err := vipsCourse(datas[j%len(datas)], *uchar)
