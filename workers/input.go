@@ -23,6 +23,12 @@ var errNotRegular = errors.New("not a regular file")
 // the limit with an error rather than read to the end. Refusals are permanent
 // (queue.Permanent) and wrap pipeline.ErrBadInput.
 func readInput(open func(flag int) (*os.File, error), what string, max int64) ([]byte, error) {
+	return readInputInto(nil, open, what, max)
+}
+
+// readInputInto is readInput reading into dst's memory when it is big
+// enough (an ImageHandler's recycled input buffer), else into a new buffer.
+func readInputInto(dst []byte, open func(flag int) (*os.File, error), what string, max int64) ([]byte, error) {
 	if max <= 0 {
 		max = pipeline.DefaultMaxBytes
 	}
@@ -41,7 +47,7 @@ func readInput(open func(flag int) (*os.File, error), what string, max int64) ([
 	if fi.Size() > max {
 		return nil, queue.Permanent(fmt.Errorf("%s: %d bytes is over the %d byte limit: %w", what, fi.Size(), max, pipeline.ErrBadInput))
 	}
-	b, err := readSized(io.LimitReader(f, max+1), fi.Size())
+	b, err := readSized(dst, io.LimitReader(f, max+1), fi.Size())
 	if err != nil {
 		return nil, err // *os.PathError: names the file
 	}
@@ -55,8 +61,12 @@ func readInput(open func(flag int) (*os.File, error), what string, max int64) ([
 // gave, plus one byte to see the end: two reads and no copy for a file that
 // does not change (io.ReadAll's growing reads took ~15 calls and a final copy
 // for a 100 KB photo). A file that grew still reads to its end (r is limited).
-func readSized(r io.Reader, size int64) ([]byte, error) {
-	b := make([]byte, 0, size+1)
+// dst's memory is used when it holds size+1 bytes.
+func readSized(dst []byte, r io.Reader, size int64) ([]byte, error) {
+	b := dst[:0]
+	if int64(cap(b)) < size+1 {
+		b = make([]byte, 0, size+1)
+	}
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)] // it grew: let append pick a bigger buffer

@@ -127,12 +127,12 @@ const stripRows = 128
 func encode(ctx context.Context, img image.Image, f Format, quality int) ([]byte, error) {
 	var buf bytes.Buffer
 	b := img.Bounds()
-	buf.Grow(b.Dx() * b.Dy() / 4)
 	switch f {
 	case FormatPNG:
 		// BestSpeed: outputs are working files; zlib's default level costs
 		// several times more CPU for ~10% smaller files.
 		enc := png.Encoder{CompressionLevel: png.BestSpeed}
+		buf.Grow(b.Dx() * b.Dy() / 4)
 		if err := enc.Encode(&buf, img); err != nil {
 			return nil, fmt.Errorf("encode png: %w", err)
 		}
@@ -168,6 +168,10 @@ func encode(ctx context.Context, img image.Image, f Format, quality int) ([]byte
 		if m, ok := img.(*image.NRGBA); ok && m.Opaque() {
 			img = &image.RGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}
 		}
+		// Grown here, not for the grey path above, which builds its own
+		// bytes: a buffer grown for it was 77 KB (640×480) to 518 KB
+		// (1080p) allocated and zeroed per image for nothing.
+		buf.Grow(b.Dx() * b.Dy() / 4)
 		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
 			return nil, fmt.Errorf("encode jpeg: %w", err)
 		}
