@@ -5,7 +5,8 @@ package workers_test
 // filters, encode, write the output_path file atomically into the --output
 // root, the result JSON), next to pipeline.Process alone on the same bytes:
 // the difference is what an `imgq worker` spends per photo outside the
-// pipeline (Redis aside: see BenchmarkWorkerNoop). Run at one thread, as
+// pipeline (Redis aside: see BenchmarkWorkerNoop). cpu-ms/op is the
+// process's CPU per photo. Run at one thread, as
 // `imgq bench course` runs its workers:
 //
 //	go test -run '^$' -bench CourseTask -cpu 1 -benchmem ./workers/
@@ -17,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/workers"
@@ -62,20 +64,30 @@ func BenchmarkCourseTask(b *testing.B) {
 		ctx := context.Background()
 		b.Run(fmt.Sprintf("%dx%d/handle", sz[0], sz[1]), func(b *testing.B) {
 			b.ReportAllocs()
+			cpu0 := processCPU()
 			for i := 0; b.Loop(); i++ {
 				if _, err := h.Handle(ctx, tasks[i%photos]); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, processCPU()-cpu0)
 		})
 		spec := pipeline.MustParse(workers.CourseFilters)
 		b.Run(fmt.Sprintf("%dx%d/process", sz[0], sz[1]), func(b *testing.B) {
 			b.ReportAllocs()
+			cpu0 := processCPU()
 			for i := 0; b.Loop(); i++ {
 				if _, _, err := pipeline.Process(ctx, datas[i%photos], spec, pipeline.Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, processCPU()-cpu0)
 		})
 	}
+}
+
+// reportCPU reports the process's CPU per op (with -cpu 1: the photo's work
+// and its share of the GC), which a loaded machine inflates less than ns/op.
+func reportCPU(b *testing.B, cpu time.Duration) {
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
