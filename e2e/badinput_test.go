@@ -149,6 +149,16 @@ func TestBadInputAtWorker(t *testing.T) {
 
 	want := map[string]string{} // task id -> what its error must say
 	for _, f := range append(fs, badFile{name: "link.jpg"}, badFile{name: "gone.jpg"}) {
+		if f.name == "adir.jpg" {
+			// A folder given to enqueue is searched for images, and this one
+			// has none: refused before Redis. The worker still meets a
+			// directory through a course-made task (task-adir below).
+			out, code := Run(t, srv, dir, "enqueue", "--queue", "badw", "--shared", "--input", "images", filepath.Join("images", f.name))
+			if code == 0 || !strings.Contains(out, "directory") {
+				t.Fatalf("enqueue of a folder without images: exit %d\n%s", code, out)
+			}
+			continue
+		}
 		ids := enqueueIDs(t, srv, dir, "--queue", "badw", "--shared", "--input", "images", filepath.Join("images", f.name))
 		want[ids[0]] = f.name
 	}
@@ -161,6 +171,7 @@ func TestBadInputAtWorker(t *testing.T) {
 		}
 		want[id] = id
 	}
+	hand("task-adir", `{"filters":"grayscale","image_path":"adir.jpg"}`)
 	hand("task-dotdot", `{"filters":"grayscale","image_path":"../outside.jpg"}`)
 	hand("task-abs", `{"filters":"grayscale","image_path":"/etc/passwd"}`)
 	hand("task-badfilter", `{"filters":"sparkle","image_path":"ok.jpg"}`)
@@ -182,7 +193,7 @@ func TestBadInputAtWorker(t *testing.T) {
 	msgs := map[string]string{
 		"corrupt.jpg": "corrupt.jpg", "truncated.jpg": "truncated.jpg", "empty.jpg": "empty", "bomb.png": "100000",
 		"notes.jpg": "notes.jpg", "adir.jpg": "directory", "link.jpg": "escapes", "gone.jpg": "no such file",
-		"task-dotdot": "escapes", "task-abs": "/etc/passwd", "task-badfilter": "unknown filter", "task-badparam": "from 0 to 50",
+		"task-adir": "directory", "task-dotdot": "escapes", "task-abs": "/etc/passwd", "task-badfilter": "unknown filter", "task-badparam": "from 0 to 50",
 		"task-outlink": "symlink", "task-garbage": "malformed task data",
 	}
 
