@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgq/imgq/internal/proc"
 	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/workers"
 	"github.com/imgq/imgq/workers/pipeline"
@@ -64,24 +65,24 @@ func BenchmarkCourseTask(b *testing.B) {
 		ctx := context.Background()
 		b.Run(fmt.Sprintf("%dx%d/handle", sz[0], sz[1]), func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := processCPU()
+			cpu0 := processCPU(b)
 			for i := 0; b.Loop(); i++ {
 				if _, err := h.Handle(ctx, tasks[i%photos]); err != nil {
 					b.Fatal(err)
 				}
 			}
-			reportCPU(b, processCPU()-cpu0)
+			reportCPU(b, processCPU(b)-cpu0)
 		})
 		spec := pipeline.MustParse(workers.CourseFilters)
 		b.Run(fmt.Sprintf("%dx%d/process", sz[0], sz[1]), func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := processCPU()
+			cpu0 := processCPU(b)
 			for i := 0; b.Loop(); i++ {
 				if _, _, err := pipeline.Process(ctx, datas[i%photos], spec, pipeline.Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}
-			reportCPU(b, processCPU()-cpu0)
+			reportCPU(b, processCPU(b)-cpu0)
 		})
 	}
 }
@@ -90,4 +91,13 @@ func BenchmarkCourseTask(b *testing.B) {
 // and its share of the GC), which a loaded machine inflates less than ns/op.
 func reportCPU(b *testing.B, cpu time.Duration) {
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
+
+// processCPU is the user+system CPU time of this process so far.
+func processCPU(b *testing.B) time.Duration {
+	d, err := proc.SelfCPU()
+	if err != nil {
+		b.Fatalf("cpu time: %v", err)
+	}
+	return d
 }
