@@ -75,40 +75,11 @@ func (p *enqPipeline) run(ctx context.Context, report func(*enqBatch)) {
 	batches := make(chan *enqBatch)
 	sent := make(chan *enqBatch, enqSenders)
 	var wg sync.WaitGroup
-
-	wg.Add(1)
-	go func() { defer wg.Done(); p.dispatch(ctx, jobs) }()
-
-	var workers sync.WaitGroup
-	for range p.workers {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for it := range jobs {
-				p.buildOne(ctx, it)
-				built <- it // the batcher reads until built is closed
-			}
-		}()
-	}
-	wg.Add(1)
-	go func() { defer wg.Done(); workers.Wait(); close(built) }()
-
-	wg.Add(1)
-	go func() { defer wg.Done(); p.batch(built, batches) }()
-
-	var senders sync.WaitGroup
-	for range enqSenders {
-		senders.Add(1)
-		go func() {
-			defer senders.Done()
-			for b := range batches {
-				p.sendOne(ctx, b)
-				sent <- b // the caller reads until sent is closed
-			}
-		}()
-	}
-	wg.Add(1)
-	go func() { defer wg.Done(); senders.Wait(); close(sent) }()
+	wg.Go(func() { p.dispatch(ctx, jobs) })
+	// The batcher reads built until it is closed, the caller sent.
+	wg.Go(func() { stage(p.workers, jobs, built, func(it *enqItem) { p.buildOne(ctx, it) }) })
+	wg.Go(func() { p.batch(built, batches) })
+	wg.Go(func() { stage(enqSenders, batches, sent, func(b *enqBatch) { p.sendOne(ctx, b) }) })
 
 	// Batches come back out of order when two senders overlap; print in order.
 	pending := map[int]*enqBatch{}
@@ -288,4 +259,20 @@ func (b *byteBudget) release(n int64) {
 	close(b.wake)
 	b.wake = make(chan struct{})
 	b.mu.Unlock()
+}
+
+// stage runs fn on every value of in with n goroutines, passing each value on
+// to out once done, and closes out when in is closed and drained.
+func stage[T any](n int, in <-chan T, out chan<- T, fn func(T)) {
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			for v := range in {
+				fn(v)
+				out <- v
+			}
+		})
+	}
+	wg.Wait()
+	close(out)
 }
