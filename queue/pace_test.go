@@ -55,3 +55,32 @@ func TestPauseIsShared(t *testing.T) {
 		t.Fatalf("heartbeat paused %v after resume, err %v", sh.Paused, err)
 	}
 }
+
+// A quitting dashboard turns off the switches it set, read from Redis at that
+// moment (not from its last refresh), and leaves alone what another dashboard
+// set since.
+func TestClearSharedTurnsOffOnlyWhatStillHoldsMine(t *testing.T) {
+	q, _, _ := newQueue(t, queue.Options{})
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(q.SetPace(ctx, 250*time.Millisecond))
+	must(q.SetFailRate(ctx, 0.2))
+	must(q.SetPaused(ctx, true))
+	// This dashboard set pace 250ms and pause; fail 0.2 is another's (it set 0.3 before).
+	must(q.ClearShared(ctx, queue.Shared{Pace: 250 * time.Millisecond, FailRate: 0.3, Paused: true}))
+	s, err := q.Stats(ctx)
+	must(err)
+	if s.Pace != 0 || s.Paused || s.FailRate != 0.2 {
+		t.Fatalf("after clear: pace %v paused %v fail %v; want off, off, 0.2 (another's)", s.Pace, s.Paused, s.FailRate)
+	}
+	// Another dashboard changed the pace since: this one's 250ms is not there to clear.
+	must(q.SetPace(ctx, 500*time.Millisecond))
+	must(q.ClearShared(ctx, queue.Shared{Pace: 250 * time.Millisecond, FailRate: 0.2}))
+	if s, _ = q.Stats(ctx); s.Pace != 500*time.Millisecond || s.FailRate != 0 {
+		t.Fatalf("after the second clear: pace %v fail %v; want 500ms, 0", s.Pace, s.FailRate)
+	}
+}

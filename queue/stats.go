@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Stats reads the whole picture in one round trip (stats.lua), the queue
@@ -173,6 +175,51 @@ func (q *Queue) SetPace(ctx context.Context, pace time.Duration) error {
 	}
 	if err := q.rdb.HSet(ctx, q.keys.Config, "pace_ms", pace.Milliseconds()).Err(); err != nil {
 		return fmt.Errorf("set pace: %w", err)
+	}
+	return nil
+}
+
+// ClearShared turns off each switch of mine that is set (FailRate > 0, Pace >
+// 0, Paused) and still holds mine's value in Q:config, atomically (WATCH): a
+// dashboard quitting turns off what it turned on, never what another
+// dashboard set since. It reads Redis, not a snapshot, so a write of the
+// quitting dashboard that a refresh has not shown yet is still turned off.
+func (q *Queue) ClearShared(ctx context.Context, mine Shared) error {
+	key := q.keys.Config
+	clear := func(tx *redis.Tx) error {
+		cur, err := tx.HMGet(ctx, key, "fail_rate", "pace_ms", "paused").Result()
+		if err != nil {
+			return err
+		}
+		var off []any
+		if f, err := strconv.ParseFloat(str(cur[0]), 64); err == nil && mine.FailRate > 0 && f == mine.FailRate {
+			off = append(off, "fail_rate", "0")
+		}
+		if mine.Pace > 0 && str(cur[1]) == strconv.FormatInt(mine.Pace.Milliseconds(), 10) {
+			off = append(off, "pace_ms", "0")
+		}
+		if mine.Paused && str(cur[2]) == "1" {
+			off = append(off, "paused", "0")
+		}
+		if len(off) == 0 {
+			return nil
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HSet(ctx, key, off...)
+			return nil
+		})
+		return err
+	}
+	// Another write to Q:config between the read and the write fails the
+	// transaction: read again.
+	var err error
+	for range 3 {
+		if err = q.rdb.Watch(ctx, clear, key); err != redis.TxFailedErr {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("clear shared switches: %w", err)
 	}
 	return nil
 }

@@ -325,37 +325,22 @@ func (m *Model) switchWrites() *sync.Mutex {
 // since), and forgets them; nil when there is nothing to turn off.
 func (m *Model) takeReset() func(ctx context.Context) error {
 	q := m.opts.Queue
-	fail := m.sw.ownFail > 0 && m.track.Last.FailRate == m.sw.ownFail
-	pace := m.sw.ownPace > 0 && m.track.Last.Pace == m.sw.ownPace
-	paused := m.sw.ownPause && m.track.Last.Paused
+	mine := queue.Shared{FailRate: m.sw.ownFail, Pace: m.sw.ownPace, Paused: m.sw.ownPause}
 	m.sw.ownFail, m.sw.ownPace, m.sw.ownPause = 0, 0, false
-	if q == nil || !fail && !pace && !paused {
+	if q == nil || mine == (queue.Shared{}) {
 		return nil
 	}
 	mu := m.switchWrites()
 	return func(ctx context.Context) error {
+		// After this dashboard's earlier writes (the lock), compared with
+		// Redis itself: a press whose refresh has not come back yet is
+		// still this dashboard's to turn off.
 		mu.Lock()
 		defer mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resetTimeout)
 		defer cancel()
-		var errs []error
-		if fail {
-			if err := q.SetFailRate(ctx, 0); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if pace {
-			if err := q.SetPace(ctx, 0); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if paused {
-			if err := q.SetPaused(ctx, false); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if len(errs) > 0 {
-			return fmt.Errorf("turn off this dashboard's switches: %w", errs[0])
+		if err := q.ClearShared(ctx, mine); err != nil {
+			return fmt.Errorf("turn off this dashboard's switches: %w", err)
 		}
 		return nil
 	}
