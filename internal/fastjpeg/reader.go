@@ -337,19 +337,21 @@ func (d *jdec) scanTables(seg []byte) (td, ta [3]uint8, err error) {
 	return td, ta, nil
 }
 
-// makeImg allocates the image of mxx×myy MCUs, the same buffers as
-// image/jpeg's makeImg so the result is identical, and returns its planes.
+// makeImg allocates the image of mxx×myy MCUs, the same planes as
+// image/jpeg's makeImg so the result is identical, and returns them. The
+// bytes may be a recycled image's (see Recycle): the scan stores every
+// block of them before the image is returned.
 func (d *jdec) makeImg(mxx, myy int) (planes [3][]uint8, strides [3]int) {
 	h0, v0 := d.comp[0].h, d.comp[0].v
 	if d.nComp == 1 {
-		m := image.NewGray(image.Rect(0, 0, 8*mxx, 8*myy))
+		m := makeGray(image.Rect(0, 0, 8*mxx, 8*myy))
 		d.img1 = m.SubImage(image.Rect(0, 0, d.width, d.height)).(*image.Gray)
 		planes[0], strides[0] = m.Pix, m.Stride
 		return planes, strides
 	}
 	ratio := map[int]image.YCbCrSubsampleRatio{0x11: image.YCbCrSubsampleRatio444, 0x12: image.YCbCrSubsampleRatio440,
 		0x21: image.YCbCrSubsampleRatio422, 0x22: image.YCbCrSubsampleRatio420}[h0<<4|v0]
-	m := image.NewYCbCr(image.Rect(0, 0, 8*h0*mxx, 8*v0*myy), ratio)
+	m := makeYCbCr(image.Rect(0, 0, 8*h0*mxx, 8*v0*myy), ratio)
 	d.img3 = m.SubImage(image.Rect(0, 0, d.width, d.height)).(*image.YCbCr)
 	return [3][]uint8{m.Y, m.Cb, m.Cr}, [3]int{m.YStride, m.CStride, m.CStride}
 }

@@ -153,7 +153,11 @@ func decode(ctx context.Context, data []byte, lim Limits, early func(Info) fastj
 	if err != nil {
 		return nil, info, false, badInput("decode %s %dx%d: %v", info.Format, info.Width, info.Height, err)
 	}
-	return orient(img, info.Orientation), info, fast, nil
+	upright := orient(img, info.Orientation)
+	if fast && upright != img {
+		fastjpeg.Recycle(img) // orient copied it; Process recycles upright
+	}
+	return upright, info, fast, nil
 }
 
 func badInput(format string, args ...any) error {

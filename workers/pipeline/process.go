@@ -81,6 +81,12 @@ func Process(ctx context.Context, in []byte, spec Spec, opts Options) ([]byte, R
 		}
 		out, err = apply(ctx, img, spec, lim.MaxPixels)
 	}
+	if fast {
+		// apply and applyFrom copy what they need of the decoded image
+		// (never return it or keep a slice of it) and their goroutines
+		// have ended: its planes can go to the next decode.
+		fastjpeg.Recycle(img)
+	}
 	if err != nil {
 		return nil, res, err
 	}
