@@ -96,3 +96,22 @@ func makeGray(r image.Rectangle) *image.Gray {
 	w, h := r.Dx(), r.Dy()
 	return &image.Gray{Pix: pixBuf(w * h), Stride: w, Rect: r}
 }
+
+var stripPool sync.Pool // *[]byte: the encoder's strips
+
+// stripBuf returns an empty buffer with room for n bytes.
+func stripBuf(n int) []byte {
+	if b, ok := stripPool.Get().(*[]byte); ok {
+		if cap(*b) >= n {
+			return (*b)[:0]
+		}
+		stripPool.Put(b)
+	}
+	return make([]byte, 0, n)
+}
+
+func putStripBuf(b []byte) {
+	if cap(b) > 0 && cap(b) <= maxRecycled { // a skipped strip is nil
+		stripPool.Put(&b)
+	}
+}

@@ -97,3 +97,37 @@ func TestRecycleIgnoresForeignImages(t *testing.T) {
 		}
 	}
 }
+
+// TestRecycledStripsMatch: strips encoded into recycled (poisoned) buffers
+// give the bytes of strips encoded into new ones, a small image after a
+// large one included.
+func TestRecycledStripsMatch(t *testing.T) {
+	imgs := []*image.Gray{testGray(640, 480), testGray(301, 211), testGray(64, 48)}
+	want := make([][]byte, len(imgs))
+	for i, g := range imgs {
+		for stripPool.Get() != nil { // new buffers only
+		}
+		var err error
+		if want[i], err = EncodeGray(g, 90, 7); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for round := range 8 {
+		for range 8 {
+			b := bytes.Repeat([]byte{uint8(31*round + 5)}, 64<<10)
+			putStripBuf(b[:0])
+		}
+		for i, g := range imgs {
+			got, err := EncodeGray(g, 90, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want[i]) {
+				t.Fatalf("round %d image %d: recycled strips give other bytes", round, i)
+			}
+			if cap(got) != len(got) {
+				t.Fatalf("image %d: output has %d bytes of capacity for %d", i, cap(got), len(got))
+			}
+		}
+	}
+}
