@@ -3,8 +3,10 @@ package pipeline
 import (
 	"context"
 	"fmt"
-
 	"testing"
+	"time"
+
+	"github.com/imgq/imgq/internal/proc"
 )
 
 const courseSpec = "brightness:1.8,blur:2,grayscale"
@@ -38,13 +40,13 @@ func BenchmarkCourse(b *testing.B) {
 		for _, threads := range []int{1, 0} {
 			b.Run(fmt.Sprintf("fast/%dx%d/threads=%d", sz[0], sz[1], threads), func(b *testing.B) {
 				b.SetBytes(int64(sz[0] * sz[1] * 3))
-				cpu0 := processCPU()
+				cpu0 := processCPU(b)
 				for b.Loop() {
 					if _, _, err := Process(context.Background(), in, spec, Options{Threads: threads}); err != nil {
 						b.Fatal(err)
 					}
 				}
-				b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
+				b.ReportMetric(float64(processCPU(b)-cpu0)/1e6/float64(b.N), "cpu-ms/op")
 			})
 		}
 		b.Run(fmt.Sprintf("reference/%dx%d", sz[0], sz[1]), func(b *testing.B) {
@@ -120,4 +122,13 @@ func BenchmarkFilter(b *testing.B) {
 			}
 		})
 	}
+}
+
+// processCPU is the user+system CPU time of this process so far.
+func processCPU(b *testing.B) time.Duration {
+	d, err := proc.SelfCPU()
+	if err != nil {
+		b.Fatalf("cpu time: %v", err)
+	}
+	return d
 }
