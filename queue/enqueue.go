@@ -121,28 +121,13 @@ func enqueueReply(v any) (created bool, err error) {
 // Enqueue adds a task and returns its id. Calling it again with the same id is a
 // no-op that reports created=false: a resent command never queues a task twice.
 func (q *Queue) Enqueue(ctx context.Context, t NewTask) (id string, created bool, err error) {
-	if err := q.prepare(&t); err != nil {
+	// A batch of one: the same script call and reply (and, with --durable,
+	// the WAIT that must follow it on its connection), one round trip.
+	res, err := q.EnqueueBatchResults(ctx, []NewTask{t})
+	if len(res) == 0 {
 		return "", false, err
 	}
-	if q.opts.Durable {
-		// WAIT must follow the script on its connection: a pipeline of one.
-		res, err := q.EnqueueBatchResults(ctx, []NewTask{t})
-		if len(res) == 0 {
-			return t.ID, false, err
-		}
-		return res[0].ID, res[0].Created, res[0].Err
-	}
-	res, err := q.script(ctx, enqueueScript).Run(ctx, q.rdb, q.enqueueKeys(), q.enqueueArgs([]NewTask{t})...).Slice()
-	if err == nil && len(res) != 1 {
-		err = fmt.Errorf("unexpected reply %v", res)
-	}
-	if err == nil {
-		created, err = enqueueReply(res[0])
-	}
-	if err != nil {
-		return t.ID, false, fmt.Errorf("enqueue %s: %w", t.ID, q.explain(ctx, explainOOM(err)))
-	}
-	return t.ID, created, nil
+	return res[0].ID, res[0].Created, res[0].Err
 }
 
 // EnqueueBatch adds many tasks in one pipelined round trip and returns their ids.
