@@ -84,7 +84,7 @@ func (q *Queue) enqueueKeys() []string {
 // enqueueArgs are the script's arguments for a chunk of prepared tasks.
 func (q *Queue) enqueueArgs(ts []NewTask) []any {
 	args := make([]any, 0, 4+8*len(ts))
-	args = append(args, q.keys.TaskPrefix(), q.keys.Prefix+"blob:", q.opts.EventsMaxLen, q.opts.SignalCap)
+	args = append(args, q.keys.TaskPrefix(), q.keys.BlobPrefix(), q.opts.EventsMaxLen, q.opts.SignalCap)
 	for _, t := range ts {
 		hasBlob := "0"
 		if t.Blob != nil {

@@ -46,7 +46,7 @@ func (q *Queue) failCmd(ctx context.Context, p redis.Pipeliner, o Outcome) *redi
 	return p.EvalSha(ctx, q.script(ctx, failScript).Hash(),
 		[]string{k.Task(id), k.Processing, k.Leases, k.Retry, k.Failed, k.Stats, k.Events, k.Worker(o.Worker), k.Tasks},
 		id, o.Worker, o.Task.Attempt, truncate(o.Err.Error(), 2000), busy, perm, ms(q.Backoff(o.Task.Attempt)),
-		q.opts.EventsMaxLen, q.opts.FailedKeep, k.TaskPrefix(), k.Prefix+"blob:", k.ResultPrefix())
+		q.opts.EventsMaxLen, q.opts.FailedKeep, k.TaskPrefix(), k.BlobPrefix(), k.ResultPrefix())
 }
 
 // completeBatch is the largest number of completions sent in one script call.
@@ -64,7 +64,7 @@ func (q *Queue) completeCmd(ctx context.Context, p redis.Pipeliner, worker strin
 		busy += max(o.Elapsed.Milliseconds(), 0)
 	}
 	args = append(args, worker, q.opts.CompletedKeep, q.opts.EventsMaxLen,
-		k.TaskPrefix(), k.ResultPrefix(), k.Prefix+"blob:", busy)
+		k.TaskPrefix(), k.ResultPrefix(), k.BlobPrefix(), busy)
 	for _, o := range outs {
 		ms := max(o.Elapsed.Milliseconds(), 0)
 		blob := "0"

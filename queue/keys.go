@@ -97,7 +97,11 @@ func (k Keys) ResultPrefix() string { return k.RecordPrefix + "result:" }
 func (k Keys) ObsWorker(id string) string { return k.Prefix + "observed:worker:" + id }
 
 // Blob holds the input bytes that travel with a task.
-func (k Keys) Blob(id string) string { return k.Prefix + "blob:" + id }
+func (k Keys) Blob(id string) string { return k.BlobPrefix() + id }
+
+// BlobPrefix goes before a task id in Blob: the scripts that store or delete
+// blobs build their names from it.
+func (k Keys) BlobPrefix() string { return k.Prefix + "blob:" }
 
 // Worker is the hash of one worker: host, pid, state and counters.
 func (k Keys) Worker(id string) string { return k.Prefix + "worker:" + id }

@@ -18,7 +18,7 @@ func (q *Queue) Stats(ctx context.Context) (Stats, error) {
 	res, err := q.script(ctx, statsScript).Run(ctx, q.rdb,
 		[]string{k.PendingHigh, k.Pending, k.PendingLow, k.Processing, k.Retry, k.Completed, k.Failed,
 			k.Stats, k.Workers, k.WorkersGone, k.Config, k.Leases, k.ObsWorkers, k.Observed},
-		k.Prefix+"worker:", k.TaskPrefix(), k.ObsWorker("")).Slice()
+		k.Worker(""), k.TaskPrefix(), k.ObsWorker("")).Slice()
 	if err != nil {
 		return Stats{}, fmt.Errorf("stats: %w", q.explain(ctx, err))
 	}

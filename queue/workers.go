@@ -150,7 +150,7 @@ func (q *Queue) Observe(ctx context.Context) error {
 
 func (q *Queue) observeArgs() []any {
 	k := q.keys
-	return []any{k.TaskPrefix(), k.ObsWorker(""), q.opts.EventsMaxLen, k.Prefix + "blob:", ms(q.opts.KeepGone), 500, k.Prefix + "worker:"}
+	return []any{k.TaskPrefix(), k.ObsWorker(""), q.opts.EventsMaxLen, k.BlobPrefix(), ms(q.opts.KeepGone), 500, k.Worker("")}
 }
 
 // Maintenance is what one Maintain pass did.
@@ -178,10 +178,10 @@ func (q *Queue) Maintain(ctx context.Context) (Maintenance, error) {
 	// Each command's own error is checked below.
 	_, _ = q.scriptPipeline(ctx, func(p redis.Pipeliner, _ bool) {
 		reap = p.EvalSha(ctx, q.script(ctx, reapScript).Hash(), []string{k.Workers, k.WorkersGone, k.Leases, k.Processing, k.Events},
-			ms(q.opts.WorkerTimeout), k.Prefix+"worker:", q.opts.EventsMaxLen, ms(q.opts.KeepGone))
+			ms(q.opts.WorkerTimeout), k.Worker(""), q.opts.EventsMaxLen, ms(q.opts.KeepGone))
 		recov = p.EvalSha(ctx, q.script(ctx, recoverScript).Hash(),
 			[]string{k.Leases, k.Processing, k.PendingHigh, k.Pending, k.PendingLow, k.Failed, k.Signal, k.Events, k.Stats},
-			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap, k.Prefix+"worker:")
+			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap, k.Worker(""))
 		fwd = p.EvalSha(ctx, q.script(ctx, forwardScript).Hash(),
 			[]string{k.Retry, k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events, k.Failed, k.Stats},
 			tp, 1000, q.opts.EventsMaxLen, q.opts.SignalCap)
