@@ -45,6 +45,11 @@ type Options struct {
 	Durable         bool
 	DurableReplicas int
 	DurableTimeout  time.Duration
+	// Shards (imgq --shards N; 0 or 1: one queue) makes one logical queue of N
+	// sub-queues named by ShardNames, each in its own Cluster slot, so a Redis
+	// Cluster spreads the queue, its blobs and its load over its masters (see
+	// sharded.go). On one Redis it works the same, in one process.
+	Shards int
 }
 
 func (o Options) withDefaults() Options {

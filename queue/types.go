@@ -177,6 +177,21 @@ type Stats struct {
 	// waited, by Redis' clock (0 when nothing waits); the figure OldestPending
 	// reads on its own, here in the same round trip as the rest.
 	OldestPending time.Duration
+	// Shards, for a queue of Options.Shards > 1, is each sub-queue's part of
+	// the figures above (which are their sums), in shard order; nil otherwise.
+	Shards []ShardStat
+}
+
+// ShardStat is one sub-queue of a sharded queue: its name (a hash tag), the
+// Redis Cluster slot its keys hash to, and its depths.
+type ShardStat struct {
+	Name       string
+	Slot       int
+	Pending    int64 // all priorities
+	Processing int64
+	Retry      int64
+	Failed     int64
+	Completed  int64
 }
 
 // ForeignClaim is an entry of processing with no imgq lease: a task claimed by
