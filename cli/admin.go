@@ -128,10 +128,10 @@ func newTaskCmd(g *globals) *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(g.out, 2, 4, 2, ' ', 0)
-			printRecord(tw, q.Keys().Task(t.ID), t.Fields)
+			printRecord(tw, t.Keys.Task(t.ID), t.Fields)
 			if len(t.ResultFields) > 0 {
 				fmt.Fprintln(tw)
-				printRecord(tw, q.Keys().Result(t.ID), t.ResultFields)
+				printRecord(tw, t.Keys.Result(t.ID), t.ResultFields)
 			}
 			return tw.Flush()
 		},

@@ -18,10 +18,13 @@ func (g *globals) connect(ctx context.Context, embeddedOK bool, share *shareOpts
 	if err := queue.ValidateName(g.queueName); err != nil {
 		return nil, nil, usageError{err}
 	}
-	if g.cluster && !queue.HasHashTag(g.queueName) {
+	if g.shards < 0 || g.shards > queue.MaxShards {
+		return nil, nil, usageError{fmt.Errorf("--shards %d: between 1 and %d", g.shards, queue.MaxShards)}
+	}
+	if g.cluster && g.shards < 2 && !queue.HasHashTag(g.queueName) {
 		// Without a tag the queue's keys spread over slots and every script
 		// fails with CROSSSLOT; say what to do instead.
-		return nil, nil, usageError{fmt.Errorf("on Redis Cluster a queue name needs a hash tag so all its keys share one slot: use --queue {%s}", g.queueName)}
+		return nil, nil, usageError{fmt.Errorf("on Redis Cluster a queue name needs a hash tag so all its keys share one slot: use --queue {%s}, or --shards N to spread it over N slots", g.queueName)}
 	}
 	if g.durable && g.cluster {
 		// WAIT has no key: the cluster client would send it to any node, not

@@ -94,7 +94,7 @@ func runEnqueue(ctx context.Context, g *globals, ef *enqueueFlags, args []string
 	// Ctrl-C stops reading files; what was sent is reported as it is.
 	ctx, stop := signal.NotifyContext(ctx, proc.StopSignals()...)
 	defer stop()
-	r := &enqueueReport{Queue: q.Name(), List: q.Keys().PendingFor(prio), Priority: string(prio), Filters: spec.String(),
+	r := &enqueueReport{Queue: q.Name(), List: pendingList(q, prio), Priority: string(prio), Filters: spec.String(),
 		Files: len(in.files), Skipped: in.skipped, asJSON: ef.asJSON, out: g.out, errs: &termLines{w: g.errOut}, spec: spec.String()}
 	if len(args) == 0 {
 		return enqueueSamples(ctx, ef, q, spec, prio, w, h, r)
@@ -159,4 +159,14 @@ func listSome(xs []string, n int) string {
 		return strings.Join(xs, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(xs[:n], ", "), len(xs)-n)
+}
+
+// pendingList names the list the tasks go to, for the report: on a sharded
+// queue, the first shard's and how many more.
+func pendingList(q *queue.Queue, prio queue.Priority) string {
+	sh := q.Shards()
+	if len(sh) == 0 {
+		return q.Keys().PendingFor(prio)
+	}
+	return fmt.Sprintf("%s and %d more shards", sh[0].Keys().PendingFor(prio), len(sh)-1)
 }

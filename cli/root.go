@@ -20,6 +20,7 @@ type globals struct {
 	redisURL      string
 	queueName     string
 	cluster       bool
+	shards        int // sub-queues of one logical queue (queue.Options.Shards)
 	lease         time.Duration
 	workerTimeout time.Duration
 	stuckAfter    time.Duration
@@ -96,6 +97,7 @@ embedded workers, and an embedded Redis when none answers at the default address
 		`Redis URL redis://[user:password@]host:port/db, rediss:// for TLS, or redis+sentinel://[user:password@]host1:port1,host2:port2/mastername[/db] for the master a set of Sentinels elect (the password is the master's; ?sentinel_password= for the Sentinels') ($REDIS_URL); "embedded" starts an in-process Redis, memory only (default redis://127.0.0.1:6379/0; the dashboard and demo fall back to embedded when nothing answers there, other commands do not)`)
 	pf.StringVar(&g.queueName, "queue", queue.DefaultName, "queue name (key prefix); may carry a Redis Cluster hash tag like {img}")
 	pf.BoolVar(&g.cluster, "cluster", false, "connect with the Redis Cluster client (--redis names one node)")
+	pf.IntVar(&g.shards, "shards", 0, "spread the queue over N sub-queues, each in its own Cluster slot, so a Redis Cluster spreads it over its masters; every process on the queue must use the same N (0 or 1: one queue)")
 	pf.DurationVar(&g.lease, "lease", 30*time.Second, "how long a claim lasts without a heartbeat before its task is recovered")
 	pf.DurationVar(&g.workerTimeout, "worker-timeout", 10*time.Second, "a worker silent this long is reported gone and its tasks recovered")
 	pf.DurationVar(&g.stuckAfter, "stuck-after", time.Minute, "a task a worker imgq cannot see (a course worker) holds this long is shown as stuck")
@@ -114,5 +116,5 @@ embedded workers, and an embedded Redis when none answers at the default address
 func (g *globals) queueOptions() queue.Options {
 	return queue.Options{Name: g.queueName, Lease: g.lease, WorkerTimeout: g.workerTimeout,
 		StuckAfter: g.stuckAfter, RecoverStuck: g.recoverStuck,
-		Durable: g.durable, DurableTimeout: g.durableWait}
+		Durable: g.durable, DurableTimeout: g.durableWait, Shards: g.shards}
 }

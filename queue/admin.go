@@ -21,6 +21,9 @@ import (
 // KEYS, never FLUSHDB). A key of an unexpected type is deleted, not read as
 // one, so flush is also the fix for a layout clash.
 func (q *Queue) Flush(ctx context.Context) (int64, error) {
+	if q.sharded() {
+		return sumShards(q, func(s *Queue) (int64, error) { return s.Flush(ctx) })
+	}
 	ids, err := q.allIDs(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("flush %s: %w", q.opts.Name, err)
@@ -149,6 +152,11 @@ func (q *Queue) forEachNode(ctx context.Context, fn func(context.Context, redis.
 // Requeue moves dead-lettered tasks back to pending with fresh attempts and
 // returns how many moved. Ids not in the failed list are skipped.
 func (q *Queue) Requeue(ctx context.Context, ids ...string) (int, error) {
+	if q.sharded() {
+		// requeue.lua moves only a task in its shard's failed list: each id
+		// moves on the one shard that holds it.
+		return sumShards(q, func(s *Queue) (int, error) { return s.Requeue(ctx, ids...) })
+	}
 	k := q.keys
 	n := 0
 	for start := 0; start < len(ids); start += 500 {
@@ -175,6 +183,9 @@ func (q *Queue) Requeue(ctx context.Context, ids ...string) (int, error) {
 
 // RequeueAll moves every dead letter back to pending.
 func (q *Queue) RequeueAll(ctx context.Context) (int, error) {
+	if q.sharded() {
+		return sumShards(q, func(s *Queue) (int, error) { return s.RequeueAll(ctx) })
+	}
 	ids, err := q.rdb.LRange(ctx, q.keys.Failed, 0, -1).Result()
 	if err != nil {
 		return 0, fmt.Errorf("requeue all: %w", q.explain(ctx, err))
@@ -197,6 +208,9 @@ func (q *Queue) RequeueAll(ctx context.Context) (int, error) {
 // worker that crashed. imgq's own claims are never touched: their leases tell
 // whether their workers live. With only set, just those ids are considered.
 func (q *Queue) RequeueStuck(ctx context.Context, olderThan time.Duration, only ...string) (int, error) {
+	if q.sharded() {
+		return sumShards(q, func(s *Queue) (int, error) { return s.RequeueStuck(ctx, olderThan, only...) })
+	}
 	if olderThan <= 0 {
 		olderThan = q.opts.StuckAfter
 	}
@@ -231,6 +245,9 @@ func (q *Queue) Task(ctx context.Context, idOrPrefix string) (TaskInfo, error) {
 	if err := ValidateID("task", idOrPrefix); err != nil {
 		return TaskInfo{}, err
 	}
+	if q.sharded() {
+		return q.taskSharded(ctx, idOrPrefix)
+	}
 	t, err := q.readTask(ctx, idOrPrefix)
 	if err == nil || !errors.Is(err, ErrNotFound) {
 		return t, err
@@ -255,7 +272,9 @@ func (q *Queue) readTask(ctx context.Context, id string) (TaskInfo, error) {
 	if len(th.Val()) == 0 {
 		return TaskInfo{}, fmt.Errorf("task %s: %w", id, ErrNotFound)
 	}
-	return taskInfo(id, th.Val(), rh.Val()), nil
+	t := taskInfo(id, th.Val(), rh.Val())
+	t.Keys = q.keys
+	return t, nil
 }
 
 // explainRecord says which record has the wrong type, for a WRONGTYPE reading one.
@@ -334,6 +353,9 @@ func dataName(data string) string {
 
 // FailedTasks returns dead letters, newest first, from offset.
 func (q *Queue) FailedTasks(ctx context.Context, offset, limit int64) ([]TaskInfo, error) {
+	if q.sharded() {
+		return q.failedSharded(ctx, offset, limit)
+	}
 	return q.listTasks(ctx, q.keys.Failed, offset, limit)
 }
 
@@ -362,7 +384,9 @@ func (q *Queue) listTasks(ctx context.Context, list string, offset, limit int64)
 		case len(h) == 0:
 			h = map[string]string{"status": "expired"}
 		}
-		out = append(out, taskInfo(id, h, rc.Val()))
+		t := taskInfo(id, h, rc.Val())
+		t.Keys = q.keys
+		out = append(out, t)
 	}
 	return out, nil
 }

@@ -14,10 +14,22 @@ import (
 // Callers pass n = their free slots, so a busy process never hoards tasks that an
 // idle one could run.
 func (q *Queue) Claim(ctx context.Context, worker string, n int) ([]Claimed, error) {
+	if q.sharded() {
+		return q.claimSharded(ctx, worker, n)
+	}
+	return q.claim(ctx, worker, n, 3)
+}
+
+// claim takes from the first levels pending lists (1: high only ... 3: all).
+func (q *Queue) claim(ctx context.Context, worker string, n, levels int) ([]Claimed, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	res, err := q.script(ctx, claimScript).Run(ctx, q.rdb, q.claimKeys(worker), q.claimArgs(worker, n)...).Slice()
+	args := q.claimArgs(worker, n)
+	if levels < 3 {
+		args = append(args, levels)
+	}
+	res, err := q.script(ctx, claimScript).Run(ctx, q.rdb, q.claimKeys(worker), args...).Slice()
 	if err != nil {
 		if isNil(err) {
 			return nil, nil
@@ -80,6 +92,9 @@ func parseClaimed(worker string, res []any) ([]Claimed, error) {
 // would round it up to 1s. The worker waits that little at first, because a
 // course-style producer's RPUSH pushes no token (see workers' idle wait).
 func (q *Queue) WaitForWork(ctx context.Context, timeout time.Duration) (bool, error) {
+	if q.sharded() {
+		return q.shards[0].WaitForWork(ctx, timeout) // every token goes there (sharded.go)
+	}
 	var err error
 	if timeout < time.Second {
 		timeout = max(timeout, time.Millisecond)
@@ -98,6 +113,9 @@ func (q *Queue) WaitForWork(ctx context.Context, timeout time.Duration) (bool, e
 
 // Blob returns the input bytes that travel with task id.
 func (q *Queue) Blob(ctx context.Context, id string) ([]byte, error) {
+	if q.sharded() {
+		return q.blobSharded(ctx, id)
+	}
 	b, err := q.rdb.Get(ctx, q.keys.Blob(id)).Bytes()
 	if isNil(err) {
 		return nil, fmt.Errorf("blob of %s: %w", id, ErrNotFound)

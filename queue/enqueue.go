@@ -193,6 +193,9 @@ func (e *BatchError) Unwrap() []error {
 // anything is sent, with a nil slice; after that, each task succeeds or fails on
 // its own, and the error is a *BatchError.
 func (q *Queue) EnqueueBatchResults(ctx context.Context, ts []NewTask) ([]EnqueueResult, error) {
+	if q.sharded() {
+		return q.enqueueSharded(ctx, ts)
+	}
 	res := make([]EnqueueResult, len(ts))
 	for i := range ts {
 		if err := q.prepare(&ts[i]); err != nil {

@@ -15,6 +15,9 @@ import (
 // new ones, "0" for all) and returns at most count of them, oldest first.
 // A zero block returns at once.
 func (q *Queue) ReadEvents(ctx context.Context, after string, count int64, block time.Duration) ([]Event, error) {
+	if q.sharded() {
+		return q.readEventsSharded(ctx, after, count, block)
+	}
 	if after == "" {
 		after = "$"
 	}
@@ -42,6 +45,9 @@ func (q *Queue) ReadEvents(ctx context.Context, after string, count int64, block
 // starts from). It reads at most n stream entries, so a batch entry may bring
 // more events than n; only the newest n are kept.
 func (q *Queue) LastEvents(ctx context.Context, n int64) ([]Event, error) {
+	if n > 0 && q.sharded() {
+		return q.lastEventsSharded(ctx, n)
+	}
 	if n <= 0 {
 		// XREVRANGE ... COUNT 0 replies nil, which go-redis reports as an error.
 		return nil, nil
@@ -63,6 +69,13 @@ func (q *Queue) LastEvents(ctx context.Context, n int64) ([]Event, error) {
 // LastEventID returns the id of the newest event ("0" when there is none), to
 // follow the stream from there without missing what comes next.
 func (q *Queue) LastEventID(ctx context.Context) (string, error) {
+	if q.sharded() {
+		c, err := q.lastCursor(ctx)
+		if err != nil {
+			return "", err
+		}
+		return c.String(), nil
+	}
 	res, err := q.rdb.XRevRangeN(ctx, q.keys.Events, "+", "-", 1).Result()
 	if err != nil {
 		return "", fmt.Errorf("last event id: %w", err)

@@ -92,6 +92,9 @@ func (q *Queue) Finish(ctx context.Context, outs []Outcome) []error {
 // second round trip. The claim runs after the acks in the pipeline; the caller
 // must count n only slots that are free once these outcomes are recorded.
 func (q *Queue) FinishClaim(ctx context.Context, outs []Outcome, worker string, n int) ([]error, []Claimed, error) {
+	if q.sharded() && len(outs) > 0 {
+		return q.finishClaimSharded(ctx, outs, worker, n)
+	}
 	errs := make([]error, len(outs))
 	if len(outs) == 0 {
 		return errs, nil, nil
@@ -230,6 +233,13 @@ func (q *Queue) Fail(ctx context.Context, worker string, t Claimed, cause error,
 // Release hands an unfinished task back to the front of its pending list without
 // using up an attempt (graceful shutdown).
 func (q *Queue) Release(ctx context.Context, worker string, t Claimed) error {
+	if q.sharded() {
+		s, err := q.shardOf(t)
+		if err != nil {
+			return fmt.Errorf("release: %w", err)
+		}
+		return s.Release(ctx, worker, t)
+	}
 	k := q.keys
 	err := q.script(ctx, releaseScript).Run(ctx, q.rdb,
 		[]string{k.Task(t.ID), k.Processing, k.Leases, k.PendingHigh, k.Pending, k.PendingLow, k.Signal, k.Events, k.Worker(worker)},

@@ -17,6 +17,15 @@ import (
 // A head whose record is missing or has no readable created_at (a task being
 // claimed at that instant, a foreign record) is skipped.
 func (q *Queue) OldestPending(ctx context.Context) (time.Duration, error) {
+	if q.sharded() {
+		var oldest time.Duration
+		err := q.onShards(func(s *Queue) error {
+			d, err := s.OldestPending(ctx)
+			oldest = max(oldest, d)
+			return err
+		})
+		return oldest, err
+	}
 	k := q.keys
 	lists := []string{k.PendingHigh, k.Pending, k.PendingLow}
 	var now *redis.TimeCmd

@@ -78,6 +78,9 @@ func (k Keys) layout() []KeyClash {
 // trip and returns a *LayoutError naming every key of the wrong type, or nil.
 // It changes nothing. Missing keys are fine: they are created on first use.
 func (q *Queue) CheckLayout(ctx context.Context) error {
+	if q.sharded() {
+		return q.onShards(func(s *Queue) error { return s.CheckLayout(ctx) })
+	}
 	want := q.keys.layout()
 	cmds, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, c := range want {

@@ -92,6 +92,9 @@ func (o Options) withDefaults() Options {
 	if o.SignalCap <= 0 {
 		o.SignalCap = 10000
 	}
+	if o.Shards < 2 {
+		o.Shards = 0
+	}
 	return durableDefaults(o)
 }
 
@@ -101,6 +104,10 @@ type Queue struct {
 	opts  Options
 	keys  Keys
 	flags atomic.Int32 // does the server take script flags (flagsOK...)
+	// shards are the sub-queues of a sharded queue (Options.Shards > 1; see
+	// sharded.go); rotor turns the shard its claims start at.
+	shards []*Queue
+	rotor  atomic.Uint32
 }
 
 // New returns a queue on rdb. It does not talk to Redis; the first command does.
@@ -109,7 +116,13 @@ func New(rdb redis.UniversalClient, opts Options) (*Queue, error) {
 	if err := ValidateName(opts.Name); err != nil {
 		return nil, err
 	}
-	return &Queue{rdb: rdb, opts: opts, keys: NewKeys(opts.Name)}, nil
+	q := &Queue{rdb: rdb, opts: opts, keys: NewKeys(opts.Name)}
+	if opts.Shards > 1 {
+		if err := q.split(); err != nil {
+			return nil, err
+		}
+	}
+	return q, nil
 }
 
 // Keys returns the queue's key names.

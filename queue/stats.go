@@ -14,6 +14,9 @@ import (
 // latency included. Its cost does not grow with the length of any list, only
 // with the number of workers.
 func (q *Queue) Stats(ctx context.Context) (Stats, error) {
+	if q.sharded() {
+		return q.statsSharded(ctx)
+	}
 	k := q.keys
 	res, err := q.script(ctx, statsScript).Run(ctx, q.rdb,
 		[]string{k.PendingHigh, k.Pending, k.PendingLow, k.Processing, k.Retry, k.Completed, k.Failed,
@@ -170,6 +173,9 @@ const maxPace = 10 * time.Second
 // SetPace shares a teaching pace (the least time per task, 0 = off) with every
 // imgq worker on the queue through Q:config, like the failure-injection rate.
 func (q *Queue) SetPace(ctx context.Context, pace time.Duration) error {
+	if q.sharded() {
+		return q.onShards(func(s *Queue) error { return s.SetPace(ctx, pace) })
+	}
 	if pace < 0 || pace > maxPace {
 		return fmt.Errorf("pace %s is outside 0..%s", pace, maxPace)
 	}
@@ -185,6 +191,9 @@ func (q *Queue) SetPace(ctx context.Context, pace time.Duration) error {
 // dashboard set since. It reads Redis, not a snapshot, so a write of the
 // quitting dashboard that a refresh has not shown yet is still turned off.
 func (q *Queue) ClearShared(ctx context.Context, mine Shared) error {
+	if q.sharded() {
+		return q.onShards(func(s *Queue) error { return s.ClearShared(ctx, mine) })
+	}
 	key := q.keys.Config
 	clear := func(tx *redis.Tx) error {
 		cur, err := tx.HMGet(ctx, key, "fail_rate", "pace_ms", "paused").Result()
@@ -227,6 +236,9 @@ func (q *Queue) ClearShared(ctx context.Context, mine Shared) error {
 // SetFailRate shares a failure-injection rate (0..1) with every worker through
 // Q:config, so a teacher's switch reaches the students' workers too.
 func (q *Queue) SetFailRate(ctx context.Context, rate float64) error {
+	if q.sharded() {
+		return q.onShards(func(s *Queue) error { return s.SetFailRate(ctx, rate) })
+	}
 	if rate < 0 || rate > 1 {
 		return fmt.Errorf("fail rate %v is outside 0..1", rate)
 	}

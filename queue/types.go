@@ -83,6 +83,11 @@ type NewTask struct {
 	// Timeout limits each run of this task (stored as timeout_ms), overriding
 	// the worker's default (imgq worker --task-timeout); 0: the worker's.
 	Timeout time.Duration
+	// ShardKey, on a sharded queue (Options.Shards > 1), picks the shard: tasks
+	// with one key go to one shard, so they keep their FIFO order (per
+	// priority). Empty: the task's id picks it, so a resent enqueue of the same
+	// id lands on the same shard and stays a no-op.
+	ShardKey string
 }
 
 // Claimed is a task a worker holds under a lease.
@@ -97,6 +102,7 @@ type Claimed struct {
 	CreatedAt   time.Time
 	ClaimedAt   time.Time
 	Timeout     time.Duration // the task's own time limit (NewTask.Timeout); 0: the worker's default
+	shard       int           // the sub-queue of a sharded queue that holds it (sharded.go)
 }
 
 // TaskInfo is the whole record of a task, as the detail view shows it.
@@ -118,6 +124,9 @@ type TaskInfo struct {
 	BlobBytes    int64
 	Fields       map[string]string // the raw task:<id> hash, for anything not above
 	ResultFields map[string]string // the raw result:<id> hash
+	// Keys are the key names of the (sub-)queue that holds the task: its
+	// shard's on a sharded queue.
+	Keys Keys
 }
 
 // Event is one transition of one task (or worker) from the Q:events stream. A

@@ -30,6 +30,9 @@ type WorkerInfo struct {
 // Register adds a worker to Q:workers and announces it (worker_up). It refuses an
 // id held by another live process.
 func (q *Queue) Register(ctx context.Context, w WorkerInfo) error {
+	if q.sharded() {
+		return q.onShards(func(s *Queue) error { return s.Register(ctx, w) })
+	}
 	if err := ValidateID("worker", w.ID); err != nil {
 		return err
 	}
@@ -57,6 +60,9 @@ type Shared struct {
 // the tasks it holds (held), so a long task is never taken from a live worker. It
 // returns the shared switches (Q:config), read in the same call.
 func (q *Queue) Heartbeat(ctx context.Context, w WorkerInfo, state WorkerState, held []string) (Shared, error) {
+	if q.sharded() {
+		return q.heartbeatSharded(ctx, w, state, held)
+	}
 	k := q.keys
 	args := make([]any, 0, 6+len(held))
 	args = append(args, w.ID, w.Instance, ms(q.opts.Lease), k.TaskPrefix(), string(state), len(held))
@@ -94,6 +100,9 @@ func sharedOf(rate, paceMS string) Shared {
 // Q:config: each stops claiming at its next heartbeat, its tasks in flight
 // finish. The course's workers do not read it.
 func (q *Queue) SetPaused(ctx context.Context, paused bool) error {
+	if q.sharded() {
+		return q.onShards(func(s *Queue) error { return s.SetPaused(ctx, paused) })
+	}
 	v := "0"
 	if paused {
 		v = "1"
@@ -106,6 +115,9 @@ func (q *Queue) SetPaused(ctx context.Context, paused bool) error {
 
 // Deregister removes a cleanly stopping worker (worker_stopped).
 func (q *Queue) Deregister(ctx context.Context, w WorkerInfo) error {
+	if q.sharded() {
+		return q.onShards(func(s *Queue) error { return s.Deregister(ctx, w) })
+	}
 	k := q.keys
 	err := q.script(ctx, deregisterScript).Run(ctx, q.rdb, []string{k.Workers, k.Worker(w.ID), k.WorkersGone, k.Events},
 		w.ID, w.Instance, ms(q.opts.KeepGone), q.opts.EventsMaxLen).Err()
@@ -120,6 +132,9 @@ func (q *Queue) Deregister(ctx context.Context, w WorkerInfo) error {
 // workers heartbeating every second still cost Redis one Maintain a second, not
 // 1,000. If the elected process dies, its lock lapses and another takes over.
 func (q *Queue) Housekeep(ctx context.Context, period time.Duration) (Maintenance, bool, error) {
+	if q.sharded() {
+		return q.housekeepSharded(ctx, period)
+	}
 	// A script rather than SET NX: at maxmemory (noeviction) a plain SET is
 	// refused, and housekeeping (recovery of dead workers' tasks) must go on.
 	ok, err := q.script(ctx, housekeepLockScript).Run(ctx, q.rdb, []string{q.keys.Housekeeper}, ms(period)).Bool()
@@ -138,6 +153,9 @@ func (q *Queue) Housekeep(ctx context.Context, period time.Duration) (Maintenanc
 // derived keys, so a read-only command such as `imgq stats` may run it to show
 // course workers even when no imgq worker or dashboard is running.
 func (q *Queue) Observe(ctx context.Context) error {
+	if q.sharded() {
+		return q.onShards(func(s *Queue) error { return s.Observe(ctx) })
+	}
 	k := q.keys
 	err := q.script(ctx, observeScript).Run(ctx, q.rdb,
 		[]string{k.Processing, k.Leases, k.Observed, k.ObsWorkers, k.Observer, k.Completed, k.Failed, k.Events, k.Stats},
@@ -168,6 +186,15 @@ type Maintenance struct {
 // step is an atomic, idempotent script, so any number of processes may run it
 // at once.
 func (q *Queue) Maintain(ctx context.Context) (Maintenance, error) {
+	if q.sharded() {
+		var m Maintenance
+		err := q.onShards(func(s *Queue) error {
+			sm, err := s.Maintain(ctx)
+			m = m.add(sm)
+			return err
+		})
+		return m, err
+	}
 	var m Maintenance
 	k := q.keys
 	tp := k.TaskPrefix()

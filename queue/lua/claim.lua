@@ -11,7 +11,9 @@
 -- one call per batch.
 -- KEYS: 1 high, 2 normal, 3 low, 4 processing, 5 leases, 6 stats, 7 events, 8 worker hash, 9 failed
 -- ARGV: 1 worker id, 2 max tasks, 3 lease ms, 4 events maxlen, 5 task key prefix,
---       6 default max attempts
+--       6 default max attempts, 7 (optional) how many lists to take from: 1 high
+--       only, 2 high and normal, 3 all (default); a sharded queue's claim
+--       (sharded.go) keeps priorities across its shards with it
 -- Reply: flat, the claim time (ms) then 9 fields a task: id, name, priority,
 -- data, attempt, max attempts, created_at, blob bytes, timeout ms (queue.parseClaimed).
 -- Only the two keys written after a pop are checked up front (a TYPE call each,
@@ -49,7 +51,7 @@ local function pop(key, n)
 end
 local out, leases, held, evs = {now}, {}, {}, {}
 local got, o, e = 0, 1, 0
-for i = 1, 3 do
+for i = 1, tonumber(ARGV[7] or '3') do
   local more = true
   while more and got < want and not refused do
     local ask = want - got

@@ -1,0 +1,479 @@
+package queue
+
+// A sharded queue (Options.Shards = N > 1) is one logical queue over N
+// sub-queues named by ShardNames: one hash tag, so one Cluster slot, each.
+//
+// Every shard is a whole Queue of its own: pending lists, processing hash,
+// leases, retries, dead letters, blobs, events and worker records. So every
+// script stays a one-slot atomic step, and recovery, retries and dead letters
+// work per shard exactly as on an unsharded queue. The logical queue only
+// routes:
+//   - a task goes to the shard its id (or NewTask.ShardKey) hashes to, so a
+//     resent enqueue lands where the first one did and stays a no-op, and the
+//     input bytes live on their task's shard (a Cluster's memory grows with
+//     its masters, not on one);
+//   - a claim reads every shard's three depths in one pipelined round, then
+//     takes from the shards that hold the best priority present, starting at
+//     a shard that rotates from claim to claim, so priorities hold across
+//     shards and no shard starves;
+//   - an acknowledgement goes to the shard that made the claim (Claimed.shard);
+//   - workers register and heartbeat on every shard (each shard's housekeeping
+//     judges them by its own registry, and recovers its own leases);
+//   - stats, events, flush, requeue and task lookups merge over all shards.
+//
+// Wake-up tokens: one BLPOP can watch one slot only, so idle workers block on
+// shard 0's signal list. Enqueues on the other shards push their tokens there
+// from Go, right after their scripts; those shards' scripts push none (their
+// SignalCap is 0). A task that another path puts back on shard i > 0
+// (recovered, released, requeued, a retry whose backoff ended) wakes no one: an
+// idle worker finds it at its next poll, within its idle wait (≤ 250 ms).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// split makes q a sharded queue: its shards, from its options.
+func (q *Queue) split() error {
+	names, err := ShardNames(q.opts.Name, q.opts.Shards)
+	if err != nil {
+		return err
+	}
+	q.shards = make([]*Queue, len(names))
+	for i, name := range names {
+		o := q.opts
+		o.Name, o.Shards = name, 0
+		if i > 0 {
+			o.SignalCap = 0 // tokens go to shard 0's signal (see above)
+		}
+		q.shards[i] = &Queue{rdb: q.rdb, opts: o, keys: NewKeys(name)}
+	}
+	return nil
+}
+
+// Shards returns the sub-queues of a sharded queue, in order (nil when q is
+// not sharded). Each is a plain Queue on its own keys.
+func (q *Queue) Shards() []*Queue { return q.shards }
+
+func (q *Queue) sharded() bool { return len(q.shards) > 0 }
+
+// shardFor is the shard a task id (or shard key) belongs to.
+func (q *Queue) shardFor(key string) int {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(len(q.shards)))
+}
+
+// eachShard runs fn on every shard at once (on a Cluster they sit on different
+// masters) and returns the first error. Each fn writes only its own index of
+// whatever it fills in.
+func (q *Queue) eachShard(ctx context.Context, fn func(ctx context.Context, i int, s *Queue) error) error {
+	errs := make([]error, len(q.shards))
+	var wg sync.WaitGroup
+	for i, s := range q.shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(ctx, i, s)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// enqueueSharded sends each shard its tasks, then shard 0's signal the wake-up
+// tokens of the tasks created elsewhere.
+func (q *Queue) enqueueSharded(ctx context.Context, ts []NewTask) ([]EnqueueResult, error) {
+	// Validate all before sending any: a batch with one bad task is refused
+	// whole, as on one queue. prepare fills in the ids the shards are chosen by.
+	for i := range ts {
+		if err := q.prepare(&ts[i]); err != nil {
+			return nil, err
+		}
+	}
+	res := make([]EnqueueResult, len(ts))
+	by := make([][]int, len(q.shards))
+	for i, t := range ts {
+		res[i].ID = t.ID
+		key := t.ShardKey
+		if key == "" {
+			key = t.ID
+		}
+		s := q.shardFor(key)
+		by[s] = append(by[s], i)
+	}
+	var mu sync.Mutex
+	var failed bool
+	var firstErr error
+	tokens := int64(0)
+	_ = q.eachShard(ctx, func(ctx context.Context, s int, sq *Queue) error {
+		if len(by[s]) == 0 {
+			return nil
+		}
+		part := make([]NewTask, len(by[s]))
+		for j, i := range by[s] {
+			part[j] = ts[i]
+		}
+		got, err := sq.EnqueueBatchResults(ctx, part)
+		mu.Lock()
+		defer mu.Unlock()
+		var be *BatchError
+		switch {
+		case errors.As(err, &be):
+			failed = true
+		case err != nil && len(got) == 0:
+			for _, i := range by[s] {
+				res[i].Err = err
+			}
+			failed = true
+		case err != nil && firstErr == nil:
+			firstErr = err
+		}
+		for j, r := range got {
+			res[by[s][j]] = r
+			if s > 0 && r.Created && r.Err == nil {
+				tokens++
+			}
+		}
+		return nil
+	})
+	if tokens > 0 {
+		if err := q.wake(ctx, tokens); err != nil && firstErr == nil {
+			// The tasks are in; idle workers find them at their next poll.
+			firstErr = fmt.Errorf("enqueue batch: wake workers: %w", err)
+		}
+	}
+	if failed {
+		return res, &BatchError{Results: res}
+	}
+	return res, firstErr
+}
+
+// wake pushes n wake-up tokens to shard 0's signal list, up to its cap.
+func (q *Queue) wake(ctx context.Context, n int64) error {
+	home := q.shards[0]
+	n = min(n, home.opts.SignalCap)
+	tokens := make([]any, n)
+	for i := range tokens {
+		tokens[i] = "1"
+	}
+	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.RPush(ctx, home.keys.Signal, tokens...)
+		p.LTrim(ctx, home.keys.Signal, 0, home.opts.SignalCap-1)
+		return nil
+	})
+	return err
+}
+
+// claimSharded takes up to n tasks over the shards: the best priority present
+// anywhere first, shards in an order that rotates from call to call.
+func (q *Queue) claimSharded(ctx context.Context, worker string, n int) ([]Claimed, error) {
+	depths, err := q.pendingDepths(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("claim for %s: %w", worker, err)
+	}
+	start := int(q.rotor.Add(1) % uint32(len(q.shards)))
+	var out []Claimed
+	for level := 1; level <= 3 && len(out) < n; level++ {
+		for k := range q.shards {
+			if len(out) >= n {
+				break
+			}
+			i := (start + k) % len(q.shards)
+			if depths[i][level-1] == 0 {
+				continue
+			}
+			// Lists up to this level only: a shard must not hand out normal
+			// work while another holds high.
+			got, err := q.shards[i].claim(ctx, worker, n-len(out), level)
+			for j := range got {
+				got[j].shard = i
+			}
+			out = append(out, got...)
+			if err != nil {
+				return out, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// pendingDepths reads every shard's high, normal and low depths in one
+// pipelined round (on a Cluster, one round trip to each master at once).
+func (q *Queue) pendingDepths(ctx context.Context) ([][3]int64, error) {
+	cmds, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, s := range q.shards {
+			p.LLen(ctx, s.keys.PendingHigh)
+			p.LLen(ctx, s.keys.Pending)
+			p.LLen(ctx, s.keys.PendingLow)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pending depths: %w", err)
+	}
+	out := make([][3]int64, len(q.shards))
+	for i := range out {
+		for l := range 3 {
+			out[i][l] = cmds[3*i+l].(*redis.IntCmd).Val()
+		}
+	}
+	return out, nil
+}
+
+// finishClaimSharded records each outcome on the shard that claimed its task
+// (all shards at once), then claims as Claim does.
+func (q *Queue) finishClaimSharded(ctx context.Context, outs []Outcome, worker string, n int) ([]error, []Claimed, error) {
+	errs := make([]error, len(outs))
+	by := make([][]int, len(q.shards))
+	for i, o := range outs {
+		s := o.Task.shard
+		if s < 0 || s >= len(q.shards) {
+			errs[i] = fmt.Errorf("finish %s: shard %d of %d", o.Task.ID, s, len(q.shards))
+			continue
+		}
+		by[s] = append(by[s], i)
+	}
+	_ = q.eachShard(ctx, func(ctx context.Context, s int, sq *Queue) error {
+		if len(by[s]) == 0 {
+			return nil
+		}
+		part := make([]Outcome, len(by[s]))
+		for j, i := range by[s] {
+			part[j] = outs[i]
+		}
+		for j, err := range sq.Finish(ctx, part) {
+			errs[by[s][j]] = err
+		}
+		return nil
+	})
+	if n <= 0 {
+		return errs, nil, nil
+	}
+	claimed, err := q.claimSharded(ctx, worker, n)
+	return errs, claimed, err
+}
+
+// shardOf is the shard that holds a claimed task.
+func (q *Queue) shardOf(t Claimed) (*Queue, error) {
+	if t.shard < 0 || t.shard >= len(q.shards) {
+		return nil, fmt.Errorf("task %s: shard %d of %d", t.ID, t.shard, len(q.shards))
+	}
+	return q.shards[t.shard], nil
+}
+
+// blobSharded looks where the task's id puts it first, then on the other
+// shards (a task enqueued with a ShardKey).
+func (q *Queue) blobSharded(ctx context.Context, id string) ([]byte, error) {
+	first := q.shardFor(id)
+	b, err := q.shards[first].Blob(ctx, id)
+	if !errors.Is(err, ErrNotFound) {
+		return b, err
+	}
+	for i, s := range q.shards {
+		if i == first {
+			continue
+		}
+		if b, err := s.Blob(ctx, id); !errors.Is(err, ErrNotFound) {
+			return b, err
+		}
+	}
+	return nil, err
+}
+
+// statsSharded reads every shard's stats at once and adds them up: depths and
+// totals summed, each worker once (its counters summed over the shards it
+// worked on), the shared switches from shard 0, the oldest pending task of all.
+func (q *Queue) statsSharded(ctx context.Context) (Stats, error) {
+	parts := make([]Stats, len(q.shards))
+	err := q.eachShard(ctx, func(ctx context.Context, i int, s *Queue) error {
+		var err error
+		parts[i], err = s.Stats(ctx)
+		return err
+	})
+	if err != nil {
+		return Stats{}, err
+	}
+	out := Stats{At: parts[0].At, FailRate: parts[0].FailRate, Paused: parts[0].Paused, Pace: parts[0].Pace}
+	index := map[string]int{}
+	for i, p := range parts {
+		out.PendingHigh += p.PendingHigh
+		out.Pending += p.Pending
+		out.PendingLow += p.PendingLow
+		out.Processing += p.Processing
+		out.Retry += p.Retry
+		out.Completed += p.Completed
+		out.Failed += p.Failed
+		t := &out.Totals
+		t.Enqueued += p.Totals.Enqueued
+		t.Claimed += p.Totals.Claimed
+		t.Completed += p.Totals.Completed
+		t.Retried += p.Totals.Retried
+		t.Failed += p.Totals.Failed
+		t.Recovered += p.Totals.Recovered
+		t.Requeued += p.Totals.Requeued
+		out.OldestPending = max(out.OldestPending, p.OldestPending)
+		out.Foreign = append(out.Foreign, p.Foreign...)
+		for _, w := range p.Workers {
+			j, ok := index[w.ID]
+			if !ok {
+				index[w.ID] = len(out.Workers)
+				out.Workers = append(out.Workers, w)
+				continue
+			}
+			out.Workers[j] = mergeWorker(out.Workers[j], w)
+		}
+		s := q.shards[i]
+		out.Shards = append(out.Shards, ShardStat{Name: s.Name(), Slot: KeySlot(s.keys.Pending),
+			Pending: p.PendingTotal(), Processing: p.Processing, Retry: p.Retry, Failed: p.Failed, Completed: p.Completed})
+	}
+	sort.Slice(out.Foreign, func(i, j int) bool { return out.Foreign[i].Since.Before(out.Foreign[j].Since) })
+	return out, nil
+}
+
+// stateRank orders a worker's states over shards: the liveliest wins (a worker
+// busy on one shard and idle on another is busy).
+var stateRank = map[WorkerState]int{WorkerGone: 0, WorkerStop: 1, WorkerIdle: 2, WorkerPaused: 3, WorkerBusy: 4}
+
+// mergeWorker adds one shard's view of a worker to another's.
+func mergeWorker(a, b WorkerStat) WorkerStat {
+	if stateRank[b.State] > stateRank[a.State] {
+		a.State = b.State
+	}
+	if b.LastSeen.After(a.LastSeen) {
+		a.LastSeen = b.LastSeen
+	}
+	if a.StartedAt.IsZero() || !b.StartedAt.IsZero() && b.StartedAt.Before(a.StartedAt) {
+		a.StartedAt = b.StartedAt
+	}
+	a.Processed += b.Processed
+	a.Failed += b.Failed
+	a.Retried += b.Retried
+	a.Dead += b.Dead
+	a.Lost += b.Lost
+	a.Busy += b.Busy
+	a.Active += b.Active
+	if b.Current != "" && (a.Current == "" || b.CurrentFor > a.CurrentFor) {
+		a.Current, a.CurrentName, a.CurrentFor = b.Current, b.CurrentName, b.CurrentFor
+	}
+	return a
+}
+
+// taskSharded finds a task by id or unique prefix on any shard.
+func (q *Queue) taskSharded(ctx context.Context, idOrPrefix string) (TaskInfo, error) {
+	var found []TaskInfo
+	order := slices.Collect(func(yield func(int) bool) {
+		first := q.shardFor(idOrPrefix)
+		yield(first)
+		for i := range q.shards {
+			if i != first && !yield(i) {
+				return
+			}
+		}
+	})
+	for _, i := range order {
+		t, err := q.shards[i].Task(ctx, idOrPrefix)
+		switch {
+		case err == nil && t.ID == idOrPrefix:
+			return t, nil // a whole id: no other match matters
+		case err == nil:
+			found = append(found, t)
+		case !errors.Is(err, ErrNotFound):
+			return TaskInfo{}, err
+		}
+	}
+	switch len(found) {
+	case 0:
+		return TaskInfo{}, fmt.Errorf("task %s: %w", idOrPrefix, ErrNotFound)
+	case 1:
+		return found[0], nil
+	}
+	return TaskInfo{}, fmt.Errorf("task prefix %q matches %s, %s, ...: %w", idOrPrefix, found[0].ID, found[1].ID, ErrAmbiguous)
+}
+
+// failedSharded merges the shards' dead letters, newest first.
+func (q *Queue) failedSharded(ctx context.Context, offset, limit int64) ([]TaskInfo, error) {
+	parts := make([][]TaskInfo, len(q.shards))
+	err := q.eachShard(ctx, func(ctx context.Context, i int, s *Queue) error {
+		var err error
+		parts[i], err = s.FailedTasks(ctx, 0, offset+limit)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	all := slices.Concat(parts...)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].FinishedAt.After(all[j].FinishedAt) })
+	if offset >= int64(len(all)) {
+		return nil, nil
+	}
+	return all[offset:min(offset+limit, int64(len(all)))], nil
+}
+
+// sumShards runs fn on every shard, one after another, and adds up its counts;
+// it stops at the first error, with the count so far.
+func sumShards[N int | int64](q *Queue, fn func(s *Queue) (N, error)) (N, error) {
+	var total N
+	for _, s := range q.shards {
+		n, err := fn(s)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("shard %s: %w", s.Name(), err)
+		}
+	}
+	return total, nil
+}
+
+// onShards runs fn on every shard in order, stopping at the first error.
+func (q *Queue) onShards(fn func(s *Queue) error) error {
+	_, err := sumShards(q, func(s *Queue) (int, error) { return 0, fn(s) })
+	return err
+}
+
+// heartbeatSharded beats on every shard at once, with every held task (a
+// shard extends only the leases of the tasks it holds under this worker), and
+// returns shard 0's switches. A shard that declared the worker gone makes the
+// whole beat say so: the worker registers again, on every shard.
+func (q *Queue) heartbeatSharded(ctx context.Context, w WorkerInfo, state WorkerState, held []string) (Shared, error) {
+	shared := make([]Shared, len(q.shards))
+	err := q.eachShard(ctx, func(ctx context.Context, i int, s *Queue) error {
+		var err error
+		shared[i], err = s.Heartbeat(ctx, w, state, held)
+		return err
+	})
+	return shared[0], err
+}
+
+// housekeepSharded offers each shard's housekeeping in turn (each has its own
+// lock, so processes may share the work shard by shard).
+func (q *Queue) housekeepSharded(ctx context.Context, period time.Duration) (Maintenance, bool, error) {
+	var m Maintenance
+	var any bool
+	err := q.onShards(func(s *Queue) error {
+		sm, ran, err := s.Housekeep(ctx, period)
+		m, any = m.add(sm), any || ran
+		return err
+	})
+	return m, any, err
+}
+
+// add is m and o together.
+func (m Maintenance) add(o Maintenance) Maintenance {
+	for _, g := range o.Gone {
+		if !slices.Contains(m.Gone, g) {
+			m.Gone = append(m.Gone, g)
+		}
+	}
+	m.Recovered += o.Recovered
+	m.Forwarded += o.Forwarded
+	m.Stuck += o.Stuck
+	return m
+}

@@ -1,0 +1,312 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/imgq/imgq/queue"
+)
+
+// shardOf says which shard holds task id's record (-1: none).
+func shardOf(t *testing.T, q *queue.Queue, rdb *redis.Client, id string) int {
+	t.Helper()
+	for i, s := range q.Shards() {
+		if rdb.Exists(context.Background(), s.Keys().Task(id)).Val() == 1 {
+			return i
+		}
+	}
+	return -1
+}
+
+// Tasks spread over the shards, each with its record, its blob and its
+// pending entry on one shard; a resent batch creates nothing; every shard's
+// keys carry its own hash tag.
+func TestShardedEnqueueSpreadsAndStaysIdempotent(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{Name: "img", Shards: 3})
+	ctx := context.Background()
+	ts := make([]queue.NewTask, 300)
+	for i := range ts {
+		ts[i] = queue.NewTask{ID: fmt.Sprintf("t%03d", i), Payload: []byte(`{}`), Blob: []byte{byte(i), 1, 2}}
+	}
+	res, err := q.EnqueueBatchResults(ctx, slices.Clone(ts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := make([]int, 3)
+	for _, r := range res {
+		if !r.Created {
+			t.Fatalf("%s not created", r.ID)
+		}
+		i := shardOf(t, q, rdb, r.ID)
+		if i < 0 {
+			t.Fatalf("%s has no record on any shard", r.ID)
+		}
+		sk := q.Shards()[i].Keys()
+		if rdb.Exists(ctx, sk.Blob(r.ID)).Val() != 1 {
+			t.Fatalf("%s's blob is not on its shard %d", r.ID, i)
+		}
+		if rdb.LPos(ctx, sk.Pending, r.ID, redis.LPosArgs{}).Err() != nil {
+			t.Fatalf("%s is not pending on its shard %d", r.ID, i)
+		}
+		per[i]++
+	}
+	for i, n := range per {
+		if n < 60 {
+			t.Errorf("shard %d got %d of 300 tasks: %v", i, n, per)
+		}
+	}
+	again, err := q.EnqueueBatchResults(ctx, slices.Clone(ts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range again {
+		if r.Created {
+			t.Fatalf("resent %s was created again", r.ID)
+		}
+	}
+	st, err := q.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Pending != 300 || st.Totals.Enqueued != 300 || len(st.Shards) != 3 {
+		t.Fatalf("stats: pending %d enqueued %d shards %d", st.Pending, st.Totals.Enqueued, len(st.Shards))
+	}
+	for i, s := range st.Shards {
+		if s.Pending != int64(per[i]) || s.Name != q.Shards()[i].Name() || s.Slot != queue.KeySlot(s.Name) {
+			t.Errorf("shard %d stats %+v, want pending %d", i, s, per[i])
+		}
+	}
+	b, err := q.Blob(ctx, "t007")
+	if err != nil || !slices.Equal(b, []byte{7, 1, 2}) {
+		t.Fatalf("blob of t007: %v %v", b, err)
+	}
+	// Every key of the sharded queue is under one of the shards' tags.
+	for _, k := range rdb.Keys(ctx, "*").Val() {
+		if !strings.HasPrefix(k, "{img.") {
+			t.Errorf("key %s outside the shards", k)
+		}
+	}
+	t.Logf("300 tasks over 3 shards: %v", per)
+}
+
+// A claim serves the best priority present on any shard, and successive
+// claims start at successive shards, so none starves.
+func TestShardedClaimKeepsPrioritiesAndRotates(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{Name: "img", Shards: 3})
+	ctx := context.Background()
+	// Normal work, all on one shard (one key), then high tasks elsewhere.
+	for i := range 10 {
+		if _, _, err := q.Enqueue(ctx, queue.NewTask{ID: fmt.Sprintf("n%d", i), ShardKey: "a", Payload: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	home := shardOf(t, q, rdb, "n0")
+	highs := 0
+	for j := 0; highs < 3; j++ {
+		id := fmt.Sprintf("h%d", j)
+		if _, _, err := q.Enqueue(ctx, queue.NewTask{ID: id, ShardKey: fmt.Sprint("k", j), Priority: queue.High, Payload: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+		if shardOf(t, q, rdb, id) != home {
+			highs++
+			continue
+		}
+		// Same shard as the normal tasks proves nothing across shards: claim it now.
+		if c := claimOne(t, q, "w"); c.ID != id {
+			t.Fatalf("claimed %s, want the high %s", c.ID, id)
+		}
+	}
+	for range highs {
+		if c := claimOne(t, q, "w"); c.Priority != queue.High {
+			t.Fatalf("claimed %s (%s) while high tasks wait on another shard", c.ID, c.Priority)
+		}
+	}
+	if c := claimOne(t, q, "w"); c.Priority != queue.Normal {
+		t.Fatalf("then %s (%s), want normal", c.ID, c.Priority)
+	}
+
+	// Rotation: one task on each shard; three claims of one take one from each.
+	q2, rdb2, _ := newQueue(t, queue.Options{Name: "rot", Shards: 3})
+	ids := map[int]string{}
+	for j := 0; len(ids) < 3; j++ {
+		id := fmt.Sprintf("r%d", j)
+		if _, _, err := q2.Enqueue(ctx, queue.NewTask{ID: id, Payload: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+		s := shardOf(t, q2, rdb2, id)
+		if _, dup := ids[s]; dup {
+			continue
+		}
+		ids[s] = id
+	}
+	// Shards with two tasks must not be drained first: 3 claims, 3 shards.
+	seen := map[int]bool{}
+	for range 3 {
+		c := claimOne(t, q2, "w")
+		seen[shardOf(t, q2, rdb2, c.ID)] = true
+	}
+	if len(seen) != 3 {
+		t.Fatalf("three claims of one took from shards %v, want all three", seen)
+	}
+}
+
+// Outcomes go back to the shard that claimed: completions, retries, dead
+// letters, release; then requeue and a lapsed lease's recovery, per shard;
+// stats see one queue and one worker.
+func TestShardedLifecycle(t *testing.T) {
+	q, _, _ := newQueue(t, queue.Options{Name: "img", Shards: 3, Lease: 300 * time.Millisecond, MaxAttempts: 2, BackoffBase: time.Millisecond})
+	ctx := context.Background()
+	w := register(t, q, "w1")
+	enqueueN(t, q, 30, queue.Normal)
+	got, err := q.Claim(ctx, "w1", 30)
+	if err != nil || len(got) != 30 {
+		t.Fatalf("claim 30: %d %v", len(got), err)
+	}
+	if _, err := q.Heartbeat(ctx, w, queue.WorkerBusy, nil); err != nil {
+		t.Fatal(err)
+	}
+	var outs []queue.Outcome
+	for i, c := range got {
+		o := queue.Outcome{Worker: "w1", Task: c, Result: []byte(`{}`), Elapsed: time.Millisecond}
+		switch {
+		case i < 20:
+		case i < 25:
+			o.Err = queue.Permanent(errors.New("corrupt image"))
+		case i < 28:
+			o.Err = errors.New("try again")
+		default:
+			if err := q.Release(ctx, "w1", c); err != nil {
+				t.Fatalf("release %s: %v", c.ID, err)
+			}
+			continue
+		}
+		outs = append(outs, o)
+	}
+	for i, err := range q.Finish(ctx, outs) {
+		if err != nil {
+			t.Fatalf("finish %s: %v", outs[i].Task.ID, err)
+		}
+	}
+	st, err := q.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Totals.Completed != 20 || st.Failed != 5 || st.Retry+st.Pending != 5 || st.Processing != 0 {
+		t.Fatalf("after finish: completed %d failed %d retry %d pending %d processing %d",
+			st.Totals.Completed, st.Failed, st.Retry, st.Pending, st.Processing)
+	}
+	if len(st.Workers) != 1 || st.Workers[0].Processed != 20 || st.Workers[0].ID != "w1" {
+		t.Fatalf("workers: %+v", st.Workers)
+	}
+	dead, err := q.FailedTasks(ctx, 0, 10)
+	if err != nil || len(dead) != 5 {
+		t.Fatalf("failed tasks: %d %v", len(dead), err)
+	}
+	for _, d := range dead {
+		if !strings.Contains(d.Error, "corrupt image") || !strings.HasPrefix(d.Keys.Prefix, "{img.") {
+			t.Fatalf("dead letter %+v", d)
+		}
+	}
+	n, err := q.Requeue(ctx, dead[0].ID, dead[1].ID)
+	if err != nil || n != 2 {
+		t.Fatalf("requeue two: %d %v", n, err)
+	}
+	if n, err = q.RequeueAll(ctx); err != nil || n != 3 {
+		t.Fatalf("requeue all: %d %v", n, err)
+	}
+	// A claim that is never acknowledged lapses and comes back on its shard.
+	eventually(t, 5*time.Second, "retries due", func() bool {
+		_, _ = q.Maintain(ctx)
+		st, _ := q.Stats(ctx)
+		return st.Retry == 0 && st.PendingTotal() == 10
+	})
+	ghost, err := q.Claim(ctx, "ghost", 10)
+	if err != nil || len(ghost) != 10 {
+		t.Fatalf("ghost claim: %d %v", len(ghost), err)
+	}
+	eventually(t, 5*time.Second, "lapsed leases recovered", func() bool {
+		_, _ = q.Maintain(ctx)
+		st, _ := q.Stats(ctx)
+		// Those on their last attempt are dead-lettered instead.
+		return st.Processing == 0 && st.PendingTotal()+st.Failed == 10 && st.Totals.Recovered > 0
+	})
+	info, err := q.Task(ctx, ghost[0].ID[:12])
+	if err != nil || info.Status == queue.StatusProcessing || info.Keys.Task(info.ID) == "task:"+info.ID {
+		t.Fatalf("task by prefix: %+v %v", info, err)
+	}
+	removed, err := q.Flush(ctx)
+	if err != nil || removed == 0 {
+		t.Fatalf("flush: %d %v", removed, err)
+	}
+	st, _ = q.Stats(ctx)
+	if st.PendingTotal() != 0 || st.Totals.Enqueued != 0 {
+		t.Fatalf("after flush: %+v", st)
+	}
+}
+
+// The merged event stream: paging through it with each page's last ID as the
+// cursor sees every event once, across shards; a worker's arrival is told
+// once, not once a shard.
+func TestShardedEventsResumeWithoutLossOrRepeat(t *testing.T) {
+	q, _, _ := newQueue(t, queue.Options{Name: "img", Shards: 3})
+	ctx := context.Background()
+	register(t, q, "w1")
+	start, err := q.LastEventID(ctx)
+	if err != nil || strings.Count(start, ",") != 2 {
+		t.Fatalf("last event id %q: %v", start, err)
+	}
+	enqueueN(t, q, 40, queue.Normal)
+	for range 4 {
+		enqueueN(t, q, 5, queue.Low)
+	}
+	seen := map[string]int{}
+	after := "0"
+	ups := 0
+	for page := 0; page < 100; page++ {
+		evs, err := q.ReadEvents(ctx, after, 3, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for _, e := range evs {
+			switch e.Kind {
+			case queue.EventEnqueued:
+				seen[e.Task]++
+			case queue.EventWorkerUp:
+				ups++
+			}
+		}
+		after = evs[len(evs)-1].ID
+	}
+	if len(seen) != 60 || ups != 1 {
+		t.Fatalf("paged events: %d tasks enqueued, %d worker_up; want 60 and 1", len(seen), ups)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("event of %s read %d times", id, n)
+		}
+	}
+	// From the cursor taken before the enqueues, a blocking read returns what came after.
+	evs, err := q.ReadEvents(ctx, start, 1000, time.Second)
+	if err != nil || len(evs) == 0 || evs[0].Task == "" {
+		t.Fatalf("read from %s: %d events, %v", start, len(evs), err)
+	}
+	last, err := q.LastEvents(ctx, 10)
+	if err != nil || len(last) != 10 {
+		t.Fatalf("last 10 events: %d %v", len(last), err)
+	}
+	// Resuming from the newest event's cursor finds nothing older again.
+	evs, err = q.ReadEvents(ctx, last[len(last)-1].ID, 100, 0)
+	if err != nil || len(evs) != 0 {
+		t.Fatalf("after the newest: %d events (%v)", len(evs), err)
+	}
+}
