@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/imgq/imgq/internal/redisconn"
+	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/tui/common"
 	"github.com/imgq/imgq/tui/components/detail"
 	"github.com/imgq/imgq/tui/components/events"
@@ -103,16 +104,16 @@ func newModel(ctx context.Context, opts Options, now func() time.Time) *Model {
 	c.Theme, _ = common.ParseTheme(opts.Theme) // Run refuses an unknown name; "" is auto
 	c.Styles = common.StylesFor(c.Theme, true)
 	t := metrics.New()
-	prefix := ""
+	var prefixes []string
 	if opts.Queue != nil {
-		prefix = opts.Queue.Keys().Prefix
+		prefixes = keyPrefixes(opts.Queue)
 	}
 	m := &Model{
 		ctx: ctx, opts: opts, c: c, track: t,
 		header:   header.New(c, t),
 		queues:   queues.New(c, t),
 		workers:  workers.New(c, t),
-		events:   events.New(c, prefix),
+		events:   events.New(c, prefixes...),
 		failed:   failed.New(c),
 		detail:   detail.New(c),
 		footer:   footer.New(c),
@@ -257,4 +258,16 @@ func (m *Model) headerInfo() header.Info {
 		i.PoolPause = m.opts.Workers.Paused()
 	}
 	return i
+}
+
+// keyPrefixes are the key prefixes of q's keys: its own, or each shard's.
+func keyPrefixes(q *queue.Queue) []string {
+	if len(q.Shards()) == 0 {
+		return []string{q.Keys().Prefix}
+	}
+	out := make([]string, 0, len(q.Shards()))
+	for _, s := range q.Shards() {
+		out = append(out, s.Keys().Prefix)
+	}
+	return out
 }

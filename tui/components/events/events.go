@@ -102,10 +102,11 @@ type Model struct {
 
 var _ common.Component[Model] = (*Model)(nil)
 
-// New returns the pane following the newest events. prefix is the queue's key
-// prefix, used to recognise the dashboard's own polling in MONITOR.
-func New(c common.Common, prefix string) Model {
-	return Model{c: c, mon: newMonitorPane(prefix), events: newBuffer[queue.Event](true)}
+// New returns the pane following the newest events. prefixes are the queue's
+// key prefixes (one, or one per shard of a sharded queue), used to recognise
+// the dashboard's own polling in MONITOR.
+func New(c common.Common, prefixes ...string) Model {
+	return Model{c: c, mon: newMonitorPane(prefixes), events: newBuffer[queue.Event](true)}
 }
 
 // SetSize sets the rectangle the pane fills.

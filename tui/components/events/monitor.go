@@ -34,10 +34,10 @@ type monLine struct {
 	worker string // the worker this line names (its worker hash is a key)
 }
 
-func newMonitorPane(prefix string) monitorPane {
+func newMonitorPane(prefixes []string) monitorPane {
 	return monitorPane{
 		buf:     buffer[monLine]{follow: true},
-		own:     ownFilter{prefix: prefix, hide: true},
+		own:     ownFilter{prefixes: prefixes, hide: true},
 		workers: map[string]string{}, shared: map[string]bool{}, pooled: map[string]bool{},
 	}
 }
@@ -48,7 +48,7 @@ func (m *Model) SetMonitor(on bool, note string) {
 	m.monitor = on
 	if on {
 		hide := m.mon.own.hide
-		m.mon = newMonitorPane(m.mon.own.prefix)
+		m.mon = newMonitorPane(m.mon.own.prefixes)
 		m.mon.own.hide = hide
 	}
 	m.mon.note = note
@@ -117,11 +117,11 @@ func (m *Model) SetMonitorWorkers(ws []queue.WorkerStat) {
 // (or of a worker known to share its process) is shared, and its other lines
 // keep the address rather than guess.
 func (p *monitorPane) learn(l redisconn.MonitorLine) string {
-	if l.Script() || l.Client == "" || p.own.prefix == "" {
+	if l.Script() || l.Client == "" {
 		return ""
 	}
 	for _, a := range l.Args {
-		id, ok := strings.CutPrefix(a.Text, p.own.prefix+"worker:")
+		id, ok := p.own.workerKey(a.Text)
 		if !a.Key || !ok || id == "" || strings.Contains(id, ":") {
 			continue
 		}

@@ -203,13 +203,13 @@ func place(toks []monTok, level, first, rest int) []string {
 // ~25 lines a pass). Hidden by default: they would bury the claims, heartbeats
 // and acknowledgements the class came to see.
 type ownFilter struct {
-	prefix   string
+	prefixes []string
 	hide     bool
 	inScript bool // inside the lua lines of a hidden script call
 }
 
 func (f *ownFilter) drop(line string) bool {
-	if !f.hide || f.prefix == "" {
+	if !f.hide || len(f.prefixes) == 0 {
 		f.inScript = false
 		return false
 	}
@@ -218,19 +218,37 @@ func (f *ownFilter) drop(line string) bool {
 		return f.inScript
 	}
 	f.inScript = false
-	q := func(s string) string { return `"` + f.prefix + s + `"` }
-	switch {
-	case strings.Contains(line, q("config")) && strings.Contains(line, q("worker:")) && strings.Contains(line, q("workers:gone")):
-		f.inScript = true // the stats script
-		return true
-	case strings.Contains(line, `"XREAD"`) || strings.Contains(line, `"xread"`):
-		return strings.Contains(line, q("events"))
+	for _, prefix := range f.prefixes {
+		q := func(s string) string { return `"` + prefix + s + `"` }
+		switch {
+		case strings.Contains(line, q("config")) && strings.Contains(line, q("worker:")) && strings.Contains(line, q("workers:gone")):
+			f.inScript = true // the stats script
+			return true
+		case strings.Contains(line, `"XREAD"`) || strings.Contains(line, `"xread"`):
+			if strings.Contains(line, q("events")) {
+				return true
+			}
+		}
 	}
 	if name := queue.ScriptName(evalshaOf(line)); background[name] {
 		f.inScript = true
 		return true
 	}
 	return false
+}
+
+// workerKey returns the worker id of a worker hash key (<prefix>worker:<id>)
+// under one of the queue's prefixes.
+func (f *ownFilter) workerKey(key string) (string, bool) {
+	for _, prefix := range f.prefixes {
+		if prefix == "" {
+			continue
+		}
+		if id, ok := strings.CutPrefix(key, prefix+"worker:"); ok {
+			return id, true
+		}
+	}
+	return "", false
 }
 
 // background are the housekeeping scripts h hides with the dashboard's polling.

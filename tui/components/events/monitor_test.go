@@ -202,3 +202,31 @@ func TestMonitorHidesHousekeepingUntilAsked(t *testing.T) {
 		t.Fatalf("h did not show the housekeeping:\n%s", s)
 	}
 }
+
+// A sharded queue's dashboard knows every shard's keys as its own: its XREAD
+// of any shard's events is hidden, and a worker hash on any shard names the
+// worker on that connection's lines.
+func TestMonitorKnowsEveryShardsKeys(t *testing.T) {
+	c := common.New(context.Background(), "en")
+	c.Loc = time.UTC
+	m := New(c, "{img.0}:", "{img.1}:")
+	m.SetSize(120, 10)
+	m.SetMonitor(true, "")
+	xread := `1796166591.600000 [0 127.0.0.1:9] "XREAD" "COUNT" "500" "STREAMS" "{img.1}:events" "0"`
+	hb := `1796166591.656779 [0 127.0.0.1:7] "evalsha" "8c9e0bd20c038ffef9c63f476ba78aa8fecb3aaa" "4" "{img.1}:workers" "{img.1}:worker:w9" "{img.1}:leases" "{img.1}:config" "w9" "x" "30000" "{img.1}:task:" "idle" "0"`
+	get := `1796166591.700000 [0 127.0.0.1:7] "GET" "{img.1}:blob:task-1"`
+	m.AddMonitor([]string{xread, hb, get}, 0)
+	s := ansi.Strip(m.View())
+	if strings.Contains(s, "XREAD") {
+		t.Errorf("the dashboard's read of shard 1's events is shown:\n%s", s)
+	}
+	found := false
+	for _, r := range strings.Split(s, "\n") {
+		if strings.Contains(r, "{img.1}:blob:task-1") {
+			found = strings.HasPrefix(strings.Join(strings.Fields(r), " "), "23:09:51.700 w9 GET")
+		}
+	}
+	if !found {
+		t.Errorf("the blob read is not named by worker w9 of shard 1:\n%s", s)
+	}
+}
