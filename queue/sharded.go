@@ -174,21 +174,21 @@ func (q *Queue) wake(ctx context.Context, n int64) error {
 }
 
 // claimSharded takes up to n tasks over the shards: the best priority present
-// anywhere first, shards in an order that rotates from call to call.
+// anywhere first, shards in an order that rotates from call to call. A shard
+// that cannot be reached (its master down) is skipped: the others go on
+// serving; its error is returned only when nothing was claimed.
 func (q *Queue) claimSharded(ctx context.Context, worker string, n int) ([]Claimed, error) {
-	depths, err := q.pendingDepths(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("claim for %s: %w", worker, err)
-	}
+	depths, derr := q.pendingDepths(ctx)
 	start := int(q.rotor.Add(1) % uint32(len(q.shards)))
 	var out []Claimed
+	var cerr error
 	for level := 1; level <= 3 && len(out) < n; level++ {
 		for k := range q.shards {
 			if len(out) >= n {
 				break
 			}
 			i := (start + k) % len(q.shards)
-			if depths[i][level-1] == 0 {
+			if depths[i][level-1] <= 0 {
 				continue
 			}
 			// Lists up to this level only: a shard must not hand out normal
@@ -199,17 +199,27 @@ func (q *Queue) claimSharded(ctx context.Context, worker string, n int) ([]Claim
 			}
 			out = append(out, got...)
 			if err != nil {
-				return out, err
+				cerr = errors.Join(cerr, err)
+				for l := range depths[i] {
+					depths[i][l] = 0 // not again in this call
+				}
 			}
 		}
 	}
-	return out, nil
+	if len(out) > 0 {
+		return out, nil
+	}
+	if err := errors.Join(derr, cerr); err != nil {
+		return nil, fmt.Errorf("claim for %s: %w", worker, err)
+	}
+	return nil, nil
 }
 
 // pendingDepths reads every shard's high, normal and low depths in one
-// pipelined round (on a Cluster, one round trip to each master at once).
+// pipelined round (on a Cluster, one round trip to each master at once). A
+// shard whose depths could not be read has -1s, and its error is returned.
 func (q *Queue) pendingDepths(ctx context.Context) ([][3]int64, error) {
-	cmds, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	cmds, _ := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, s := range q.shards {
 			p.LLen(ctx, s.keys.PendingHigh)
 			p.LLen(ctx, s.keys.Pending)
@@ -217,16 +227,20 @@ func (q *Queue) pendingDepths(ctx context.Context) ([][3]int64, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("pending depths: %w", err)
-	}
 	out := make([][3]int64, len(q.shards))
-	for i := range out {
+	var errs []error
+	for i, s := range q.shards {
 		for l := range 3 {
-			out[i][l] = cmds[3*i+l].(*redis.IntCmd).Val()
+			c := cmds[3*i+l].(*redis.IntCmd)
+			if err := c.Err(); err != nil {
+				out[i] = [3]int64{-1, -1, -1}
+				errs = append(errs, fmt.Errorf("pending depths of %s: %w", s.Name(), err))
+				break
+			}
+			out[i][l] = c.Val()
 		}
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
 // finishClaimSharded records each outcome on the shard that claimed its task

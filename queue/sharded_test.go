@@ -310,3 +310,33 @@ func TestShardedEventsResumeWithoutLossOrRepeat(t *testing.T) {
 		t.Fatalf("after the newest: %d events (%v)", len(evs), err)
 	}
 }
+
+// A shard that cannot serve (here its pending list is of the wrong type, as a
+// master that is down would fail its commands) stops only itself: the other
+// shards' tasks are claimed, and the error is reported when nothing else is.
+func TestShardedClaimSkipsABrokenShard(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{Name: "img", Shards: 3})
+	ctx := context.Background()
+	broken := q.Shards()[1].Keys()
+	if err := rdb.Set(ctx, broken.Pending, "not a list", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	var healthy []string
+	for j := 0; len(healthy) < 4; j++ {
+		id := fmt.Sprintf("t%d", j)
+		_, _, err := q.Enqueue(ctx, queue.NewTask{ID: id, Payload: []byte(`{}`)})
+		if err == nil {
+			healthy = append(healthy, id)
+		} else if !strings.Contains(err.Error(), "WRONGTYPE") && !strings.Contains(err.Error(), broken.Pending) {
+			t.Fatalf("enqueue %s on the broken shard: %v", id, err)
+		}
+	}
+	got, err := q.Claim(ctx, "w", 10)
+	if err != nil || len(got) != 4 {
+		t.Fatalf("claim with one shard broken: %d tasks, %v; want the 4 healthy ones", len(got), err)
+	}
+	_, err = q.Claim(ctx, "w", 10)
+	if err == nil || !strings.Contains(err.Error(), q.Shards()[1].Name()) {
+		t.Fatalf("claim with only the broken shard left: %v, want its error", err)
+	}
+}
