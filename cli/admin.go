@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/imgq/imgq/internal/safetext"
+	"github.com/imgq/imgq/queue"
 	"github.com/imgq/imgq/workers/pipeline"
 )
 
@@ -34,7 +35,7 @@ func newFlushCmd(g *globals) *cobra.Command {
 			defer conn.Close()
 			if !yes {
 				fmt.Fprintf(g.errOut, "Delete queue %s on %s (its lists, the task:/result: records they name, and every key matching %s)? [y/N] ",
-					q.Name(), conn.Addr, q.Keys().Pattern())
+					q.Name(), conn.Addr, keysOf(q, queue.Keys.Pattern))
 				line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
 					return errors.New("flush cancelled")
@@ -102,7 +103,7 @@ workers' claims are recovered by their leases, never by this.`,
 			}
 			fmt.Fprintf(g.out, "requeued %d task(s)\n", n)
 			if !all && n < len(ids) {
-				return fmt.Errorf("%d of %d ids were not in %s", len(ids)-n, len(ids), q.Keys().Failed)
+				return fmt.Errorf("%d of %d ids were not in %s", len(ids)-n, len(ids), keysOf(q, func(k queue.Keys) string { return k.Failed }))
 			}
 			return nil
 		},
@@ -176,4 +177,13 @@ func newFiltersCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// keysOf names one key of q, or of each of its shards, for a message.
+func keysOf(q *queue.Queue, key func(queue.Keys) string) string {
+	var names []string
+	for _, k := range q.AllKeys() {
+		names = append(names, key(k))
+	}
+	return strings.Join(names, ", ")
 }

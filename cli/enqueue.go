@@ -164,9 +164,9 @@ func listSome(xs []string, n int) string {
 // pendingList names the list the tasks go to, for the report: on a sharded
 // queue, the first shard's and how many more.
 func pendingList(q *queue.Queue, prio queue.Priority) string {
-	sh := q.Shards()
-	if len(sh) == 0 {
-		return q.Keys().PendingFor(prio)
+	all := q.AllKeys()
+	if len(all) == 1 {
+		return all[0].PendingFor(prio)
 	}
-	return fmt.Sprintf("%s and %d more shards", sh[0].Keys().PendingFor(prio), len(sh)-1)
+	return fmt.Sprintf("%s and %d more shards", all[0].PendingFor(prio), len(all)-1)
 }

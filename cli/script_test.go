@@ -96,8 +96,9 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // waitstat QUEUE FIELD N waits until the counter FIELD of the queue's stats
-// hash reaches N (a worker running in the background has done its work). The
-// minute is a guard against a hang, not a speed target.
+// hash reaches N (a worker running in the background has done its work); QUEUE
+// may be a comma-separated list (a sharded queue's shards), whose counters add
+// up. The minute is a guard against a hang, not a speed target.
 func cmdWaitStat(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
 		ts.Fatalf("usage: waitstat QUEUE FIELD N")
@@ -111,9 +112,13 @@ func cmdWaitStat(ts *testscript.TestScript, neg bool, args []string) {
 	ctx := context.Background()
 	var n int64
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		n, err = rdb.HGet(ctx, args[0]+":stats", args[1]).Int64()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			ts.Fatalf("waitstat: %v", err)
+		n = 0
+		for _, q := range strings.Split(args[0], ",") {
+			v, err := rdb.HGet(ctx, q+":stats", args[1]).Int64()
+			if err != nil && !errors.Is(err, redis.Nil) {
+				ts.Fatalf("waitstat: %v", err)
+			}
+			n += v
 		}
 		if n >= want {
 			return

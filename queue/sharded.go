@@ -63,6 +63,19 @@ func (q *Queue) split() error {
 // not sharded). Each is a plain Queue on its own keys.
 func (q *Queue) Shards() []*Queue { return q.shards }
 
+// AllKeys returns the key names of every queue in Redis that q stands for:
+// its own, or each shard's.
+func (q *Queue) AllKeys() []Keys {
+	if !q.sharded() {
+		return []Keys{q.keys}
+	}
+	out := make([]Keys, len(q.shards))
+	for i, s := range q.shards {
+		out[i] = s.keys
+	}
+	return out
+}
+
 func (q *Queue) sharded() bool { return len(q.shards) > 0 }
 
 // shardFor is the shard a task id (or shard key) belongs to.

@@ -262,12 +262,9 @@ func (m *Model) headerInfo() header.Info {
 
 // keyPrefixes are the key prefixes of q's keys: its own, or each shard's.
 func keyPrefixes(q *queue.Queue) []string {
-	if len(q.Shards()) == 0 {
-		return []string{q.Keys().Prefix}
-	}
-	out := make([]string, 0, len(q.Shards()))
-	for _, s := range q.Shards() {
-		out = append(out, s.Keys().Prefix)
+	var out []string
+	for _, k := range q.AllKeys() {
+		out = append(out, k.Prefix)
 	}
 	return out
 }
