@@ -340,3 +340,46 @@ func TestShardedClaimSkipsABrokenShard(t *testing.T) {
 		t.Fatalf("claim with only the broken shard left: %v, want its error", err)
 	}
 }
+
+// FinishClaim, a busy worker's ack-and-refill, acknowledges on the claiming
+// shards and claims again from every shard, until the queue is drained.
+func TestShardedFinishClaimDrains(t *testing.T) {
+	q, _, _ := newQueue(t, queue.Options{Name: "img", Shards: 3})
+	ctx := context.Background()
+	register(t, q, "w")
+	enqueueN(t, q, 100, queue.Normal)
+	held, err := q.Claim(ctx, "w", 4)
+	if err != nil || len(held) != 4 {
+		t.Fatalf("claim: %d %v", len(held), err)
+	}
+	done := 0
+	for len(held) > 0 {
+		outs := make([]queue.Outcome, len(held))
+		for i, c := range held {
+			outs[i] = queue.Outcome{Worker: "w", Task: c, Result: []byte(`{}`)}
+		}
+		errs, next, err := q.FinishClaim(ctx, outs, "w", len(held))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, e := range errs {
+			if e != nil {
+				t.Fatalf("ack %s: %v", outs[i].Task.ID, e)
+			}
+		}
+		done += len(outs)
+		held = next
+	}
+	st, err := q.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done != 100 || st.Totals.Completed != 100 || st.PendingTotal() != 0 || st.Processing != 0 {
+		t.Fatalf("acked %d; stats completed %d pending %d processing %d", done, st.Totals.Completed, st.PendingTotal(), st.Processing)
+	}
+	for _, s := range st.Shards {
+		if s.Completed == 0 {
+			t.Errorf("shard %s completed nothing", s.Name)
+		}
+	}
+}
