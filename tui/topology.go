@@ -3,11 +3,14 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/imgq/imgq/internal/redisconn"
+	"github.com/imgq/imgq/tui/components/header"
+	"github.com/redis/go-redis/v9"
 )
 
 // Topology is what the dashboard is connected to (Options.Topology), for the
@@ -26,6 +29,9 @@ type Topology struct {
 type Where struct {
 	Master  string // Sentinel: the master's host:port
 	Masters int    // Cluster: the masters that serve slots
+	// Slots is, on a cluster, each master and the slot ranges it serves, in
+	// slot order: where a sharded queue's shards live.
+	Slots []header.Master
 }
 
 // Probe periods: a failover shows within a few seconds of Sentinel's switch;
@@ -37,7 +43,8 @@ const (
 )
 
 // TopologyOf is conn's topology with its probe: the Sentinels' answer to
-// GET-MASTER-ADDR-BY-NAME, or a cluster's CLUSTER SLOTS. The probe remembers
+// GET-MASTER-ADDR-BY-NAME, or a cluster's CLUSTER SLOTS (its masters and
+// which slots each serves). The probe remembers
 // its answer for half a period, so the SSH viewers' models, which share it,
 // cost the Sentinels one question per period, not one each.
 func TopologyOf(conn *redisconn.Conn) Topology {
@@ -52,8 +59,8 @@ func TopologyOf(conn *redisconn.Conn) Topology {
 	case redisconn.Cluster:
 		tp.Every = clusterEvery
 		tp.Probe = func(ctx context.Context) (Where, error) {
-			n, err := clusterMasters(ctx, conn)
-			return Where{Masters: n}, err
+			masters, err := clusterMasters(ctx, conn)
+			return Where{Masters: len(masters), Slots: masters}, err
 		}
 	default:
 		return tp
@@ -62,20 +69,40 @@ func TopologyOf(conn *redisconn.Conn) Topology {
 	return tp
 }
 
-// clusterMasters counts the masters that serve slots: one CLUSTER SLOTS, a
-// few hundred bytes for a small cluster.
-func clusterMasters(ctx context.Context, conn *redisconn.Conn) (int, error) {
+// clusterMasters is the masters that serve slots and their ranges: one
+// CLUSTER SLOTS, a few hundred bytes for a small cluster.
+func clusterMasters(ctx context.Context, conn *redisconn.Conn) ([]header.Master, error) {
 	slots, err := conn.Client.ClusterSlots(ctx).Result()
 	if err != nil {
-		return 0, fmt.Errorf("cluster slots: %w", err)
+		return nil, fmt.Errorf("cluster slots: %w", err)
 	}
-	masters := map[string]bool{}
+	return slotMap(slots), nil
+}
+
+// slotMap groups CLUSTER SLOTS' ranges by master (the first node of each
+// range), masters in the order of the lowest slot they serve, each one's
+// ranges in slot order: the order a sharded queue's shards follow.
+func slotMap(slots []redis.ClusterSlot) []header.Master {
+	at := map[string]int{}
+	var masters []header.Master
 	for _, s := range slots {
-		if len(s.Nodes) > 0 {
-			masters[s.Nodes[0].Addr] = true
+		if len(s.Nodes) == 0 {
+			continue
 		}
+		addr := s.Nodes[0].Addr
+		i, ok := at[addr]
+		if !ok {
+			i = len(masters)
+			at[addr] = i
+			masters = append(masters, header.Master{Addr: addr})
+		}
+		masters[i].Ranges = append(masters[i].Ranges, [2]int{int(s.Start), int(s.End)})
 	}
-	return len(masters), nil
+	for _, ms := range masters {
+		slices.SortFunc(ms.Ranges, func(a, b [2]int) int { return a[0] - b[0] })
+	}
+	slices.SortFunc(masters, func(a, b header.Master) int { return a.Ranges[0][0] - b.Ranges[0][0] })
+	return masters
 }
 
 // remember wraps probe so that calls within fresh of the last answer get that
@@ -143,7 +170,7 @@ func (m *Model) onTopology(msg topologyMsg) tea.Cmd {
 		t.Master = w
 	}
 	if msg.where.Masters > 0 {
-		t.Masters = msg.where.Masters
+		t.Masters, t.Slots = msg.where.Masters, msg.where.Slots
 	}
 	return next
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,6 +13,8 @@ import (
 
 	"github.com/imgq/imgq/internal/redisconn"
 	"github.com/imgq/imgq/internal/redistest"
+	"github.com/imgq/imgq/tui/components/header"
+	"github.com/redis/go-redis/v9"
 )
 
 // The header follows the Sentinel master: the first answer names it quietly,
@@ -120,5 +124,72 @@ func TestTopologyOfStandalone(t *testing.T) {
 	defer conn.Close()
 	if tp := TopologyOf(conn); tp.Kind != redisconn.Standalone || tp.Probe != nil {
 		t.Fatalf("TopologyOf a single server: %+v", tp)
+	}
+}
+
+// CLUSTER SLOTS lists ranges, each with its master first; the probe groups
+// them by master, masters in the order of the lowest slot they serve (the
+// order of a sharded queue's shards), each one's ranges in slot order.
+func TestSlotMapGroupsRangesByMaster(t *testing.T) {
+	node := func(addrs ...string) []redis.ClusterNode {
+		var ns []redis.ClusterNode
+		for _, a := range addrs {
+			ns = append(ns, redis.ClusterNode{Addr: a})
+		}
+		return ns
+	}
+	got := slotMap([]redis.ClusterSlot{
+		{Start: 10923, End: 16383, Nodes: node("127.0.0.1:7003", "127.0.0.1:7006")},
+		{Start: 5461, End: 10922, Nodes: node("127.0.0.1:7002", "127.0.0.1:7005")},
+		{Start: 100, End: 5460, Nodes: node("127.0.0.1:7001")},
+		{Start: 0, End: 99, Nodes: node("127.0.0.1:7002")}, // moved by a reshard
+		{Start: 5, End: 6}, // no node answers for it
+	})
+	want := []header.Master{
+		{Addr: "127.0.0.1:7002", Ranges: [][2]int{{0, 99}, {5461, 10922}}},
+		{Addr: "127.0.0.1:7001", Ranges: [][2]int{{100, 5460}}},
+		{Addr: "127.0.0.1:7003", Ranges: [][2]int{{10923, 16383}}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("slot map\n got %v\nwant %v", got, want)
+	}
+	if slotMap(nil) != nil {
+		t.Fatal("no slots, no masters")
+	}
+}
+
+// The cluster probe asks a real cluster-mode redis-server: one master that
+// serves two ranges (slots 100-199 unassigned) is one master with both.
+func TestTopologyOfClusterReadsTheSlotMap(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{Args: []string{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"}})
+	ctx := context.Background()
+	if err := srv.Client(t).Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 99, 200, 16383).Err(); err != nil {
+		t.Fatalf("CLUSTER ADDSLOTSRANGE: %v", err)
+	}
+	conn, err := redisconn.Connect(ctx, redisconn.Options{URL: srv.URL(), Cluster: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tp := TopologyOf(conn)
+	if tp.Kind != redisconn.Cluster || tp.Probe == nil {
+		t.Fatalf("TopologyOf a cluster: %+v", tp)
+	}
+	w, err := tp.Probe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A node that has met no other does not know its own IP: CLUSTER SLOTS
+	// names it by its port alone, which is how the header names a master.
+	_, port, _ := net.SplitHostPort(srv.Addr())
+	want := []header.Master{{Addr: ":" + port, Ranges: [][2]int{{0, 99}, {200, 16383}}}}
+	if w.Masters != 1 || !reflect.DeepEqual(w.Slots, want) {
+		t.Fatalf("probe: %+v, want 1 master %v", w, want)
+	}
+	// The model keeps the map with the count, for the header.
+	m, _ := fixture(t, 120, 36, 3, Options{Topology: Topology{Kind: redisconn.Cluster}})
+	m.Update(topologyMsg{where: w})
+	if !reflect.DeepEqual(m.topo.Slots, want) || m.topo.Masters != 1 {
+		t.Fatalf("model topology %+v", m.topo)
 	}
 }

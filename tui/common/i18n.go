@@ -65,6 +65,7 @@ var spanish = map[string]string{
 	"stuck %d": "atascadas %d", "wrong key type": "clave de tipo incorrecto",
 	"running": "en marcha", "pace": "cadencia", "on": "sí", "queue latency": "latencia de la cola",
 	"cluster %d masters":                  "cluster de %d maestros",
+	"%d shards":                           "%d fragmentos",
 	"failover: master is now %s (was %s)": "failover: el maestro es ahora %s (antes %s)",
 	// queues
 	"Queues": "Colas", "pending": "pendientes", "high": "alta", "normal": "normal",

@@ -18,6 +18,10 @@ type field struct {
 	// number goes before a lower one. It depends on the field, never on its
 	// value, so a switch turned on cannot push another field off the line.
 	drop int
+	// alts are narrower forms of the field (less detail), tried in order
+	// when the line is too wide and this field is next to give way; the field
+	// is dropped only after the last of them.
+	alts []field
 }
 
 // width is the cells the field takes on the line.
@@ -42,8 +46,9 @@ func pick(isOn bool, on, off string) field {
 }
 
 // fit lays fields out on a line of w cells, in their order, separated by sep.
-// When they do not fit, whole fields go, the highest drop order first (the
-// rightmost of equals); a value is never cut. Each field is padded to its
+// When they do not fit, fields give way, the highest drop order first (the
+// rightmost of equals): one with narrower forms takes the next of them, one
+// without goes whole; a value is never cut. Each field is padded to its
 // slot, so fields keep their place while values change.
 func fit(fs []field, sep string, w int) string {
 	keep := append([]field(nil), fs...)
@@ -51,6 +56,12 @@ func fit(fs []field, sep string, w int) string {
 		i := droppable(keep)
 		if i < 0 {
 			break
+		}
+		if alts := keep[i].alts; len(alts) > 0 {
+			next := alts[0]
+			next.drop, next.alts = keep[i].drop, alts[1:]
+			keep[i] = next
+			continue
 		}
 		keep = append(keep[:i], keep[i+1:]...)
 	}

@@ -61,6 +61,16 @@ type Topology struct {
 	Name    string // Sentinel: the master's name
 	Master  string // Sentinel: the master's host:port, "" until the Sentinels answered
 	Masters int    // Cluster: the masters that serve slots, 0 until counted
+	// Slots is, on a cluster, each master and the slot ranges it serves, in
+	// slot order: what puts a sharded queue's shards on their masters. Nil
+	// until the first CLUSTER SLOTS answer.
+	Slots []Master
+}
+
+// Master is a cluster master and the slot ranges it serves.
+type Master struct {
+	Addr   string   // host:port, as CLUSTER SLOTS names it (untrusted)
+	Ranges [][2]int // first and last slot of each range, inclusive
 }
 
 // Model is the header.
@@ -108,15 +118,17 @@ func (m Model) lvIn(label, value string, w int) string {
 // host:port is worth more than its version).
 func (m Model) identity() []field {
 	st, c, i := m.c.Styles, m.c, m.info
+	shards := m.shardForms()
 	fs := []field{
 		{text: st.Title.Render("imgq") + " " + st.Value.Render(common.Clean(i.Queue))},
 		{text: m.conn()},
-		{text: st.Text.Render(m.where()), drop: 3},
+		m.whereField(m.where(), shards),
 	}
 	if v := common.Clean(i.Version); v != "" {
-		withV := st.Text.Render(m.where() + " v" + v)
-		if lineWidth(append(fs[:2:2], field{text: withV}), "   ") <= m.w {
-			fs[2].text = withV
+		withV := m.whereField(m.where()+" v"+v, shards[:min(len(shards), 1)])
+		if lineWidth(append(fs[:2:2], withV), "   ") <= m.w {
+			withV.alts = append([]field{fs[2]}, fs[2].alts...)
+			fs[2] = withV
 		}
 	}
 	return append(fs, field{text: m.lv(c.T("uptime"), common.Duration(c.Now().Sub(i.Started))), drop: 4})
