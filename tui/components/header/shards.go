@@ -12,7 +12,7 @@ import (
 
 // depthDigits is how many digits a shard's depth may grow to without moving
 // what follows it on the line, or making the line choose another form.
-const depthDigits = 4
+const depthDigits = 3
 
 // whereField is the first line's connection field: where the queue lives,
 // then, for a sharded queue, the first of shards (the most detailed form
