@@ -115,6 +115,9 @@ func printStats(out io.Writer, v statsView, asJSON bool, stuckAfter time.Duratio
 	t := s.Totals
 	fmt.Fprintf(out, "Totals   enqueued %d  completed %d  retried %d  failed %d  recovered %d  requeued %d\n",
 		t.Enqueued, t.Completed, t.Retried, t.Failed, t.Recovered, t.Requeued)
+	if err := printShards(out, s.Shards); err != nil {
+		return err
+	}
 	if stuck := s.Stuck(stuckAfter); len(stuck) > 0 {
 		fmt.Fprintf(out, "Stuck    %d task(s) held over %s by workers imgq cannot see (imgq requeue --stuck):", len(stuck), stuckAfter)
 		for i, c := range stuck {

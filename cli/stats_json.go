@@ -25,6 +25,10 @@ type statsJSON struct {
 	Workers          []workerJSON   `json:"workers"`
 	Stuck            []stuckJSON    `json:"stuck"`
 	Extra            map[string]any `json:"-"`
+
+	// Shards are a sharded queue's sub-queues, each with its part of the
+	// depths above; absent for an unsharded queue.
+	Shards []shardJSON `json:"shards,omitempty"`
 }
 
 type workerJSON struct {
@@ -68,7 +72,7 @@ func toJSON(v statsView, stuckAfter time.Duration) statsJSON {
 		OldestPendingAge: v.OldestPending.Seconds(),
 		At:               s.At, Pending: s.PendingTotal(), PendingHigh: s.PendingHigh, PendingNorm: s.Pending,
 		PendingLow: s.PendingLow, Processing: s.Processing, Retry: s.Retry, Completed: s.Completed,
-		Failed: s.Failed, FailRate: s.FailRate, Workers: []workerJSON{}, Stuck: []stuckJSON{},
+		Failed: s.Failed, FailRate: s.FailRate, Workers: []workerJSON{}, Stuck: []stuckJSON{}, Shards: shardsJSON(s.Shards),
 		Totals: totalsJSON{Enqueued: s.Totals.Enqueued, Claimed: s.Totals.Claimed, Completed: s.Totals.Completed,
 			Retried: s.Totals.Retried, Failed: s.Totals.Failed, Recovered: s.Totals.Recovered, Requeued: s.Totals.Requeued},
 	}
