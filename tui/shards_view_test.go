@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/imgq/imgq/internal/redisconn"
@@ -68,6 +69,9 @@ var shardViews = []shardView{
 	{name: "standalone-sharded", kind: redisconn.Standalone, shards: 3,
 		shows: "127.0.0.1:6379 v7.0.15 · 3 shards · pending 412 / 398 / 405",
 		forms: []string{"3 shards · pending 412 / 398 / 405", "3 shards 412/398/405", "3 shards 398–412", "3 shards"}},
+	{name: "sentinel-sharded", kind: redisconn.Sentinel, shards: 3, tp: header.Topology{Name: "mymaster", Master: "127.0.0.1:6380"},
+		shows: "sentinel mymaster → 127.0.0.1:6380 v7.0.15 · 3 shards · pending 412 / 398 / 405",
+		forms: []string{"3 shards · pending 412 / 398 / 405", "3 shards 412/398/405", "3 shards 398–412", "3 shards"}},
 	{name: "cluster-sharded", kind: redisconn.Cluster, shards: 3, tp: header.Topology{Masters: 3, Slots: threeMasters},
 		shows: "cluster 3 masters v7.0.15 · 3 shards · pending :7001 412 · :7002 398 · :7003 405",
 		forms: []string{"3 shards · pending :7001 412 · :7002 398 · :7003 405", "3 shards · pending 412 / 398 / 405",
@@ -94,9 +98,9 @@ func openShardView(t *testing.T, v shardView, w, h int) (m, base *Model) {
 		if out == &base {
 			g = unsharded
 		}
-		*out, _ = fixtureWith(t, w, h, Options{Workers: &fakePool{n: 3}, Topology: Topology{Kind: v.kind}}, g, sampleEvents())
-		if v.tp.Masters > 0 {
-			(*out).Update(topologyMsg{where: Where{Masters: v.tp.Masters, Slots: v.tp.Slots}})
+		*out, _ = fixtureWith(t, w, h, Options{Workers: &fakePool{n: 3}, Topology: Topology{Kind: v.kind, Name: v.tp.Name}}, g, sampleEvents())
+		if v.tp.Masters > 0 || v.tp.Master != "" {
+			(*out).Update(topologyMsg{where: Where{Master: v.tp.Master, Masters: v.tp.Masters, Slots: v.tp.Slots}})
 		}
 	}
 	return m, base
@@ -137,7 +141,8 @@ func TestViewShardGoldens(t *testing.T) {
 	}
 }
 
-// At every width from 40 to 200 columns the first line is exactly as wide
+// At every width from 40 to 140 columns, and wider ones to 200, the first
+// line is exactly as wide
 // as the screen, and shows one of the shards' forms whole or none: detail
 // is given up a step at a time, never cut (a depth losing a digit would be
 // another depth). The queue's name and the connection state always stay,
@@ -148,10 +153,23 @@ func TestViewShardsDegradeWithWidth(t *testing.T) {
 			continue
 		}
 		var seen []string
-		for w := 40; w <= 200; w++ {
-			m, base := openShardView(t, v, w, 24)
-			checkSize(t, m, w, 24)
-			first, rest, _ := strings.Cut(screen(m), "\n")
+		m, base := openShardView(t, v, 40, 24)
+		// Every width where a form can change (the queue's name and state
+		// take 38 columns), then wide screens.
+		widths := []int{160, 180, 200}
+		for w := 140; w >= 40; w-- {
+			widths = append([]int{w}, widths...)
+		}
+		for _, w := range widths {
+			m.Update(tea.WindowSizeMsg{Width: w, Height: 24})
+			base.Update(tea.WindowSizeMsg{Width: w, Height: 24})
+			view := m.View().Content
+			for i, l := range strings.Split(view, "\n") {
+				if lw := ansi.StringWidth(l); lw != w {
+					t.Fatalf("%s at %d: line %d is %d wide", v.name, w, i, lw)
+				}
+			}
+			first, rest, _ := strings.Cut(ansi.Strip(view), "\n")
 			if _, baseRest, _ := strings.Cut(screen(base), "\n"); rest != baseRest {
 				t.Fatalf("%s at %d: the screen below the first line moved", v.name, w)
 			}
