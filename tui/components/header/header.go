@@ -112,10 +112,12 @@ func (m Model) lvIn(label, value string, w int) string {
 	return m.c.Styles.Label.Render(label+" ") + common.FitLeft(value, max(w, ansi.StringWidth(value)))
 }
 
-// identity is the first line: the queue, the connection, where Redis is, the
-// uptime. The uptime, then the address are what a narrow screen drops; the
-// server's version goes before the address does (a Sentinel master's
-// host:port is worth more than its version).
+// identity is the first line: the queue, the connection, where Redis is
+// (with a sharded queue's shards and their depths, shards.go), the uptime.
+// The uptime, then the address are what a narrow screen drops; the server's
+// version goes before the address does (a Sentinel master's host:port is
+// worth more than its version), and the shards' detail a step at a time
+// after the version, before the address.
 func (m Model) identity() []field {
 	st, c, i := m.c.Styles, m.c, m.info
 	shards := m.shardForms()

@@ -38,10 +38,9 @@ func (m Model) whereField(where string, shards []field) field {
 // master's pending depth on a cluster whose slot map is known (`3 shards ·
 // pending :7001 412 · :7002 398 · :7003 405`), each shard's (`3 shards ·
 // pending 412 / 398 / 405`, then `3 shards 412/398/405`), their range
-// (`3 shards 398–412`), the count alone. Each
-// keeps the width of its depths at depthDigits digits, so a growing queue
-// neither shifts the line nor flips it between forms. Nil when the queue is
-// not sharded.
+// (`3 shards 398–412`), the count alone. Each keeps the width of its depths
+// at depthDigits digits, so a growing queue neither shifts the line nor
+// flips it between forms. Nil when the queue is not sharded.
 func (m Model) shardForms() []field {
 	sh := m.track.Last.Shards
 	if len(sh) == 0 {
