@@ -21,11 +21,6 @@ func (g *globals) connect(ctx context.Context, embeddedOK bool, share *shareOpts
 	if g.shards < 0 || g.shards > queue.MaxShards {
 		return nil, nil, usageError{fmt.Errorf("--shards %d: between 1 and %d", g.shards, queue.MaxShards)}
 	}
-	if g.cluster && g.shards < 2 && !queue.HasHashTag(g.queueName) {
-		// Without a tag the queue's keys spread over slots and every script
-		// fails with CROSSSLOT; say what to do instead.
-		return nil, nil, usageError{fmt.Errorf("on Redis Cluster a queue name needs a hash tag so all its keys share one slot: use --queue {%s}, or --shards N to spread it over N slots", g.queueName)}
-	}
 	if g.durable && g.cluster {
 		// WAIT has no key: the cluster client would send it to any node, not
 		// the one that took the write. min-replicas-to-write is the way there.
@@ -50,10 +45,21 @@ func (g *globals) connect(ctx context.Context, embeddedOK bool, share *shareOpts
 		fmt.Fprintf(g.errOut, "imgq: %s an embedded Redis at %s (data lives in memory only and ends with this process).\n", why, conn.Embedded.Addr)
 		fmt.Fprintf(g.errOut, "imgq: other terminals can join with --redis %s\n", embeddedURL(conn.Embedded.Addr, share))
 	}
+	if err := g.adoptShards(ctx, conn); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
 	q, err := queue.New(conn.Client, g.queueOptions())
 	if err != nil {
 		conn.Close()
 		return nil, nil, usageError{err}
+	}
+	if err := q.AgreeShards(ctx); err != nil {
+		conn.Close()
+		if errors.Is(err, queue.ErrShardsDiffer) {
+			return nil, nil, usageError{err}
+		}
+		return nil, nil, redisconn.DescribeError(conn.Addr, err)
 	}
 	if err := q.LoadScripts(ctx); err != nil {
 		conn.Close()
@@ -68,6 +74,29 @@ func (g *globals) connect(ctx context.Context, embeddedOK bool, share *shareOpts
 		}
 	}
 	return conn, q, nil
+}
+
+// adoptShards takes the number of shards the queue was made with when
+// --shards was not given (so `imgq worker` joins a sharded queue as it is), and
+// then refuses, on a Cluster, a queue whose keys would spread over slots.
+func (g *globals) adoptShards(ctx context.Context, conn *redisconn.Conn) error {
+	if g.shards == 0 {
+		n, err := queue.ShardsOf(ctx, conn.Client, g.queueName)
+		if err != nil {
+			return redisconn.DescribeError(conn.Addr, err)
+		}
+		if n > 1 {
+			g.shards = n
+			fmt.Fprintf(g.errOut, "imgq: queue %s is sharded over %d sub-queues (its %s key); joining them\n",
+				g.queueName, n, queue.NewKeys(g.queueName).Sharding)
+		}
+	}
+	if g.cluster && g.shards < 2 && !queue.HasHashTag(g.queueName) {
+		// Without a tag the queue's keys spread over slots and every script
+		// fails with CROSSSLOT; say what to do instead.
+		return usageError{fmt.Errorf("on Redis Cluster a queue name needs a hash tag so all its keys share one slot: use --queue {%s}, or --shards N to spread it over N slots", g.queueName)}
+	}
+	return nil
 }
 
 // checkRedisURL parses --redis before connecting, so a malformed URL is a

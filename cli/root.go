@@ -97,7 +97,7 @@ embedded workers, and an embedded Redis when none answers at the default address
 		`Redis URL redis://[user:password@]host:port/db, rediss:// for TLS, or redis+sentinel://[user:password@]host1:port1,host2:port2/mastername[/db] for the master a set of Sentinels elect (the password is the master's; ?sentinel_password= for the Sentinels') ($REDIS_URL); "embedded" starts an in-process Redis, memory only (default redis://127.0.0.1:6379/0; the dashboard and demo fall back to embedded when nothing answers there, other commands do not)`)
 	pf.StringVar(&g.queueName, "queue", queue.DefaultName, "queue name (key prefix); may carry a Redis Cluster hash tag like {img}")
 	pf.BoolVar(&g.cluster, "cluster", false, "connect with the Redis Cluster client (--redis names one node)")
-	pf.IntVar(&g.shards, "shards", 0, "spread the queue over N sub-queues, each in its own Cluster slot, so a Redis Cluster spreads it over its masters; every process on the queue must use the same N (0 or 1: one queue)")
+	pf.IntVar(&g.shards, "shards", 0, "spread the queue over N sub-queues, each in its own Cluster slot, so a Redis Cluster spreads it over its masters; recorded in Redis by the first user, adopted by processes that do not give it (0: as recorded, else one queue)")
 	pf.DurationVar(&g.lease, "lease", 30*time.Second, "how long a claim lasts without a heartbeat before its task is recovered")
 	pf.DurationVar(&g.workerTimeout, "worker-timeout", 10*time.Second, "a worker silent this long is reported gone and its tasks recovered")
 	pf.DurationVar(&g.stuckAfter, "stuck-after", time.Minute, "a task a worker imgq cannot see (a course worker) holds this long is shown as stuck")

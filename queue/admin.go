@@ -22,7 +22,16 @@ import (
 // one, so flush is also the fix for a layout clash.
 func (q *Queue) Flush(ctx context.Context) (int64, error) {
 	if q.sharded() {
-		return sumShards(q, func(s *Queue) (int64, error) { return s.Flush(ctx) })
+		n, err := sumShards(q, func(s *Queue) (int64, error) { return s.Flush(ctx) })
+		if err != nil {
+			return n, err
+		}
+		// Last: the record of N, so a flushed name can be sharded anew.
+		m, err := q.rdb.Del(ctx, q.keys.Sharding).Result()
+		if err != nil {
+			return n, fmt.Errorf("flush %s: %w", q.opts.Name, err)
+		}
+		return n + m, nil
 	}
 	ids, err := q.allIDs(ctx)
 	if err != nil {

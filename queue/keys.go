@@ -46,6 +46,9 @@ type Keys struct {
 	WorkersGone string // zset worker id -> time it was declared gone (ms)
 	Config      string // hash of runtime switches shared by all workers (fail_rate)
 	Housekeeper string // short lock: which process runs the housekeeping this second
+	// Sharding says how many shards a sharded queue of this name was made with
+	// (Options.Shards), so every process agrees on N: a string, set once.
+	Sharding string
 }
 
 // NewKeys returns the key names of queue name. Call ValidateName first.
@@ -77,6 +80,7 @@ func NewKeys(name string) Keys {
 		WorkersGone:  p + "workers:gone",
 		Config:       p + "config",
 		Housekeeper:  p + "housekeeper",
+		Sharding:     p + "shards",
 	}
 }
 

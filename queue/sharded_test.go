@@ -383,3 +383,32 @@ func TestShardedFinishClaimDrains(t *testing.T) {
 		}
 	}
 }
+
+// The first sharded use records N; a process asking for another N (or for
+// an unsharded queue) is refused; a malformed record is named, not trusted.
+func TestShardCountIsRecordedAndAgreed(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{Name: "img", Shards: 3})
+	ctx := context.Background()
+	if n, err := queue.ShardsOf(ctx, rdb, "img"); err != nil || n != 0 {
+		t.Fatalf("before any use: %d %v", n, err)
+	}
+	if err := q.AgreeShards(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := queue.ShardsOf(ctx, rdb, "img"); err != nil || n != 3 {
+		t.Fatalf("after: %d %v, want 3", n, err)
+	}
+	for _, other := range []int{0, 2, 4} {
+		o, err := queue.New(rdb, queue.Options{Name: "img", Shards: other})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := o.AgreeShards(ctx); !errors.Is(err, queue.ErrShardsDiffer) {
+			t.Errorf("%d shards on a 3-shard queue: %v", other, err)
+		}
+	}
+	rdb.Set(ctx, "img:shards", "abc", 0)
+	if _, err := queue.ShardsOf(ctx, rdb, "img"); err == nil || !strings.Contains(err.Error(), `"abc"`) {
+		t.Errorf("malformed record: %v", err)
+	}
+}
