@@ -4,8 +4,11 @@
 # tmux-direct), captured with `tmux capture-pane -e` and rendered by freeze.
 #
 #   scripts/screenshots.sh            # every shot; needs redis-server, tmux, ssh, freeze v0.2.2
+#                                     # and rsvg-convert (librsvg2-bin): freeze draws PNGs
+#                                     # with it when present; its built-in renderer faults
+#                                     # on some machines
 #   scripts/screenshots.sh viewer     # only these groups: idle busy small themes
-#                                     # classroom viewer course (busy makes busy,
+#                                     # classroom viewer course cluster (busy makes busy,
 #                                     # failed, detail, monitor and help)
 #
 # Everything listens on loopback only: redis-server binds 127.0.0.1, and every
@@ -37,8 +40,10 @@ cleanup() {
   rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+  for p in "${cports[@]}"; do redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true; done
   rm -rf "$tmp"
 }
+cports=()
 trap cleanup EXIT
 
 go build -o "$tmp/imgq" .
@@ -103,9 +108,13 @@ start() { # start W H ARGS...
   sleep 2
 }
 keys() { for k in "$@"; do tmux -L "$sock" send-keys -t s "$k"; sleep 0.3; done; }
+# freeze hands the SVG to rsvg-convert when it is installed, which cannot use
+# the font freeze embeds: name an installed monospaced one then.
+font=()
+if command -v rsvg-convert >/dev/null; then font=(--font.family "DejaVu Sans Mono"); fi
 render() { # render NAME BACKGROUND: freeze draws $tmp/NAME.ansi as $out/NAME.png
   "$FREEZE" --language ansi --window=false --padding 20 --background "$2" \
-    --font.size 14 --line-height 1.0 -o "$out/$1.png" <"$tmp/$1.ansi" >/dev/null
+    --font.size 14 --line-height 1.0 "${font[@]}" -o "$out/$1.png" <"$tmp/$1.ansi" >/dev/null
   echo "$out/$1.png"
 }
 grab() { # grab NAME [FOREGROUND]: capture now, render later (freeze takes seconds)
@@ -302,4 +311,33 @@ for i in range(40):
     sleep 0.3
   done
   shot course
+fi
+
+if want cluster; then
+  # 11. one queue over a 3-master Redis Cluster (--shards 3): the header names
+  # each master and the depth of the shard it holds; three workers drain all
+  # three shards. The cluster is made here, on loopback ports.
+  fresh
+  cports=($((port + 1)) $((port + 2)) $((port + 3)))
+  for p in "${cports[@]}"; do
+    mkdir -p "$tmp/c$p"
+    (cd "$tmp/c$p" && redis-server --port "$p" --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file nodes.conf \
+      --save "" --appendonly no --daemonize yes --logfile "$tmp/c$p/redis.log")
+  done
+  sleep 0.5
+  redis-cli --cluster create "${cports[@]/#/127.0.0.1:}" --cluster-replicas 0 --cluster-yes >/dev/null
+  for _ in $(seq 1 50); do
+    redis-cli -p "${cports[0]}" cluster info | grep -q cluster_state:ok && break
+    sleep 0.2
+  done
+  curl="redis://127.0.0.1:${cports[0]}/0"
+  for i in 1 2 3; do
+    "$tmp/imgq" worker --cluster --redis "$curl" --shards 3 --id "w-$i" >"$tmp/w-c$i.log" 2>&1 &
+    pids+=($!)
+  done
+  "$tmp/imgq" enqueue --cluster --redis "$curl" --shards 3 --count 300 --size 320x240 >/dev/null 2>&1
+  start 120 36 --cluster --redis "$curl" --shards 3 --workers 0 --pace 400ms
+  keys E E
+  sleep 4
+  shot cluster-shards
 fi
