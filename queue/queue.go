@@ -105,9 +105,11 @@ type Queue struct {
 	keys  Keys
 	flags atomic.Int32 // does the server take script flags (flagsOK...)
 	// shards are the sub-queues of a sharded queue (Options.Shards > 1; see
-	// sharded.go); rotor turns the shard its claims start at.
+	// sharded.go); rotor turns the shard its claims start at, spread the
+	// shard its next task without an id goes to.
 	shards []*Queue
 	rotor  atomic.Uint32
+	spread atomic.Uint32
 }
 
 // New returns a queue on rdb. It does not talk to Redis; the first command does.

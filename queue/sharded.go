@@ -106,8 +106,13 @@ func (q *Queue) eachShard(ctx context.Context, fn func(ctx context.Context, i in
 // tokens of the tasks created elsewhere.
 func (q *Queue) enqueueSharded(ctx context.Context, ts []NewTask) ([]EnqueueResult, error) {
 	// Validate all before sending any: a batch with one bad task is refused
-	// whole, as on one queue. prepare fills in the ids the shards are chosen by.
+	// whole, as on one queue. A task without an id gets one that hashes to
+	// the next shard in turn: exact round-robin, and still idempotent (the id
+	// alone names the shard).
 	for i := range ts {
+		if ts[i].ID == "" && ts[i].ShardKey == "" {
+			ts[i].ID = q.roundRobinID()
+		}
 		if err := q.prepare(&ts[i]); err != nil {
 			return nil, err
 		}
@@ -168,6 +173,17 @@ func (q *Queue) enqueueSharded(ctx context.Context, ts []NewTask) ([]EnqueueResu
 		return res, &BatchError{Results: res}
 	}
 	return res, firstErr
+}
+
+// roundRobinID returns a new task id that hashes to the next shard in turn
+// (about N draws of NewID).
+func (q *Queue) roundRobinID() string {
+	want := int(q.spread.Add(1) % uint32(len(q.shards)))
+	for {
+		if id := NewID(); q.shardFor(id) == want {
+			return id
+		}
+	}
 }
 
 // wake pushes n wake-up tokens to shard 0's signal list, up to its cap.

@@ -93,7 +93,18 @@ func TestShardedEnqueueSpreadsAndStaysIdempotent(t *testing.T) {
 			t.Errorf("key %s outside the shards", k)
 		}
 	}
-	t.Logf("300 tasks over 3 shards: %v", per)
+	t.Logf("300 tasks with their own ids over 3 shards: %v", per)
+
+	// Tasks without ids go round-robin: exactly even.
+	q2, rdb2, _ := newQueue(t, queue.Options{Name: "rr", Shards: 3})
+	ids := enqueueN(t, q2, 30, queue.Normal)
+	even := make([]int, 3)
+	for _, id := range ids {
+		even[shardOf(t, q2, rdb2, id)]++
+	}
+	if even[0] != 10 || even[1] != 10 || even[2] != 10 {
+		t.Errorf("30 tasks without ids over 3 shards: %v, want 10 each", even)
+	}
 }
 
 // A claim serves the best priority present on any shard, and successive
