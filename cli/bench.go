@@ -34,7 +34,7 @@ queue names (<queue>-bench...).`,
 		},
 	}
 	cmd.AddCommand(newBenchQueueCmd(g), newBenchDashCmd(g), newBenchMemoryCmd(g))
-	cmd.AddCommand(newBenchImagesCmd(g), newBenchCourseCmd(g))
+	cmd.AddCommand(newBenchImagesCmd(g), newBenchCourseCmd(g), newBenchClusterCmd(g))
 	return cmd
 }
 
