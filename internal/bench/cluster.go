@@ -60,7 +60,7 @@ type ClusterRun struct {
 	// The workers' run: from their start until every task is acknowledged.
 	Seconds     float64 `json:"seconds"`
 	TasksPerSec float64 `json:"tasks_per_sec"`
-	// Per task, summed over the masters (their /proc CPU and INFO commandstats):
+	// Per task, summed over the masters (INFO cpu and commandstats deltas):
 	// what claiming and completing one task cost the whole cluster.
 	RedisUSPerTask  float64 `json:"redis_cpu_us_per_task"`
 	ClientUSPerTask float64 `json:"client_cpu_us_per_task"`
@@ -162,17 +162,17 @@ func clusterRun(ctx context.Context, o ClusterOptions, m, shards, rep int) (Clus
 	cl := redis.NewClusterClient(&redis.ClusterOptions{Addrs: lc.addrs(), PoolSize: o.Workers*o.Concurrency + 32})
 	defer cl.Close()
 	qo := queue.Options{Name: "{" + o.Queue + "}"}
-	subs := []string{qo.Name}
 	if shards > 1 {
 		qo = queue.Options{Name: o.Queue, Shards: shards}
-		if subs, err = queue.ShardNames(o.Queue, shards); err != nil {
-			return run, err
-		}
 	}
 	run.Queue = qo.Name
 	q, err := queue.New(cl, qo)
 	if err != nil {
 		return run, err
+	}
+	subs := []string{q.Name()}
+	for i, s := range q.Shards() {
+		subs = append(subs[:i], s.Name())
 	}
 	if err := q.LoadScripts(ctx); err != nil {
 		return run, fmt.Errorf("load scripts: %w", err)

@@ -8,50 +8,74 @@ import (
 	"github.com/imgq/imgq/queue"
 )
 
-// One run per cluster size, unsharded: every task is acknowledged, and every
-// figure lands on the master that holds the queue's slot (the imbalance that
-// sharding is for); the report's fields add up.
-func TestBenchClusterUnshardedLandsOnOneMaster(t *testing.T) {
+// One run of each (masters, shards). Unsharded, every figure lands on the
+// master that holds the queue's slot (the imbalance sharding is for); in 3
+// shards on 3 masters, each master holds one shard and does a share of the
+// work and of the input bytes. Every task is acknowledged in every run.
+func TestBenchClusterPerMaster(t *testing.T) {
 	ctx := context.Background()
-	const tasks, blobTasks, blobBytes = 300, 12, 10_000
-	rep, err := RunCluster(ctx, ClusterOptions{Queue: "tc", Masters: []int{1, 3}, Shards: []int{1}, Tasks: tasks,
+	const tasks, blobTasks, blobBytes = 300, 60, 5_000
+	blobMB := float64(blobTasks*blobBytes) / 1e6
+	rep, err := RunCluster(ctx, ClusterOptions{Queue: "tc", Masters: []int{1, 3}, Shards: []int{1, 3}, Tasks: tasks,
 		Workers: 1, Concurrency: 8, BlobTasks: blobTasks, BlobBytes: blobBytes, Reps: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Runs) != 2 || len(rep.Summary) != 2 {
-		t.Fatalf("want one run and one summary line per cluster size: %d runs, %d summaries", len(rep.Runs), len(rep.Summary))
+	if len(rep.Runs) != 4 || len(rep.Summary) != 4 || rep.Summary[0].VsBaseline != 1 {
+		t.Fatalf("want one run and one summary line per (masters, shards), the first the baseline: %d runs, %+v", len(rep.Runs), rep.Summary)
 	}
 	holder := queue.KeySlot("{tc}")
 	for _, r := range rep.Runs {
-		if len(r.PerMaster) != r.Masters || r.Queue != "{tc}" || r.TasksPerSec <= 0 || r.RedisUSPerTask <= 0 {
-			t.Fatalf("run %+v: want one figure per master, the queue {tc}, tasks/s and Redis CPU per task", r)
+		if len(r.PerMaster) != r.Masters || r.TasksPerSec <= 0 || r.RedisUSPerTask <= 0 {
+			t.Fatalf("run %+v: want one figure per master, tasks/s and Redis CPU per task", r)
 		}
 		// Claim and complete run scripts with a few commands inside each.
 		if r.CommandsPerTask < 2 || r.ScriptUSPerTask <= 0 {
-			t.Fatalf("%d masters: %.2f commands and %.2f µs of scripts per task", r.Masters, r.CommandsPerTask, r.ScriptUSPerTask)
+			t.Fatalf("%d masters, %d shards: %.2f commands and %.2f µs of scripts per task", r.Masters, r.Shards, r.CommandsPerTask, r.ScriptUSPerTask)
 		}
 		// Redis rounds a string up to its allocator's size class: at least the bytes.
-		if want := float64(blobTasks*blobBytes) / 1e6; r.BlobMB < want {
-			t.Fatalf("%d masters: used_memory grew %.3f MB for %.3f MB of input bytes", r.Masters, r.BlobMB, want)
+		if r.BlobMB < blobMB {
+			t.Fatalf("%d masters, %d shards: used_memory grew %.3f MB for %.3f MB of input bytes", r.Masters, r.Shards, r.BlobMB, blobMB)
 		}
+		var shards int
 		for _, pm := range r.PerMaster {
-			var lo, hi int
-			if _, err := fmt.Sscanf(pm.Slots, "%d-%d", &lo, &hi); err != nil {
-				t.Fatal(err)
-			}
-			if holder >= lo && holder <= hi {
-				if len(pm.Shards) != 1 || pm.Commands < 2*tasks || pm.BlobMB < float64(blobTasks*blobBytes)/1e6 {
-					t.Fatalf("master holding {tc}: %+v", pm)
-				}
-				continue
-			}
-			if len(pm.Shards) != 0 || pm.Commands > tasks/10 || pm.BlobMB > 0.05 {
-				t.Fatalf("a master without the queue's slot did its work: %+v", pm)
-			}
+			shards += len(pm.Shards)
 		}
-		if r.Masters == 3 && (r.Balance.Commands.MaxShare < 0.95 || r.Balance.Commands.Within20 || r.Balance.BlobMemory.Within20) {
-			t.Fatalf("unsharded on 3 masters should be all on one: %+v", r.Balance)
+		if shards != r.Shards {
+			t.Fatalf("%d masters: %d (sub-)queues placed, want %d: %+v", r.Masters, shards, r.Shards, r.PerMaster)
+		}
+		switch {
+		case r.Masters == 3 && r.Shards == 1:
+			if r.Queue != "{tc}" {
+				t.Fatalf("unsharded queue named %q", r.Queue)
+			}
+			for _, pm := range r.PerMaster {
+				var lo, hi int
+				if _, err := fmt.Sscanf(pm.Slots, "%d-%d", &lo, &hi); err != nil {
+					t.Fatal(err)
+				}
+				if holder >= lo && holder <= hi {
+					if len(pm.Shards) != 1 || pm.Commands < 2*tasks || pm.BlobMB < blobMB {
+						t.Fatalf("master holding {tc}: %+v", pm)
+					}
+				} else if len(pm.Shards) != 0 || pm.Commands > tasks/10 || pm.BlobMB > blobMB/10 {
+					t.Fatalf("a master without the queue's slot did its work: %+v", pm)
+				}
+			}
+			if r.Balance.Commands.MaxShare < 0.95 || r.Balance.Commands.Within20 || r.Balance.BlobMemory.Within20 {
+				t.Fatalf("unsharded on 3 masters should be all on one: %+v", r.Balance)
+			}
+		case r.Masters == 3 && r.Shards == 3:
+			// Tasks go to shards by a hash of their ids: 300 and 60 of them
+			// cannot all miss a master, nor pile up on one.
+			for _, pm := range r.PerMaster {
+				if len(pm.Shards) != 1 || pm.Commands < tasks/2 || pm.BlobMB < blobMB/10 {
+					t.Fatalf("3 shards on 3 masters: a master with too small a share: %+v", pm)
+				}
+			}
+			if r.Balance.Commands.MaxShare > 0.6 || r.Balance.BlobMemory.MaxShare > 0.6 {
+				t.Fatalf("3 shards on 3 masters: %+v", r.Balance)
+			}
 		}
 	}
 }
