@@ -87,6 +87,8 @@ type MasterFigures struct {
 	ScriptUSPerTask float64 `json:"script_us_per_task"`
 	CPUSeconds      float64 `json:"cpu_seconds"`
 	RedisUSPerTask  float64 `json:"redis_cpu_us_per_task"`
+	// ByCommand: where its commands and script time went, per task of the run.
+	ByCommand []CommandCost `json:"by_command,omitempty"`
 	// The filling with input bytes.
 	BlobMB       float64 `json:"blob_mb"`        // used_memory growth
 	UsedMemoryMB float64 `json:"used_memory_mb"` // after it
@@ -207,7 +209,7 @@ func clusterRun(ctx context.Context, o ClusterOptions, m, shards, rep int) (Clus
 		pm := &run.PerMaster[i]
 		c := serverCost(r1[i].cmds, r2[i].cmds, o.Tasks)
 		pm.Commands = commandsRun(r1[i].cmds, r2[i].cmds)
-		pm.CommandsPerTask, pm.ScriptUSPerTask = c.CommandsPerTask, c.ScriptUSPerTask
+		pm.CommandsPerTask, pm.ScriptUSPerTask, pm.ByCommand = c.CommandsPerTask, c.ScriptUSPerTask, c.ByCommand
 		d := r2[i].cpu - r1[i].cpu
 		pm.CPUSeconds = round3(d.Seconds())
 		pm.RedisUSPerTask = perTaskUS(d, o.Tasks)
