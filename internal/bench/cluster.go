@@ -172,9 +172,12 @@ func clusterRun(ctx context.Context, o ClusterOptions, m, shards, rep int) (Clus
 	if err != nil {
 		return run, err
 	}
-	subs := []string{q.Name()}
-	for i, s := range q.Shards() {
-		subs = append(subs[:i], s.Name())
+	subs := []string{q.Name()} // where the completed counters are
+	if sh := q.Shards(); len(sh) > 0 {
+		subs = subs[:0]
+		for _, s := range sh {
+			subs = append(subs, s.Name())
+		}
 	}
 	if err := q.LoadScripts(ctx); err != nil {
 		return run, fmt.Errorf("load scripts: %w", err)
