@@ -22,7 +22,7 @@ func newBenchClusterCmd(g *globals) *cobra.Command {
 redis-servers, master i given the i-th of m equal slot ranges, as redis-cli
 --cluster create does), then: enqueues --tasks no-op tasks, runs them with
 --workers × --concurrency slots until every one is acknowledged, and reads every
-master's commands (INFO commandstats) and CPU time (/proc); then enqueues
+master's commands (INFO commandstats) and CPU time (INFO cpu); then enqueues
 --blob-tasks tasks carrying --blob-bytes input bytes each and reads every
 master's used_memory. The queue is {<queue>} unsharded (--queue, braces
 dropped), or its n sub-queues (queue.ShardNames) for each n > 1 of --shards-list.
