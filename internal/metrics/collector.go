@@ -30,6 +30,8 @@ var (
 	descUp    = desc("up", "1 when the last read of the queue from Redis succeeded, else 0 (and no other imgq_ queue figure is reported).")
 	descTasks = desc("queue_tasks", "Tasks in each of the queue's lists (pending_high, pending, pending_low: waiting; processing: claimed; retry: waiting out a backoff; completed: the trimmed completed list; failed: dead letters).",
 		"list")
+	descShardTasks = desc("shard_tasks", "A sharded queue's (--shards) tasks in each list of each shard (pending: all priorities, processing, retry, completed, failed); the shard label is its name, a hash tag. Absent for an unsharded queue.",
+		"shard", "list")
 	descOldest  = desc("queue_oldest_pending_age_seconds", "Queue latency: how long the oldest pending task has waited (0 when none waits).")
 	descWorkers = desc("workers", "Workers registered (and observed course workers) per state.", "state")
 	descTotals  = map[string]*prometheus.Desc{
@@ -70,6 +72,7 @@ func newQueueCollector(q *queue.Queue, cacheFor time.Duration) *queueCollector {
 func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descUp
 	ch <- descTasks
+	ch <- descShardTasks
 	ch <- descOldest
 	ch <- descWorkers
 	for _, d := range descTotals {
@@ -111,6 +114,16 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 		{"processing", s.Processing}, {"retry", s.Retry}, {"completed", s.Completed}, {"failed", s.Failed},
 	} {
 		ch <- prometheus.MustNewConstMetric(descTasks, prometheus.GaugeValue, float64(l.n), name, l.list)
+	}
+	for _, sh := range s.Shards {
+		for _, l := range []struct {
+			list string
+			n    int64
+		}{
+			{"pending", sh.Pending}, {"processing", sh.Processing}, {"retry", sh.Retry}, {"completed", sh.Completed}, {"failed", sh.Failed},
+		} {
+			ch <- prometheus.MustNewConstMetric(descShardTasks, prometheus.GaugeValue, float64(l.n), name, sh.Name, l.list)
+		}
 	}
 	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, snap.stats.OldestPending.Seconds(), name)
 
