@@ -185,3 +185,19 @@ func HasHashTag(name string) bool {
 	j := strings.IndexByte(name[i+1:], '}')
 	return j > 0
 }
+
+// reshardGuard is the key no one writes in the slot of key ("{img}:reshard-guard"
+// for "{img}:pending"), "" for a key without a hash tag: every queue script
+// call on a Cluster declares it too, so that none runs while the slot is being
+// migrated (queue/reshard.go).
+func reshardGuard(key string) string {
+	i := strings.IndexByte(key, '{')
+	if i < 0 {
+		return ""
+	}
+	j := strings.IndexByte(key[i+1:], '}')
+	if j <= 0 {
+		return ""
+	}
+	return key[i:i+j+2] + ":reshard-guard"
+}

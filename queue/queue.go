@@ -118,6 +118,7 @@ func New(rdb redis.UniversalClient, opts Options) (*Queue, error) {
 	if err := ValidateName(opts.Name); err != nil {
 		return nil, err
 	}
+	guardReshard(rdb) // on a Cluster: no script runs half-way during a slot migration
 	q := &Queue{rdb: rdb, opts: opts, keys: NewKeys(opts.Name)}
 	if opts.Shards > 1 {
 		if err := q.split(); err != nil {
