@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +17,231 @@ import (
 	"github.com/imgq/imgq/internal/redistest"
 	"github.com/imgq/imgq/queue"
 )
+
+// Live resharding: `redis-cli --cluster reshard` moves a queue's slot to
+// another master while workers run, one of them SIGKILLed mid-task and a
+// producer enqueueing. Every task completes exactly once (a second attempt
+// only for a task the killed worker held), nothing is left pending or
+// processing, the survivors exit 0, and the queue pauses no longer than the
+// slot's migration (plus the hook's resend period; the bound asserted is
+// that no one waits for a lease). Two queues on one cluster, one after the
+// other: an unsharded queue ({tag}) whose every key moves, and a sharded
+// queue (--shards 3) whose shard 0 moves while shards 1 and 2 keep working.
+func TestClusterReshardUnderLoad(t *testing.T) {
+	srvs := startCluster(t)
+	nodes := clusterNodes(t, srvs)
+	env := []string{"REDIS_URL=redis://" + srvs[0].Addr() + "/0"}
+	cl := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{srvs[0].Addr()}})
+	defer cl.Close()
+
+	t.Run("one-slot", func(t *testing.T) {
+		tag := firstSlotTag(t, nodes[0].c)
+		q, err := queue.New(cl, queue.Options{Name: tag, Lease: reshardLease})
+		must(t, err)
+		reshardUnderLoad(t, reshardCase{nodes: nodes, env: env, args: []string{"--cluster", "--queue", tag}, q: q, moving: q})
+	})
+	t.Run("sharded", func(t *testing.T) {
+		q, err := queue.New(cl, queue.Options{Shards: 3, Lease: reshardLease})
+		must(t, err)
+		moving := q.Shards()[0]
+		reshardUnderLoad(t, reshardCase{nodes: nodes, env: env, args: []string{"--cluster", "--shards", "3"},
+			q: q, moving: moving, others: q.Shards()[1:]})
+	})
+}
+
+// reshardLease is the workers' lease: longer than a slot's migration takes
+// here (a lease that lapses during a migration hands its task to another
+// worker once the slot is back, a second run), short enough that the killed
+// worker's tasks come back soon.
+const reshardLease = 5 * time.Second
+
+type reshardCase struct {
+	nodes  []clusterNode
+	env    []string
+	args   []string     // imgq's global flags naming the queue
+	q      *queue.Queue // the queue, to inspect it
+	moving *queue.Queue // the (sub-)queue whose slot moves
+	others []*queue.Queue
+}
+
+func reshardUnderLoad(t *testing.T, rc reshardCase) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cl := rc.q.Client()
+	tag := rc.moving.Name()
+	slot := queue.KeySlot(tag)
+	src := slotOwner(t, rc.nodes[0].c, rc.nodes, slot)
+	dst := rc.nodes[0]
+	for _, n := range rc.nodes {
+		if n.id != src.id {
+			dst = n
+			break
+		}
+	}
+	// redis-cli moves the source's lowest slots first: the slots below the
+	// queue's go beforehand, without load, so that under load it moves one.
+	if k := slotsUpTo(t, rc.nodes[0].c, src, slot); k > 1 {
+		began := time.Now()
+		reshard(t, src, dst, k-1)
+		t.Logf("moved the %d slots below %d from %s to %s first, in %s", k-1, slot, src.srv.Addr(), dst.srv.Addr(), time.Since(began).Round(time.Millisecond))
+	}
+	t.Logf("%s: slot %d, the first of %s's; moving it to %s", tag, slot, src.srv.Addr(), dst.srv.Addr())
+
+	// Filler keys in the slot stand for a big queue's records and blobs: they
+	// make the migration last long enough to race with the workers.
+	fill := cl.Pipeline()
+	for i := range 10000 {
+		fill.Set(ctx, fmt.Sprintf("%s:filler:%d", tag, i), "x", 0)
+	}
+	_, err := fill.Exec(ctx)
+	must(t, err)
+
+	enqueue := func(n int) []string {
+		out, code := RunEnv(t, rc.env, dir, append(rc.args, "enqueue", "--count", strconv.Itoa(n), "--size", "16x16")...)
+		if code != 0 {
+			t.Errorf("enqueue %d: exit %d\n%s", n, code, lastLines(out, 5))
+		}
+		return parseIDs(out)
+	}
+	worker := func(id, delay string) *Proc {
+		return StartEnv(t, rc.env, dir, append(rc.args, "worker", "--id", id, "--concurrency", "3",
+			"--lease", reshardLease.String(), "--delay", delay, "--grace", "20s")...)
+	}
+
+	ids := enqueue(200)
+	victim := worker("victim", "400ms")
+	workers := []*Proc{worker("w1", "20ms"), worker("w2", "20ms")}
+
+	// The victim dies holding tasks: their leases lapse and others run them.
+	eventually(t, 30*time.Second, func() bool {
+		for _, s := range append([]*queue.Queue{rc.moving}, rc.others...) {
+			if held, err := cl.HVals(ctx, s.Keys().Processing).Result(); err == nil && slices.Contains(held, "victim") {
+				return true
+			}
+		}
+		return false
+	})
+	victim.Kill()
+	before := errorStats(t, rc.nodes)
+	if st, err := rc.moving.Stats(ctx); err == nil {
+		t.Logf("%s before the reshard: %d pending, %d processing, %d completed", tag, st.PendingTotal(), st.Processing, st.Totals.Completed)
+	}
+	watch := watchMigration(src, dst, slot)
+
+	// The reshard and a second producer at once.
+	resharded := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(resharded)
+		reshard(t, src, dst, 1)
+	}()
+	ids = append(ids, enqueue(150)...)
+	<-resharded
+	if t.Failed() {
+		t.FailNow()
+	}
+	took := time.Since(start)
+	from, to := watch()
+	if from.IsZero() || to.IsZero() {
+		mine, _ := dst.c.ClusterNodes(ctx).Result()
+		t.Fatalf("slot %d: migration not seen (from %v to %v, reshard %v..%v)\n%s", slot, from, to, start, start.Add(took), mine)
+	}
+	migration := to.Sub(from)
+	refusals := diffStats(before, errorStats(t, rc.nodes))
+	t.Logf("reshard took %s; slot %d migrating for %s (from %s after the start); replies meanwhile: %v",
+		took.Round(time.Millisecond), slot, migration.Round(time.Millisecond), from.Sub(start).Round(time.Millisecond), refusals)
+	if refusals["TRYAGAIN"]+refusals["ASK"] == 0 {
+		t.Errorf("no ASK or TRYAGAIN during the migration: the queue did not race with it")
+	}
+	if owner := slotOwner(t, rc.nodes[0].c, rc.nodes, slot); owner.id != dst.id {
+		t.Fatalf("slot %d still on %s after the reshard", slot, owner.srv.Addr())
+	}
+	if n, err := src.c.ClusterCountKeysInSlot(ctx, slot).Result(); err != nil || n != 0 {
+		t.Fatalf("%s still holds %d keys of slot %d (%v)", src.srv.Addr(), n, slot, err)
+	}
+	ids = append(ids, enqueue(50)...)
+	if len(ids) != 400 {
+		t.Fatalf("%d tasks acknowledged by enqueue, want 400", len(ids))
+	}
+
+	s := waitFinished(t, rc.q, int64(len(ids)), 90*time.Second)
+	claims := checkAllCompleted(t, rc.q, ids)
+	again := 0
+	for _, id := range ids {
+		info, err := rc.q.Task(ctx, id)
+		must(t, err)
+		if info.Attempts > 1 {
+			again++
+			if !slices.Contains(claims[id], "victim") {
+				t.Errorf("task %s ran %d times (claims %v) but the killed worker never held it", id, info.Attempts, claims[id])
+			}
+		}
+	}
+	if s.Failed != 0 {
+		t.Errorf("%d dead letters, want none", s.Failed)
+	}
+
+	// The longest pause of completions across the slot's migration: on the
+	// moving (sub-)queue, and on the others.
+	stall := longestPause(t, rc.moving, from, to)
+	t.Logf("%s: longest pause between completions across the migration: %s (migration %s); %d tasks recovered from the killed worker",
+		tag, stall.Round(time.Millisecond), migration.Round(time.Millisecond), again)
+	if stall > migration+reshardLease {
+		t.Errorf("completions paused %s, longer than the migration (%s) plus a lease", stall, migration)
+	}
+	for _, o := range rc.others {
+		t.Logf("%s (not moving): longest pause %s", o.Name(), longestPause(t, o, from, to).Round(time.Millisecond))
+	}
+
+	for _, w := range workers {
+		_ = w.Cmd.Process.Signal(syscall.SIGTERM)
+	}
+	for i, w := range workers {
+		if code := w.Wait(t, 30*time.Second); code != 0 {
+			t.Errorf("worker w%d exit %d", i+1, code)
+		}
+		if t.Failed() || testing.Verbose() {
+			t.Logf("w%d:\n%s", i+1, lastLines(w.Output(), 20))
+		}
+	}
+}
+
+// reshard runs `redis-cli --cluster reshard`, moving the k lowest slots of
+// src to dst. One key per MIGRATE (--cluster-pipeline 1, the default is 10)
+// makes a slot's migration as long as a bigger queue's would be.
+func reshard(t *testing.T, src, dst clusterNode, k int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "redis-cli", "--cluster", "reshard", src.srv.Addr(),
+		"--cluster-from", src.id, "--cluster-to", dst.id, "--cluster-slots", strconv.Itoa(k),
+		"--cluster-pipeline", "1", "--cluster-yes").CombinedOutput()
+	if err != nil {
+		t.Errorf("redis-cli --cluster reshard %d slots: %v\n%s", k, err, lastLines(string(out), 10))
+	}
+}
+
+// longestPause is the longest time without a completion of q (completed
+// events, by their time in Redis) that overlaps [from, to]: between two
+// consecutive completions, or from from to the first one after it.
+func longestPause(t *testing.T, q *queue.Queue, from, to time.Time) time.Duration {
+	t.Helper()
+	last := from
+	var pause time.Duration
+	for _, e := range allEvents(t, q) {
+		if e.Kind != queue.EventCompleted {
+			continue
+		}
+		if !e.Time.After(from) {
+			last = from // the pause is counted from from at the earliest
+			continue
+		}
+		if e.Time.After(from) && last.Before(to) {
+			pause = max(pause, e.Time.Sub(last))
+		}
+		last = e.Time
+	}
+	return pause
+}
 
 // clusterNode is one master of the test cluster as the reshard sees it.
 type clusterNode struct {
@@ -36,8 +262,8 @@ func clusterNodes(t *testing.T, srvs []*redistest.Server) []clusterNode {
 	return out
 }
 
-// slotOwner is the node that serves slot, as node asks the cluster (CLUSTER SLOTS).
-func slotOwner(t *testing.T, ask *redis.Client, nodes []clusterNode, slot int) (clusterNode, redis.ClusterSlot) {
+// slotOwner is the node that serves slot, as ask sees the cluster (CLUSTER SLOTS).
+func slotOwner(t *testing.T, ask *redis.Client, nodes []clusterNode, slot int) clusterNode {
 	t.Helper()
 	slots, err := ask.ClusterSlots(context.Background()).Result()
 	must(t, err)
@@ -47,22 +273,36 @@ func slotOwner(t *testing.T, ask *redis.Client, nodes []clusterNode, slot int) (
 		}
 		for _, n := range nodes {
 			if n.id == r.Nodes[0].ID {
-				return n, r
+				return n
 			}
 		}
 	}
 	t.Fatalf("no node serves slot %d: %+v", slot, slots)
-	return clusterNode{}, redis.ClusterSlot{}
+	return clusterNode{}
+}
+
+// slotsUpTo counts the slots of owner up to and including slot: how many
+// `redis-cli --cluster reshard --cluster-from owner` must move for slot to go.
+func slotsUpTo(t *testing.T, ask *redis.Client, owner clusterNode, slot int) int {
+	t.Helper()
+	slots, err := ask.ClusterSlots(context.Background()).Result()
+	must(t, err)
+	n := 0
+	for _, r := range slots {
+		if len(r.Nodes) > 0 && r.Nodes[0].ID == owner.id && r.Start <= slot {
+			n += min(r.End, slot) - r.Start + 1
+		}
+	}
+	return n
 }
 
 // firstSlotTag is a hash tag whose slot is the first of a master's range, so
-// that `redis-cli --cluster reshard --cluster-slots 1`, which moves the
-// lowest slots of the source first, moves exactly the queue's slot.
+// that `redis-cli --cluster reshard --cluster-slots 1` moves exactly it.
 func firstSlotTag(t *testing.T, ask *redis.Client) string {
 	t.Helper()
 	slots, err := ask.ClusterSlots(context.Background()).Result()
 	must(t, err)
-	for i := 0; i < 1_000_000; i++ {
+	for i := range 1_000_000 {
 		tag := "rs" + strconv.Itoa(i)
 		s := queue.KeySlot(tag)
 		for _, r := range slots {
@@ -73,6 +313,65 @@ func firstSlotTag(t *testing.T, ask *redis.Client) string {
 	}
 	t.Fatal("no hash tag at the start of a slot range")
 	return ""
+}
+
+// watchMigration polls, every few milliseconds, whether the source marks
+// slot as migrating (CLUSTER NODES: "[slot->-<dst id>]") and whether the
+// destination serves it, until the caller asks for the result: when the
+// slot started migrating and when the destination took it over.
+func watchMigration(src, dst clusterNode, slot int) func() (from, to time.Time) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	var from, to time.Time
+	go func() {
+		defer wg.Done()
+		mark := fmt.Sprintf("[%d->-%s]", slot, dst.id)
+		for ctx.Err() == nil {
+			nodes, err := src.c.ClusterNodes(ctx).Result()
+			now := time.Now()
+			if err == nil && strings.Contains(nodes, mark) && from.IsZero() {
+				from = now
+			}
+			if !from.IsZero() && to.IsZero() {
+				if mine, err := dst.c.ClusterNodes(ctx).Result(); err == nil && ownsSlot(mine, slot) {
+					to = now
+					return
+				}
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	return func() (time.Time, time.Time) {
+		cancel()
+		wg.Wait()
+		return from, to
+	}
+}
+
+// ownsSlot reads a node's own line of CLUSTER NODES: does it serve slot?
+func ownsSlot(nodes string, slot int) bool {
+	for _, line := range strings.Split(nodes, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 8 || !strings.Contains(f[2], "myself") {
+			continue
+		}
+		for _, r := range f[8:] {
+			if strings.HasPrefix(r, "[") {
+				continue // a migrating or importing mark
+			}
+			lo, hi, ok := strings.Cut(r, "-")
+			if !ok {
+				hi = lo
+			}
+			a, err1 := strconv.Atoi(lo)
+			b, err2 := strconv.Atoi(hi)
+			if err1 == nil && err2 == nil && a <= slot && slot <= b {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // errorStats sums the redirections and refusals of INFO errorstats (ASK,
@@ -97,143 +396,12 @@ func errorStats(t *testing.T, nodes []clusterNode) map[string]int {
 	return out
 }
 
-// A queue keeps running while `redis-cli --cluster reshard` moves the slot
-// holding all its keys to another master: three workers, one SIGKILLed
-// mid-task, tasks enqueued before and during the migration. Every task
-// completes exactly once (a second attempt only for a task the killed worker
-// held), nothing stays pending or processing, and the survivors exit 0.
-func TestClusterReshardUnderLoad(t *testing.T) {
-	srvs := startCluster(t)
-	nodes := clusterNodes(t, srvs)
-	ctx := context.Background()
-	dir := t.TempDir()
-	tag := firstSlotTag(t, nodes[0].c)
-	slot := queue.KeySlot(tag)
-	src, rng := slotOwner(t, nodes[0].c, nodes, slot)
-	dst := nodes[0]
-	for _, n := range nodes {
-		if n.id != src.id {
-			dst = n
-			break
+func diffStats(before, after map[string]int) map[string]int {
+	d := map[string]int{}
+	for k, v := range after {
+		if v > before[k] {
+			d[k] = v - before[k]
 		}
 	}
-	t.Logf("queue %s: slot %d, first of %d-%d on %s; moving it to %s", tag, slot, rng.Start, rng.End, src.srv.Addr(), dst.srv.Addr())
-
-	env := []string{"REDIS_URL=redis://" + srvs[0].Addr() + "/0"}
-	qargs := []string{"--cluster", "--queue", tag}
-	cl := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{srvs[0].Addr()}})
-	defer cl.Close()
-	q, err := queue.New(cl, queue.Options{Name: tag, Lease: 5 * time.Second})
-	must(t, err)
-	enqueue := func(n int) []string {
-		out, code := RunEnv(t, env, dir, append(qargs, "enqueue", "--count", strconv.Itoa(n), "--size", "16x16")...)
-		if code != 0 {
-			t.Errorf("enqueue %d: exit %d\n%s", n, code, lastLines(out, 10))
-		}
-		return parseIDs(out)
-	}
-	worker := func(id, delay string) *Proc {
-		return StartEnv(t, env, dir, append(qargs, "worker", "--id", id, "--concurrency", "3", "--lease", "5s", "--delay", delay, "--grace", "20s")...)
-	}
-
-	// Filler keys in the queue's slot stand for a big queue's records and
-	// blobs: they make the migration last long enough to race with the workers.
-	fill := cl.Pipeline()
-	for i := range 10000 {
-		fill.Set(ctx, fmt.Sprintf("%s:filler:%d", tag, i), "x", 0)
-	}
-	_, err = fill.Exec(ctx)
-	must(t, err)
-
-	ids := enqueue(150)
-	victim := worker("victim", "400ms")
-	workers := []*Proc{worker("w1", "20ms"), worker("w2", "20ms")}
-
-	// The victim dies holding tasks: their leases must lapse and others run them.
-	eventually(t, 30*time.Second, func() bool {
-		held, err := cl.HVals(ctx, q.Keys().Processing).Result()
-		return err == nil && slices.Contains(held, "victim")
-	})
-	victim.Kill()
-	before := errorStats(t, nodes)
-
-	// The reshard and a second producer run at once.
-	type reshardResult struct {
-		out  string
-		err  error
-		took time.Duration
-		end  time.Time
-	}
-	resharded := make(chan reshardResult, 1)
-	start := time.Now()
-	go func() {
-		cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(cctx, "redis-cli", "--cluster", "reshard", src.srv.Addr(),
-			"--cluster-from", src.id, "--cluster-to", dst.id, "--cluster-slots", "1",
-			"--cluster-pipeline", "1", "--cluster-yes").CombinedOutput()
-		resharded <- reshardResult{string(out), err, time.Since(start), time.Now()}
-	}()
-	ids = append(ids, enqueue(150)...)
-	r := <-resharded
-	if r.err != nil {
-		t.Fatalf("redis-cli --cluster reshard: %v\n%s", r.err, r.out)
-	}
-	after := errorStats(t, nodes)
-	t.Logf("reshard of slot %d took %s; errors replied meanwhile: %v (before %v)", slot, r.took, after, before)
-
-	if owner, _ := slotOwner(t, nodes[0].c, nodes, slot); owner.id != dst.id {
-		t.Fatalf("slot %d still on %s after the reshard", slot, owner.srv.Addr())
-	}
-	ids = append(ids, enqueue(50)...)
-	if len(ids) != 350 {
-		t.Fatalf("%d tasks acknowledged by enqueue, want 350", len(ids))
-	}
-
-	s := waitFinished(t, q, int64(len(ids)), 60*time.Second)
-	claims := checkAllCompleted(t, q, ids)
-	for _, id := range ids {
-		info, err := q.Task(ctx, id)
-		must(t, err)
-		if info.Attempts > 1 && !slices.Contains(claims[id], "victim") {
-			t.Errorf("task %s ran %d times (claims %v) but the killed worker never held it", id, info.Attempts, claims[id])
-		}
-	}
-	if s.Failed != 0 {
-		t.Errorf("%d dead letters, want none", s.Failed)
-	}
-	for _, n := range []clusterNode{src, dst} {
-		k, err := n.c.ClusterCountKeysInSlot(ctx, int(slot)).Result()
-		must(t, err)
-		t.Logf("%s holds %d keys of slot %d", n.srv.Addr(), k, slot)
-	}
-
-	// The longest pause between completions during and after the reshard.
-	var last time.Time
-	var stall time.Duration
-	var stallAt time.Time
-	for _, e := range allEvents(t, q) {
-		if e.Kind != queue.EventCompleted {
-			continue
-		}
-		if !last.IsZero() && e.Time.After(start.Add(-time.Second)) {
-			if g := e.Time.Sub(last); g > stall {
-				stall, stallAt = g, last
-			}
-		}
-		last = e.Time
-	}
-	t.Logf("longest pause between completions around the reshard: %s (from %s after it started)", stall, stallAt.Sub(start))
-
-	for _, w := range workers {
-		_ = w.Cmd.Process.Signal(syscall.SIGTERM)
-	}
-	for i, w := range workers {
-		if code := w.Wait(t, 30*time.Second); code != 0 {
-			t.Errorf("worker w%d exit %d", i+1, code)
-		}
-		if t.Failed() || testing.Verbose() {
-			t.Logf("w%d:\n%s", i+1, lastLines(w.Output(), 60))
-		}
-	}
+	return d
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 	"weak"
@@ -40,6 +39,15 @@ const (
 	tryAgainFirst = 5 * time.Millisecond
 	tryAgainMax   = 100 * time.Millisecond
 )
+
+// noReshardWait marks a context whose script calls return TRYAGAIN at once
+// (after go-redis' own few resends) rather than wait out the migration: a
+// sharded queue's claim, which turns to the other shards meanwhile.
+type noReshardWait struct{}
+
+func withoutReshardWait(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noReshardWait{}, true)
+}
 
 // guardedClients are the cluster clients that already have the hook: the
 // queues of one client (a sharded queue's N sub-queues) share one.
@@ -173,11 +181,13 @@ func copyReply(cmd, g redis.Cmder) {
 	c.SetErr(gc.Err())
 }
 
-func isTryAgain(err error) bool {
-	return err != nil && strings.HasPrefix(err.Error(), "TRYAGAIN")
-}
+// isTryAgain: Redis refused a command on a slot being migrated without running it.
+func isTryAgain(err error) bool { return redis.HasErrorPrefix(err, "TRYAGAIN") }
 
 func tryAgainDeadline(ctx context.Context) time.Time {
+	if ctx.Value(noReshardWait{}) != nil {
+		return time.Time{}
+	}
 	until := time.Now().Add(tryAgainFor)
 	if d, ok := ctx.Deadline(); ok && d.Before(until) {
 		return d

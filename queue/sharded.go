@@ -227,11 +227,14 @@ func (q *Queue) claimFrom(ctx context.Context, worker string, n int, depths [][3
 			}
 			// Lists up to this level only: a shard must not hand out normal
 			// work while another holds high.
-			got, err := q.shards[i].claim(ctx, worker, n-len(out), level)
+			got, err := q.shards[i].claim(withoutReshardWait(ctx), worker, n-len(out), level)
 			for j := range got {
 				got[j].shard = i
 			}
 			out = append(out, got...)
+			if isTryAgain(err) {
+				continue // its slot is migrating (reshard.go): the other shards serve meanwhile
+			}
 			if err != nil {
 				cerr = errors.Join(cerr, err)
 				for l := range depths[i] {
