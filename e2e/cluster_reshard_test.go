@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -404,4 +405,105 @@ func diffStats(before, after map[string]int) map[string]int {
 		}
 	}
 	return d
+}
+
+// A script never runs half-way on a slot being migrated. The queue's slot is
+// put in MIGRATING/IMPORTING state by hand and one task's record moved
+// before the others, as redis-cli's key-by-key MIGRATE does: an
+// acknowledgement whose declared keys are all still on the source would run
+// there and fail on the record it derives ("non local key") after its first
+// writes, leaving a task marked completed but still in processing. It must
+// instead wait, untouched, and complete once the slot has moved.
+func TestClusterScriptsWaitOutAMigratingSlot(t *testing.T) {
+	srvs := startCluster(t)
+	nodes := clusterNodes(t, srvs)
+	ctx := context.Background()
+	cl := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{srvs[0].Addr()}})
+	defer cl.Close()
+	q, err := queue.New(cl, queue.Options{Name: "{mig}", Lease: time.Minute})
+	must(t, err)
+	for i := range 4 {
+		_, _, err := q.Enqueue(ctx, queue.NewTask{ID: fmt.Sprintf("task-m%d", i), Payload: []byte("{}")})
+		must(t, err)
+	}
+	c, err := q.Claim(ctx, "w", 3)
+	must(t, err)
+	// One finished task: the completed list exists, so every key the
+	// acknowledgement declares is there to be found on the source.
+	must(t, q.Complete(ctx, "w", c[2], []byte("{}"), time.Millisecond))
+
+	slot := queue.KeySlot("{mig}")
+	src := slotOwner(t, nodes[0].c, nodes, slot)
+	dst := nodes[0]
+	if dst.id == src.id {
+		dst = nodes[1]
+	}
+	host, port, err := net.SplitHostPort(dst.srv.Addr())
+	must(t, err)
+	migrate := func(keys ...string) {
+		t.Helper()
+		args := []any{"MIGRATE", host, port, "", 0, 5000, "KEYS"}
+		for _, k := range keys {
+			args = append(args, k)
+		}
+		must(t, src.c.Do(ctx, args...).Err())
+	}
+	must(t, dst.c.Do(ctx, "CLUSTER", "SETSLOT", slot, "IMPORTING", src.id).Err())
+	must(t, src.c.Do(ctx, "CLUSTER", "SETSLOT", slot, "MIGRATING", dst.id).Err())
+	record := q.Keys().RecordPrefix + "task:"
+	migrate(record + c[0].ID)
+
+	done := make(chan error, 3)
+	go func() { done <- q.Complete(ctx, "w", c[0], []byte("{}"), time.Millisecond) }() // its record has moved
+	go func() { done <- q.Complete(ctx, "w", c[1], []byte("{}"), time.Millisecond) }() // its record has not
+	var claimed []queue.Claimed
+	go func() {
+		var err error
+		claimed, err = q.Claim(ctx, "w", 1)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("a script call returned while its slot was migrating: %v", err)
+	case <-time.After(time.Second):
+	}
+	if st := src.c.HGet(ctx, record+c[1].ID, "status").Val(); st != string(queue.StatusProcessing) {
+		t.Fatalf("during the migration %s's record says %q, want it untouched (processing)", c[1].ID, st)
+	}
+
+	// The rest of the slot moves, then its owner changes, as redis-cli does it.
+	for {
+		keys, err := src.c.ClusterGetKeysInSlot(ctx, slot, 100).Result()
+		must(t, err)
+		if len(keys) == 0 {
+			break
+		}
+		migrate(keys...)
+	}
+	must(t, dst.c.Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", dst.id).Err())
+	for _, n := range nodes {
+		if n.id != dst.id {
+			must(t, n.c.Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", dst.id).Err())
+		}
+	}
+	for range 3 {
+		select {
+		case err := <-done:
+			must(t, err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("script calls still waiting 30s after the slot moved")
+		}
+	}
+	if len(claimed) != 1 || claimed[0].ID != "task-m3" || claimed[0].Attempt != 1 {
+		t.Fatalf("claim across the migration: %+v", claimed)
+	}
+	s, err := q.Stats(ctx)
+	must(t, err)
+	if s.Processing != 1 || s.Totals.Completed != 3 || s.Failed != 0 {
+		t.Fatalf("after the migration: processing %d completed %d failed %d, want 1, 3, 0", s.Processing, s.Totals.Completed, s.Failed)
+	}
+	checkAllCompleted(t, q, []string{c[0].ID, c[1].ID, c[2].ID})
+	if n, err := src.c.ClusterCountKeysInSlot(ctx, slot).Result(); err != nil || n != 0 {
+		t.Fatalf("the source still holds %d keys of the slot (%v)", n, err)
+	}
 }

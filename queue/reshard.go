@@ -29,9 +29,11 @@ import (
 // that slot can have all its keys at hand: the source answers TRYAGAIN (or
 // ASK, and then the destination TRYAGAIN) before running anything, until the
 // slot's owner changes (CLUSTER SETSLOT NODE), when every key has moved.
-// TRYAGAIN therefore means "not run": the call is sent again, every
-// tryAgainMax at most, for up to tryAgainFor (or the caller's deadline), so a
-// migration pauses the queue and stops nothing for longer than it lasts.
+// TRYAGAIN therefore means "not run" (as do MOVED and ASK, which go-redis
+// follows but only MaxRedirects times, and the owner changes node by node):
+// the call is sent again, every tryAgainMax at most, for up to tryAgainFor
+// (or the caller's deadline), so a migration pauses the slot's scripts and
+// stops nothing for longer than it lasts.
 
 // How long and how often a queue script refused with TRYAGAIN is sent again.
 const (
@@ -79,7 +81,7 @@ func (reshardHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 			return next(ctx, cmd)
 		}
 		err := next(ctx, g)
-		for wait, until := tryAgainFirst, tryAgainDeadline(ctx); isTryAgain(err) && time.Now().Before(until); wait = min(wait*2, tryAgainMax) {
+		for wait, until := tryAgainFirst, tryAgainDeadline(ctx); slotMoving(err) && time.Now().Before(until); wait = min(wait*2, tryAgainMax) {
 			if sleepCtx(ctx, wait) != nil {
 				break
 			}
@@ -112,7 +114,7 @@ func (reshardHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 		for wait, until := tryAgainFirst, tryAgainDeadline(ctx); time.Now().Before(until); wait = min(wait*2, tryAgainMax) {
 			var again []redis.Cmder
 			for _, i := range scripts {
-				if isTryAgain(sent[i].Err()) {
+				if slotMoving(sent[i].Err()) {
 					again = append(again, sent[i])
 				}
 			}
@@ -181,8 +183,12 @@ func copyReply(cmd, g redis.Cmder) {
 	c.SetErr(gc.Err())
 }
 
-// isTryAgain: Redis refused a command on a slot being migrated without running it.
-func isTryAgain(err error) bool { return redis.HasErrorPrefix(err, "TRYAGAIN") }
+// slotMoving: a command was refused, without running, because its slot is
+// being migrated (TRYAGAIN), or go-redis ran out of redirections while the
+// nodes changed the slot's owner one after the other (MOVED, ASK).
+func slotMoving(err error) bool {
+	return redis.HasErrorPrefix(err, "TRYAGAIN") || redis.HasErrorPrefix(err, "MOVED ") || redis.HasErrorPrefix(err, "ASK ")
+}
 
 func tryAgainDeadline(ctx context.Context) time.Time {
 	if ctx.Value(noReshardWait{}) != nil {

@@ -232,7 +232,7 @@ func (q *Queue) claimFrom(ctx context.Context, worker string, n int, depths [][3
 				got[j].shard = i
 			}
 			out = append(out, got...)
-			if isTryAgain(err) {
+			if slotMoving(err) {
 				continue // its slot is migrating (reshard.go): the other shards serve meanwhile
 			}
 			if err != nil {
