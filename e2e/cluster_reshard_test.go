@@ -190,8 +190,18 @@ func reshardUnderLoad(t *testing.T, rc reshardCase) {
 	if stall > migration+reshardLease {
 		t.Errorf("completions paused %s, longer than the migration (%s) plus a lease", stall, migration)
 	}
+	// The other shards keep working while one migrates.
 	for _, o := range rc.others {
-		t.Logf("%s (not moving): longest pause %s", o.Name(), longestPause(t, o, from, to).Round(time.Millisecond))
+		n := 0
+		for _, e := range allEvents(t, o) {
+			if e.Kind == queue.EventCompleted && e.Time.After(from) && e.Time.Before(to) {
+				n++
+			}
+		}
+		t.Logf("%s (not moving): %d completed during the migration, longest pause %s", o.Name(), n, longestPause(t, o, from, to).Round(time.Millisecond))
+		if n == 0 {
+			t.Errorf("%s completed nothing while %s migrated", o.Name(), tag)
+		}
 	}
 
 	for _, w := range workers {

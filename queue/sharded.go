@@ -509,7 +509,7 @@ func (q *Queue) heartbeatSharded(ctx context.Context, w WorkerInfo, state Worker
 	shared := make([]Shared, len(q.shards))
 	err := q.eachShard(ctx, func(ctx context.Context, i int, s *Queue) error {
 		var err error
-		shared[i], err = s.Heartbeat(ctx, w, state, held)
+		shared[i], err = s.Heartbeat(withoutReshardWait(ctx), w, state, held) // a migrating shard does not hold up the others' leases (reshard.go)
 		return err
 	})
 	return shared[0], err
