@@ -137,6 +137,7 @@ func reshardUnderLoad(t *testing.T, rc reshardCase) {
 		reshard(t, src, dst, 1)
 	}()
 	ids = append(ids, enqueue(150)...)
+	enqueued := time.Since(start)
 	<-resharded
 	if t.Failed() {
 		t.FailNow()
@@ -148,6 +149,7 @@ func reshardUnderLoad(t *testing.T, rc reshardCase) {
 		t.Fatalf("slot %d: migration not seen (from %v to %v, reshard %v..%v)\n%s", slot, from, to, start, start.Add(took), mine)
 	}
 	migration := to.Sub(from)
+	t.Logf("the producer's 150 tasks were acknowledged %s after the reshard began", enqueued.Round(time.Millisecond))
 	refusals := diffStats(before, errorStats(t, rc.nodes))
 	t.Logf("reshard took %s; slot %d migrating for %s (from %s after the start); replies meanwhile: %v",
 		took.Round(time.Millisecond), slot, migration.Round(time.Millisecond), from.Sub(start).Round(time.Millisecond), refusals)
@@ -190,7 +192,9 @@ func reshardUnderLoad(t *testing.T, rc reshardCase) {
 	if stall > migration+reshardLease {
 		t.Errorf("completions paused %s, longer than the migration (%s) plus a lease", stall, migration)
 	}
-	// The other shards keep working while one migrates.
+	// The other shards: their claims skip the moving one, but a worker whose
+	// acknowledgements include a task of the moving shard waits for it (one
+	// acker per worker), so how much they do meanwhile depends on the timing.
 	for _, o := range rc.others {
 		n := 0
 		for _, e := range allEvents(t, o) {
@@ -199,9 +203,6 @@ func reshardUnderLoad(t *testing.T, rc reshardCase) {
 			}
 		}
 		t.Logf("%s (not moving): %d completed during the migration, longest pause %s", o.Name(), n, longestPause(t, o, from, to).Round(time.Millisecond))
-		if n == 0 {
-			t.Errorf("%s completed nothing while %s migrated", o.Name(), tag)
-		}
 	}
 
 	for _, w := range workers {

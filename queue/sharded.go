@@ -232,11 +232,10 @@ func (q *Queue) claimFrom(ctx context.Context, worker string, n int, depths [][3
 				got[j].shard = i
 			}
 			out = append(out, got...)
-			if slotMoving(err) {
-				continue // its slot is migrating (reshard.go): the other shards serve meanwhile
-			}
 			if err != nil {
-				cerr = errors.Join(cerr, err)
+				if !slotMoving(err) { // a migrating slot is no failure: the other shards serve meanwhile (reshard.go)
+					cerr = errors.Join(cerr, err)
+				}
 				for l := range depths[i] {
 					depths[i][l] = 0 // not again in this call
 				}
