@@ -274,22 +274,46 @@ func clusterNodes(t *testing.T, srvs []*redistest.Server) []clusterNode {
 	return out
 }
 
-// slotOwner is the node that serves slot, as ask sees the cluster (CLUSTER SLOTS).
+// slotRange is one range of slots and the master that serves it.
+type slotRange struct {
+	start, end int
+	id         string // the master's CLUSTER MYID
+}
+
+// slotRanges is the cluster's slot map as ask sees it (CLUSTER SHARDS).
+func slotRanges(t *testing.T, ask *redis.Client) []slotRange {
+	t.Helper()
+	shards, err := ask.ClusterShards(context.Background()).Result()
+	must(t, err)
+	var out []slotRange
+	for _, sh := range shards {
+		for _, n := range sh.Nodes {
+			if n.Role != "master" {
+				continue
+			}
+			for _, r := range sh.Slots {
+				out = append(out, slotRange{int(r.Start), int(r.End), n.ID})
+			}
+		}
+	}
+	return out
+}
+
+// slotOwner is the node that serves slot, as ask sees the cluster.
 func slotOwner(t *testing.T, ask *redis.Client, nodes []clusterNode, slot int) clusterNode {
 	t.Helper()
-	slots, err := ask.ClusterSlots(context.Background()).Result()
-	must(t, err)
-	for _, r := range slots {
-		if slot < r.Start || slot > r.End || len(r.Nodes) == 0 {
+	ranges := slotRanges(t, ask)
+	for _, r := range ranges {
+		if slot < r.start || slot > r.end {
 			continue
 		}
 		for _, n := range nodes {
-			if n.id == r.Nodes[0].ID {
+			if n.id == r.id {
 				return n
 			}
 		}
 	}
-	t.Fatalf("no node serves slot %d: %+v", slot, slots)
+	t.Fatalf("no node serves slot %d: %+v", slot, ranges)
 	return clusterNode{}
 }
 
@@ -297,12 +321,10 @@ func slotOwner(t *testing.T, ask *redis.Client, nodes []clusterNode, slot int) c
 // `redis-cli --cluster reshard --cluster-from owner` must move for slot to go.
 func slotsUpTo(t *testing.T, ask *redis.Client, owner clusterNode, slot int) int {
 	t.Helper()
-	slots, err := ask.ClusterSlots(context.Background()).Result()
-	must(t, err)
 	n := 0
-	for _, r := range slots {
-		if len(r.Nodes) > 0 && r.Nodes[0].ID == owner.id && r.Start <= slot {
-			n += min(r.End, slot) - r.Start + 1
+	for _, r := range slotRanges(t, ask) {
+		if r.id == owner.id && r.start <= slot {
+			n += min(r.end, slot) - r.start + 1
 		}
 	}
 	return n
@@ -312,13 +334,12 @@ func slotsUpTo(t *testing.T, ask *redis.Client, owner clusterNode, slot int) int
 // that `redis-cli --cluster reshard --cluster-slots 1` moves exactly it.
 func firstSlotTag(t *testing.T, ask *redis.Client) string {
 	t.Helper()
-	slots, err := ask.ClusterSlots(context.Background()).Result()
-	must(t, err)
+	ranges := slotRanges(t, ask)
 	for i := range 1_000_000 {
 		tag := "rs" + strconv.Itoa(i)
 		s := queue.KeySlot(tag)
-		for _, r := range slots {
-			if s == r.Start && r.Start > 0 {
+		for _, r := range ranges {
+			if s == r.start && r.start > 0 {
 				return "{" + tag + "}"
 			}
 		}
