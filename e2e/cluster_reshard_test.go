@@ -27,7 +27,8 @@ import (
 // slot's migration (plus the hook's resend period; the bound asserted is
 // that no one waits for a lease). Two queues on one cluster, one after the
 // other: an unsharded queue ({tag}) whose every key moves, and a sharded
-// queue (--shards 3) whose shard 0 moves while shards 1 and 2 keep working.
+// queue (--shards 3) whose shard 0 moves (claims skip it meanwhile; how much
+// shards 1 and 2 do is logged, not asserted: see reshardUnderLoad).
 func TestClusterReshardUnderLoad(t *testing.T) {
 	srvs := startCluster(t)
 	nodes := clusterNodes(t, srvs)
