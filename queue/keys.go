@@ -186,18 +186,15 @@ func HasHashTag(name string) bool {
 	return j > 0
 }
 
-// reshardGuard is the key no one writes in the slot of key ("{img}:reshard-guard"
-// for "{img}:pending"), "" for a key without a hash tag: every queue script
-// call on a Cluster declares it too, so that none runs while the slot is being
-// migrated (queue/reshard.go).
+// reshardGuard is the key no one writes in the slot of a queue's key
+// ("jobs{eu}:reshard-guard" for "jobs{eu}:pending"), under the queue's own
+// prefix (so an ACL user limited to it may declare it), "" for a key of a
+// queue without a hash tag: every queue script call on a Cluster declares it
+// too, so that none runs while the slot is being migrated (queue/reshard.go).
 func reshardGuard(key string) string {
-	i := strings.IndexByte(key, '{')
-	if i < 0 {
+	name, _, ok := strings.Cut(key, ":") // a queue name holds no ':' (ValidateName)
+	if !ok || !HasHashTag(name) {
 		return ""
 	}
-	j := strings.IndexByte(key[i+1:], '}')
-	if j <= 0 {
-		return ""
-	}
-	return key[i:i+j+2] + ":reshard-guard"
+	return name + ":reshard-guard"
 }

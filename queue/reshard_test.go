@@ -44,8 +44,10 @@ func TestReshardGuardKey(t *testing.T) {
 	for key, want := range map[string]string{
 		"{img}:pending":             "{img}:reshard-guard",
 		"{image_processing.2.12}:x": "{image_processing.2.12}:reshard-guard",
-		"jobs{eu}:pending":          "{eu}:reshard-guard",
+		"jobs{eu}:pending":          "jobs{eu}:reshard-guard",
+		"jobs{eu}:task:t1":          "jobs{eu}:reshard-guard",
 		"image_processing:pending":  "",
+		"task:t1":                   "",
 		"{}:pending":                "",
 	} {
 		if got := reshardGuard(key); got != want {
