@@ -102,6 +102,26 @@ func (q *Queue) eachShard(ctx context.Context, fn func(ctx context.Context, i in
 	return errors.Join(errs...)
 }
 
+// eachGroup runs fn at once for every shard s that has items (by[s]: the
+// indexes of the items it holds).
+func (q *Queue) eachGroup(ctx context.Context, by [][]int, fn func(ctx context.Context, s int, sq *Queue)) {
+	_ = q.eachShard(ctx, func(ctx context.Context, s int, sq *Queue) error {
+		if len(by[s]) > 0 {
+			fn(ctx, s, sq)
+		}
+		return nil
+	})
+}
+
+// pick returns the items of all at indexes idx, in that order.
+func pick[T any](all []T, idx []int) []T {
+	out := make([]T, len(idx))
+	for j, i := range idx {
+		out[j] = all[i]
+	}
+	return out
+}
+
 // enqueueSharded sends each shard its tasks, then shard 0's signal the wake-up
 // tokens of the tasks created elsewhere.
 func (q *Queue) enqueueSharded(ctx context.Context, ts []NewTask) ([]EnqueueResult, error) {
@@ -132,15 +152,8 @@ func (q *Queue) enqueueSharded(ctx context.Context, ts []NewTask) ([]EnqueueResu
 	var failed bool
 	var firstErr error
 	tokens := int64(0)
-	_ = q.eachShard(ctx, func(ctx context.Context, s int, sq *Queue) error {
-		if len(by[s]) == 0 {
-			return nil
-		}
-		part := make([]NewTask, len(by[s]))
-		for j, i := range by[s] {
-			part[j] = ts[i]
-		}
-		got, err := sq.EnqueueBatchResults(ctx, part)
+	q.eachGroup(ctx, by, func(ctx context.Context, s int, sq *Queue) {
+		got, err := sq.EnqueueBatchResults(ctx, pick(ts, by[s]))
 		mu.Lock()
 		defer mu.Unlock()
 		var be *BatchError
@@ -161,7 +174,6 @@ func (q *Queue) enqueueSharded(ctx context.Context, ts []NewTask) ([]EnqueueResu
 				tokens++
 			}
 		}
-		return nil
 	})
 	if tokens > 0 {
 		if err := q.wake(ctx, tokens); err != nil && firstErr == nil {
@@ -303,18 +315,10 @@ func (q *Queue) finishClaimSharded(ctx context.Context, outs []Outcome, worker s
 			depths, derr = q.pendingDepths(ctx)
 		}()
 	}
-	_ = q.eachShard(ctx, func(ctx context.Context, s int, sq *Queue) error {
-		if len(by[s]) == 0 {
-			return nil
-		}
-		part := make([]Outcome, len(by[s]))
-		for j, i := range by[s] {
-			part[j] = outs[i]
-		}
-		for j, err := range sq.Finish(ctx, part) {
+	q.eachGroup(ctx, by, func(ctx context.Context, s int, sq *Queue) {
+		for j, err := range sq.Finish(ctx, pick(outs, by[s])) {
 			errs[by[s][j]] = err
 		}
-		return nil
 	})
 	if n <= 0 {
 		return errs, nil, nil

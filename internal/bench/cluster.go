@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -271,7 +270,11 @@ func runNoopWorkers(ctx context.Context, cl redis.UniversalClient, q *queue.Queu
 		}
 		wg.Go(func() { _ = w.Run(wctx) })
 	}
-	done, err := waitCompleted(ctx, cl, subs, int64(o.Tasks), bar)
+	stats := make([]string, len(subs))
+	for i, s := range subs {
+		stats[i] = queue.NewKeys(s).Stats
+	}
+	done, err := waitCounter(ctx, cl, stats, "completed", int64(o.Tasks), bar)
 	elapsed, cpu := time.Since(start), SelfCPU()-cpu0
 	if err != nil {
 		return 0, 0, nil, fmt.Errorf("after %d of %d tasks: %w", done, o.Tasks, err)
@@ -279,34 +282,6 @@ func runNoopWorkers(ctx context.Context, cl redis.UniversalClient, q *queue.Queu
 	r, err := lc.read(ctx)
 	bar.Done()
 	return elapsed, cpu, r, err
-}
-
-// waitCompleted polls the completed counters of the sub-queues every 5 ms
-// until they add up to want (or 5 minutes pass).
-func waitCompleted(ctx context.Context, cl redis.UniversalClient, subs []string, want int64, bar *Progress) (int64, error) {
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		var n int64
-		for _, s := range subs {
-			v, err := cl.HGet(ctx, queue.NewKeys(s).Stats, "completed").Int64()
-			if err != nil && !errors.Is(err, redis.Nil) {
-				return n, err
-			}
-			n += v
-		}
-		bar.Set(n)
-		if n >= want {
-			return n, nil
-		}
-		if time.Now().After(deadline) {
-			return n, errors.New("timed out")
-		}
-		select {
-		case <-ctx.Done():
-			return n, ctx.Err()
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
 }
 
 // fillBlobs enqueues n tasks carrying size input bytes each, 20 a batch.

@@ -100,7 +100,7 @@ func throughput(ctx context.Context, rdb redis.UniversalClient, o throughputOpti
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = w.Run(wctx) }()
 	}
-	done, err := waitCounter(ctx, rdb, q.Keys().Stats, "completed", int64(o.Tasks), bar)
+	done, err := waitCounter(ctx, rdb, []string{q.Keys().Stats}, "completed", int64(o.Tasks), bar)
 	elapsed := time.Since(start)
 	cpu1 := SelfCPU()
 	var rcpu1 time.Duration
@@ -205,16 +205,19 @@ feed:
 	return res, nil
 }
 
-// waitCounter polls a hash counter every 2 ms until it reaches want (or 5 minutes pass).
-func waitCounter(ctx context.Context, rdb redis.UniversalClient, key, field string, want int64, bar *Progress) (int64, error) {
+// waitCounter polls a counter of hashes (summed over keys: one queue's stats,
+// or each sub-queue's) every 2 ms until it reaches want (or 5 minutes pass).
+func waitCounter(ctx context.Context, rdb redis.UniversalClient, keys []string, field string, want int64, bar *Progress) (int64, error) {
 	deadline := time.Now().Add(5 * time.Minute)
-	var n int64
 	for {
-		v, err := rdb.HGet(ctx, key, field).Int64()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return n, err
+		var n int64
+		for _, key := range keys {
+			v, err := rdb.HGet(ctx, key, field).Int64()
+			if err != nil && !errors.Is(err, redis.Nil) {
+				return n, err
+			}
+			n += v
 		}
-		n = v
 		bar.Set(n)
 		if n >= want {
 			return n, nil
