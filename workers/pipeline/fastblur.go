@@ -26,7 +26,10 @@ func gaussKernel(sigma float64) []float64 {
 
 // fixedWeights scales ws to integers summing exactly to blurOne, so a flat
 // area (and an alpha of 255) stays exactly flat.
-func fixedWeights(ws []float64) []int32 {
+func fixedWeights(ws []float64) []int32 { return fixedWeightsTo(ws, blurOne) }
+
+// fixedWeightsTo scales ws to integers summing exactly to one.
+func fixedWeightsTo(ws []float64, one int32) []int32 {
 	var sum float64
 	for _, w := range ws {
 		sum += w
@@ -35,13 +38,13 @@ func fixedWeights(ws []float64) []int32 {
 	var isum int32
 	big := 0
 	for i, w := range ws {
-		out[i] = int32(math.Round(w / sum * blurOne))
+		out[i] = int32(math.Round(w / sum * float64(one)))
 		isum += out[i]
 		if ws[i] > ws[big] {
 			big = i
 		}
 	}
-	out[big] += blurOne - isum
+	out[big] += one - isum
 	return out
 }
 
@@ -53,6 +56,15 @@ func (p plane) blur(ctx context.Context, sigma float64) plane {
 		return p // apply drops the result of a cancelled step
 	}
 	k := gaussKernel(sigma)
+	r := len(k) - 1
+	if r <= blur4MaxRadius {
+		return p.blur4(ctx, k)
+	}
+	return p.blur14(ctx, k)
+}
+
+// blur14 is blur with 14-bit weights, two bytes per word.
+func (p plane) blur14(ctx context.Context, k []float64) plane {
 	r := len(k) - 1
 	full := make([]float64, 2*r+1)
 	for i := -r; i <= r; i++ {
@@ -197,7 +209,14 @@ func hblurByte(src []uint8, i, c, w int, k []float64, sym []int32) uint8 {
 		}
 		return uint8((a + blurOne/2) >> blurShift)
 	}
-	ch := i % c
+	return hblurEdgeByte(src, i, c, w, k)
+}
+
+// hblurEdgeByte is one output byte whose window the row's ends cut: the
+// weights inside, renormalised, as imaging does.
+func hblurEdgeByte(src []uint8, i, c, w int, k []float64) uint8 {
+	r := len(k) - 1
+	x, ch := i/c, i%c
 	x0, x1 := max(x-r, 0), min(x+r, w-1)
 	var s, wsum float64
 	for ix := x0; ix <= x1; ix++ {

@@ -1,0 +1,218 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/binary"
+)
+
+// The blur of small kernels (the course's blur:2 and below) with four
+// 16-bit lanes per uint64 instead of fastblur.go's two 32-bit ones: each
+// multiply-add serves four bytes, so both passes do half the arithmetic.
+// The price is 8-bit weights (summing to 256, so a lane's sum is at most
+// 255·256 + 128 < 2^16 and lanes never carry into each other). For a
+// radius up to blur4MaxRadius the weights' rounding moves an output byte
+// by a fraction of a level on photos (TestBlur4Precision); wider kernels,
+// whose tail taps 8 bits cannot weigh, keep the 14-bit path.
+//
+// The horizontal pass works on four rows at once: lane j holds row y+j, so
+// every tap of a byte column is the same lane of a neighbouring column and
+// the taps are contiguous runs, as in the vertical pass. A 4×4 transpose
+// then stores the result as four bytes of one row per word, the layout the
+// vertical pass reads. Both passes round to 8 bits as imaging does.
+
+const (
+	blur4MaxRadius = 6 // sigma ≤ 2
+	blur4Shift     = 8
+	blur4One       = 1 << blur4Shift
+	lane4Round     = 0x0080_0080_0080_0080
+	lane4Mask      = 0x00FF_00FF_00FF_00FF
+	lanes02        = 0x0000_FFFF_0000_FFFF
+	lanesLow       = 0x0000_0000_FFFF_FFFF
+)
+
+// blur4 is blur for kernels k of radius ≤ blur4MaxRadius.
+func (p plane) blur4(ctx context.Context, k []float64) plane {
+	r := len(k) - 1
+	full := make([]float64, 2*r+1)
+	for i := -r; i <= r; i++ {
+		full[i+r] = k[abs(i)]
+	}
+	sym := fixedWeightsTo(full, blur4One)[r:] // sym[0] centre, sym[t] for ±t
+
+	W := p.w * p.c
+	nq := (W + 3) / 4 // words per row of the intermediate
+	tmp := getWords(nq * p.h)
+	defer putWords(tmp)
+	parallelRows(ctx, p.h, func(y0, y1 int) {
+		sc := newH4Scratch(W, nq)
+		for y := y0; y < y1; y += 4 {
+			if stopRow(ctx, y-y0) {
+				return
+			}
+			hblur4Rows(tmp, nq, p, y, min(y+4, y1), k, sym, sc)
+		}
+	})
+	out := newPlane(p.w, p.h, p.c)
+	if ctx.Err() != nil {
+		return out // unfinished, and apply drops it
+	}
+	parallelRows(ctx, p.h, func(y0, y1 int) {
+		acc := make([]uint64, nq)
+		for y := y0; y < y1; y++ {
+			if stopRow(ctx, y-y0) {
+				return
+			}
+			vblur4Row(out.row(y), tmp, nq, p.h, y, k, sym, acc)
+		}
+	})
+	return out
+}
+
+type h4Scratch struct {
+	in   []uint64 // the rows interleaved: in[i] lane j = byte i of row y+j
+	out  []uint64 // their horizontal blur, same layout, padded to 4·nq
+	zero []uint8  // stands for the rows past the band's end
+}
+
+func newH4Scratch(W, nq int) *h4Scratch {
+	return &h4Scratch{in: make([]uint64, W), out: make([]uint64, 4*nq), zero: make([]uint8, W)}
+}
+
+// hblur4Rows blurs rows y..yEnd-1 (at most 4) of p horizontally into tmp.
+func hblur4Rows(tmp []uint64, nq int, p plane, y, yEnd int, k []float64, sym []int32, sc *h4Scratch) {
+	W, c, r := p.w*p.c, p.c, len(k)-1
+	var rows [4][]uint8
+	for j := range rows {
+		rows[j] = sc.zero
+		if y+j < yEnd {
+			rows[j] = p.row(y + j)
+		}
+	}
+	in := sc.in[:W]
+	r0, r1, r2, r3 := rows[0][:len(in)], rows[1][:len(in)], rows[2][:len(in)], rows[3][:len(in)]
+	for i := range in {
+		in[i] = uint64(r0[i]) | uint64(r1[i])<<16 | uint64(r2[i])<<32 | uint64(r3[i])<<48
+	}
+	out := sc.out[:4*nq]
+	clear(out[W:])
+	// Bytes lo..hi-1 have their whole window inside the row.
+	lo, hi := r*c, (p.w-r)*c
+	if lo >= hi {
+		lo, hi = W, W
+	} else {
+		a := out[lo:hi]
+		w0 := uint64(sym[0])
+		for j, v := range in[lo:hi] {
+			a[j] = w0 * v
+		}
+		for t := 1; t <= r; t += 2 {
+			d := t * c
+			wt := uint64(sym[t])
+			left, right := in[lo-d:hi-d], in[lo+d:hi+d]
+			left, right = left[:len(a)], right[:len(a)]
+			if t == r {
+				for j := range a {
+					a[j] += wt * (left[j] + right[j])
+				}
+				break
+			}
+			// Two taps per pass: half the loads and stores of a.
+			wt2 := uint64(sym[t+1])
+			left2, right2 := in[lo-d-c:hi-d-c], in[lo+d+c:hi+d+c]
+			left2, right2 = left2[:len(a)], right2[:len(a)]
+			for j := range a {
+				a[j] += wt*(left[j]+right[j]) + wt2*(left2[j]+right2[j])
+			}
+		}
+		for j, v := range a {
+			a[j] = ((v + lane4Round) >> blur4Shift) & lane4Mask
+		}
+	}
+	for i := 0; i < W; i++ {
+		if i == lo {
+			if i = hi; i >= W {
+				break
+			}
+		}
+		var v uint64
+		for j := range yEnd - y {
+			v |= uint64(hblurEdgeByte(rows[j], i, c, p.w, k)) << (16 * j)
+		}
+		out[i] = v
+	}
+	// Transpose each 4×4 block of 16-bit lanes: four columns of four rows
+	// become four rows of four columns.
+	n := yEnd - y
+	for m := range nq {
+		q := out[4*m : 4*m+4 : 4*m+4]
+		t0 := q[0]&lanes02 | (q[1]&lanes02)<<16  // a0 b0 a2 b2
+		t1 := (q[0]>>16)&lanes02 | q[1]&^lanes02 // a1 b1 a3 b3
+		t2 := q[2]&lanes02 | (q[3]&lanes02)<<16  // c0 d0 c2 d2
+		t3 := (q[2]>>16)&lanes02 | q[3]&^lanes02 // c1 d1 c3 d3
+		rowsOut := [4]uint64{t0&lanesLow | t2<<32, t1&lanesLow | t3<<32, t0>>32 | t2&^lanesLow, t1>>32 | t3&^lanesLow}
+		for j := range n {
+			tmp[(y+j)*nq+m] = rowsOut[j]
+		}
+	}
+}
+
+// vblur4Row computes output row y from the rows of tmp around it (nq words
+// of four bytes per row, h rows).
+func vblur4Row(dst []uint8, tmp []uint64, nq, h, y int, k []float64, sym []int32, acc []uint64) {
+	r := len(k) - 1
+	a := acc[:nq]
+	row := func(y int) []uint64 { return tmp[y*nq : y*nq+nq : y*nq+nq] }
+	if y-r >= 0 && y+r < h {
+		w0 := uint64(sym[0])
+		for i, v := range row(y) {
+			a[i] = w0 * v
+		}
+		for t := 1; t <= r; t += 2 {
+			wt := uint64(sym[t])
+			up, dn := row(y-t), row(y+t)
+			up, dn = up[:len(a)], dn[:len(a)]
+			if t == r {
+				for i := range a {
+					a[i] += wt * (up[i] + dn[i])
+				}
+				break
+			}
+			wt2 := uint64(sym[t+1])
+			up2, dn2 := row(y-t-1), row(y+t+1)
+			up2, dn2 = up2[:len(a)], dn2[:len(a)]
+			for i := range a {
+				a[i] += wt*(up[i]+dn[i]) + wt2*(up2[i]+dn2[i])
+			}
+		}
+	} else {
+		// Near the top or bottom: renormalised weights for the rows inside.
+		y0, y1 := max(y-r, 0), min(y+r, h-1)
+		ws := make([]float64, 0, y1-y0+1)
+		for iy := y0; iy <= y1; iy++ {
+			ws = append(ws, k[abs(y-iy)])
+		}
+		fw := fixedWeightsTo(ws, blur4One)
+		clear(a)
+		for j, iy := 0, y0; iy <= y1; j, iy = j+1, iy+1 {
+			wt := uint64(fw[j])
+			src := row(iy)[:len(a)]
+			for i := range a {
+				a[i] += wt * src[i]
+			}
+		}
+	}
+	n := len(dst)
+	whole := n / 4
+	for i, v := range a[:whole] {
+		v = ((v + lane4Round) >> blur4Shift) & lane4Mask
+		v |= v >> 8 // bytes 0,1 and 4,5 now hold the four outputs
+		binary.LittleEndian.PutUint32(dst[4*i:], uint32(v&0xFFFF)|uint32(v>>16)&0xFFFF0000)
+	}
+	if whole < len(a) {
+		v := ((a[whole] + lane4Round) >> blur4Shift) & lane4Mask
+		for i := 4 * whole; i < n; i++ {
+			dst[i] = uint8(v)
+			v >>= 16
+		}
+	}
+}
