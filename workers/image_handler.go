@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -63,7 +64,7 @@ func (h *ImageHandler) Handle(ctx context.Context, t queue.Claimed) ([]byte, err
 	if r := float64(h.failRate.Load()) / 1e6; r > 0 && rand.Float64() < r {
 		return nil, ErrInjected
 	}
-	opts := pipeline.Options{Limits: h.Limits, Cores: h.Cores}
+	opts := pipeline.Options{Limits: h.Limits, Cores: h.Cores, Quality: outputQuality(job)}
 	name := ""
 	if job.OutputPath != "" {
 		name = pipeline.LocalOutputPath(h.Output.Name(), job.OutputPath)
@@ -87,6 +88,24 @@ func (h *ImageHandler) Handle(ctx context.Context, t queue.Claimed) ([]byte, err
 		return nil, err
 	}
 	return json.Marshal(Result{Output: path, Width: res.Width, Height: res.Height, Bytes: res.Bytes, MS: res.Duration.Milliseconds()})
+}
+
+// CourseQuality is the JPEG quality of a course-made task's output: the
+// course's worker saves with Pillow's default, `img.save(output_path)`,
+// which is quality 75. imgq's own tasks get pipeline.DefaultQuality (90).
+const CourseQuality = 75
+
+// outputQuality is the JPEG quality a task's output is saved at. A task that
+// names no filters is a course-made one (the course's producer writes only
+// name, image_path and output_path; imgq's enqueue always names its
+// filters): it gets the course's whole processing, its chain (DecodeJob)
+// and its save, so its output is the file the course's worker would write
+// (the same size, 46.6–49.4 dB from Pillow's own; BENCHMARKS.md §9).
+func outputQuality(job Job) int {
+	if strings.TrimSpace(job.Filters) == "" {
+		return CourseQuality
+	}
+	return 0 // pipeline.DefaultQuality
 }
 
 // input returns the task's image: the bytes that travel with it, or the file
