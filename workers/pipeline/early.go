@@ -14,13 +14,21 @@ import (
 // has stored it, on the goroutine that stored it, while its pixels are still
 // in the cache. With a helper thread, the decoder's Huffman decoding (serial)
 // runs beside the IDCTs and this conversion instead of before them.
+//
+// When a small blur follows (the course's blur:2), its horizontal pass runs
+// on each band too, right after the grey rows are made: with a helper
+// thread that moves it beside the Huffman decoding as well, and on one
+// thread it reads rows still in the cache. Process then runs the blur's
+// vertical pass alone.
 type earlyStart struct {
-	ctx  context.Context
-	n    int // point-op steps folded in, before the grayscale step
-	lut  [256]uint8
-	tabs *fusedTables
-	p    plane
-	rows atomic.Int64 // rows written
+	ctx   context.Context
+	n     int // point-op steps folded in, before the grayscale step
+	lut   [256]uint8
+	tabs  *fusedTables
+	p     plane
+	rows  atomic.Int64 // rows written
+	blurK []float64    // the kernel of a blur step right after grayscale, if four-lane
+	hb    *hblur4      // its horizontal pass, made band by band (nil: none)
 }
 
 // newEarlyStart returns nil unless steps (planned) begin with point ops and
@@ -30,12 +38,53 @@ func newEarlyStart(ctx context.Context, steps Spec) *earlyStart {
 	if n >= len(steps) || steps[n].Name != "grayscale" {
 		return nil
 	}
-	return &earlyStart{ctx: ctx, n: n, lut: lut, tabs: newFusedTables(&lut)}
+	e := &earlyStart{ctx: ctx, n: n, lut: lut, tabs: newFusedTables(&lut)}
+	if n+1 < len(steps) && steps[n+1].Name == "blur" && steps[n+1].Value > 0 {
+		if k := gaussKernel(steps[n+1].Value); len(k)-1 <= blur4MaxRadius {
+			e.blurK = k
+		}
+	}
+	return e
+}
+
+// steps says how many planned steps the start made: the point ops and
+// grayscale, and the blur when its horizontal pass was made too.
+func (e *earlyStart) steps() int {
+	if e.hb != nil {
+		return e.n + 2
+	}
+	return e.n + 1
+}
+
+// plane is the start's result: the grey plane, or the blurred one when the
+// blur's horizontal pass was made during the decode (its vertical pass
+// runs now). It gives back what it no longer needs.
+func (e *earlyStart) plane(ctx context.Context) plane {
+	if e.hb == nil {
+		return e.p
+	}
+	out := e.hb.vertical(ctx, e.p.w, e.p.h, 1)
+	e.release()
+	return out
+}
+
+// release gives back the start's buffers when its result is not used.
+func (e *earlyStart) release() {
+	if len(e.p.pix) > 0 {
+		putBytes(e.p.pix)
+		e.p.pix = nil
+	}
+	if e.hb != nil {
+		e.hb.release()
+	}
 }
 
 // bandFunc allocates the grey plane once the header says the size.
 func (e *earlyStart) bandFunc(info Info) fastjpeg.BandFunc {
 	e.p = newPlane(info.Width, info.Height, 1)
+	if e.blurK != nil {
+		e.hb = newHBlur4(info.Width, info.Height, 1, e.blurK)
+	}
 	return e.band
 }
 
@@ -65,6 +114,13 @@ func (e *earlyStart) band(img image.Image, y0, y1 int) {
 		}
 	default:
 		return
+	}
+	if e.hb != nil {
+		sc := e.hb.scratch()
+		for y := y0; y < y1; y += 4 {
+			hblur4Rows(e.hb.tmp, e.hb.nq, e.p, y, min(y+4, y1), e.hb.k, e.hb.sym, sc)
+		}
+		e.hb.scratches.Put(sc)
 	}
 	e.rows.Add(int64(y1 - y0))
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/binary"
+	"sync"
 )
 
 // The blur of small kernels (the course's blur:2 and below) with four
@@ -32,37 +33,72 @@ const (
 
 // blur4 is blur for kernels k of radius ≤ blur4MaxRadius.
 func (p plane) blur4(ctx context.Context, k []float64) plane {
+	hb := newHBlur4(p.w, p.h, p.c, k)
+	defer hb.release()
+	parallelRows(ctx, p.h, func(y0, y1 int) {
+		sc := hb.scratch()
+		defer hb.scratches.Put(sc)
+		for y := y0; y < y1; y += 4 {
+			if stopRow(ctx, y-y0) {
+				return
+			}
+			hblur4Rows(hb.tmp, hb.nq, p, y, min(y+4, y1), hb.k, hb.sym, sc)
+		}
+	})
+	return hb.vertical(ctx, p.w, p.h, p.c)
+}
+
+// hblur4 holds a four-lane blur between its passes: the kernel, and the
+// horizontal pass's result, which the early start (early.go) can also fill
+// band by band during the decode.
+type hblur4 struct {
+	k         []float64
+	sym       []int32 // sym[0] centre, sym[t] for ±t
+	nq        int     // words per row of tmp
+	tmp       []uint64
+	w         int // bytes per row
+	scratches sync.Pool
+}
+
+func newHBlur4(w, h, c int, k []float64) *hblur4 {
 	r := len(k) - 1
 	full := make([]float64, 2*r+1)
 	for i := -r; i <= r; i++ {
 		full[i+r] = k[abs(i)]
 	}
-	sym := fixedWeightsTo(full, blur4One)[r:] // sym[0] centre, sym[t] for ±t
+	W := w * c
+	nq := (W + 3) / 4
+	return &hblur4{k: k, sym: fixedWeightsTo(full, blur4One)[r:], nq: nq, tmp: getWords(nq * h), w: W}
+}
 
-	W := p.w * p.c
-	nq := (W + 3) / 4 // words per row of the intermediate
-	tmp := getWords(nq * p.h)
-	defer putWords(tmp)
-	parallelRows(ctx, p.h, func(y0, y1 int) {
-		sc := newH4Scratch(W, nq)
-		for y := y0; y < y1; y += 4 {
-			if stopRow(ctx, y-y0) {
-				return
-			}
-			hblur4Rows(tmp, nq, p, y, min(y+4, y1), k, sym, sc)
-		}
-	})
-	out := newPlane(p.w, p.h, p.c)
+// scratch returns a horizontal pass's buffers (give them back to
+// hb.scratches).
+func (hb *hblur4) scratch() *h4Scratch {
+	if sc, ok := hb.scratches.Get().(*h4Scratch); ok {
+		return sc
+	}
+	return newH4Scratch(hb.w, hb.nq)
+}
+
+func (hb *hblur4) release() {
+	putWords(hb.tmp)
+	hb.tmp = nil
+}
+
+// vertical is the second pass, from the horizontal pass's rows to a new
+// plane of w×h pixels of c bytes.
+func (hb *hblur4) vertical(ctx context.Context, w, h, c int) plane {
+	out := newPlane(w, h, c)
 	if ctx.Err() != nil {
 		return out // unfinished, and apply drops it
 	}
-	parallelRows(ctx, p.h, func(y0, y1 int) {
-		acc := make([]uint64, nq)
+	parallelRows(ctx, h, func(y0, y1 int) {
+		acc := make([]uint64, hb.nq)
 		for y := y0; y < y1; y++ {
 			if stopRow(ctx, y-y0) {
 				return
 			}
-			vblur4Row(out.row(y), tmp, nq, p.h, y, k, sym, acc)
+			vblur4Row(out.row(y), hb.tmp, hb.nq, h, y, hb.k, hb.sym, acc)
 		}
 	})
 	return out

@@ -71,13 +71,13 @@ func Process(ctx context.Context, in []byte, spec Spec, opts Options) ([]byte, R
 	case early != nil && early.done(fast):
 		// The start was made during the decode (early.go).
 		if err = spec.checkSizes(info.Width, info.Height, lim.MaxPixels); err == nil {
-			out, err = applyFrom(ctx, early.p, steps[early.n+1:])
+			out, err = applyFrom(ctx, early.plane(ctx), steps[early.steps():])
 		} else {
-			putBytes(early.p.pix)
+			early.release()
 		}
 	default:
-		if early != nil && len(early.p.pix) > 0 {
-			putBytes(early.p.pix)
+		if early != nil {
+			early.release()
 		}
 		out, err = apply(ctx, img, spec, lim.MaxPixels)
 	}
