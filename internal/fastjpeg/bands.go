@@ -42,12 +42,14 @@ func DecodeBands(data []byte, helpers int, onBand BandFunc, stop func() bool) (i
 		}
 	}()
 	d := &jdec{data: data, helpers: max(helpers, 0), onBand: onBand, stop: stop}
+	defer d.putTables()
 	return d.decode()
 }
 
 // decodeWith is DecodeWith without the recover, for the tests.
 func decodeWith(data []byte, helpers int) (image.Image, error) {
 	d := &jdec{data: data, helpers: max(helpers, 0)}
+	defer d.putTables()
 	return d.decode()
 }
 
@@ -141,7 +143,7 @@ func (d *jdec) sosBands(td, ta [3]uint8, mxx, myy int, planes [3][]uint8, stride
 			for ci := range d.nComp {
 				c := &d.comp[ci]
 				q := &d.quant[c.tq]
-				dcT, acT := &d.huff[0][td[ci]], &d.huff[1][ta[ci]]
+				dcT, acT := d.huff[0][td[ci]], d.huff[1][ta[ci]]
 				for range c.h * c.v {
 					ac, ok := d.decodeBlock(&b.blocks[i], dcT, acT, q, &dc[ci])
 					if !ok {

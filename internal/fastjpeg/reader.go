@@ -30,7 +30,7 @@ type jdec struct {
 	comp     [3]jcomp
 	baseline bool
 	quant    [4][blockSize]int32 // zig-zag order
-	huff     [2][4]jhuff         // [class][table]
+	huff     [2][4]*jhuff        // [class][table]; nil: not defined (pooled, see huffman.go)
 	ri       int
 	img1     *image.Gray
 	img3     *image.YCbCr
@@ -64,6 +64,7 @@ func Decode(data []byte) (img image.Image, err error) {
 // which must see a panic.
 func decode(data []byte) (image.Image, error) {
 	d := &jdec{data: data}
+	defer d.putTables()
 	return d.decode()
 }
 
@@ -282,7 +283,7 @@ func (d *jdec) sos(seg []byte) error {
 			for ci := range d.nComp {
 				c := &d.comp[ci]
 				q := &d.quant[c.tq]
-				dcT, acT := &d.huff[0][td[ci]], &d.huff[1][ta[ci]]
+				dcT, acT := d.huff[0][td[ci]], d.huff[1][ta[ci]]
 				for j := range c.h * c.v {
 					bx, by := c.h*mx+j%c.h, c.v*my+j/c.h
 					ac, ok := d.decodeBlock(&b, dcT, acT, q, &dc[ci])
@@ -330,7 +331,7 @@ func (d *jdec) scanTables(seg []byte) (td, ta [3]uint8, err error) {
 			return td, ta, ErrUnsupported // only the frame's order, all components
 		}
 		td[i], ta[i] = seg[2+2*i]>>4, seg[2+2*i]&15
-		if td[i] > 3 || ta[i] > 3 || !d.huff[0][td[i]].defined || !d.huff[1][ta[i]].defined {
+		if td[i] > 3 || ta[i] > 3 || d.huff[0][td[i]] == nil || d.huff[1][ta[i]] == nil {
 			return td, ta, ErrUnsupported
 		}
 	}
