@@ -27,6 +27,7 @@ type enqueueFlags struct {
 	timeout  time.Duration
 	again    bool
 	asJSON   bool
+	shardKey string
 }
 
 func newEnqueueCmd(g *globals) *cobra.Command {
@@ -60,6 +61,7 @@ fast, and where the time went (read, inspect+hash, Redis).`,
 	f.DurationVar(&ef.timeout, "timeout", 0, "time limit of one run of each task, overriding the worker's --task-timeout (0: the worker's)")
 	f.BoolVar(&ef.again, "again", false, "enqueue files even if the same files with the same filters are already in the queue (new task ids)")
 	f.StringVar(&ef.inputDir, "input", ".", "with --shared: the folder image paths are relative to (the workers' --input)")
+	f.StringVar(&ef.shardKey, "shard-key", "", "on a sharded queue (--shards): put these tasks on the one shard this key names, so they keep their order (default: spread over the shards)")
 	f.BoolVar(&ef.asJSON, "json", false, "print one JSON object (tasks, errors, counts, files/s, time per stage) on stdout instead of a line per task")
 	return cmd
 }
@@ -104,7 +106,8 @@ func runEnqueue(ctx context.Context, g *globals, ef *enqueueFlags, args []string
 			len(in.skipped), plural(len(in.skipped), "y", "ies"), plural(len(in.skipped), "is", "are"), listSome(in.skipped, 5))
 	}
 	ft := &fileTasker{queueName: q.Name(), spec: spec, filters: spec.String(), shared: ef.shared, inputDir: ef.inputDir,
-		again: ef.again, maxBytes: min(pipeline.DefaultMaxBytes, q.Options().MaxBlobBytes), prio: prio, timeout: ef.timeout}
+		again: ef.again, maxBytes: min(pipeline.DefaultMaxBytes, q.Options().MaxBlobBytes), prio: prio, timeout: ef.timeout,
+		shardKey: ef.shardKey}
 	if len(in.files) == 1 {
 		ft.name = ef.name
 	}
@@ -134,6 +137,7 @@ func enqueueSamples(ctx context.Context, ef *enqueueFlags, q *queue.Queue, spec 
 	for i := range tasks {
 		tasks[i].Priority = prio
 		tasks[i].Timeout = ef.timeout
+		tasks[i].ShardKey = ef.shardKey
 	}
 	start := time.Now()
 	res, err := q.EnqueueBatchResults(ctx, tasks)

@@ -25,6 +25,7 @@ type fileTasker struct {
 	maxBytes  int64
 	prio      queue.Priority
 	timeout   time.Duration
+	shardKey  string // NewTask.ShardKey
 	name      string // --name, for a single file
 }
 
@@ -124,6 +125,6 @@ func (ft *fileTasker) task(path string, fi fs.FileInfo, data []byte) (queue.NewT
 	if ft.name != "" {
 		t.Name = ft.name
 	}
-	t.Priority, t.Timeout = ft.prio, ft.timeout
+	t.Priority, t.Timeout, t.ShardKey = ft.prio, ft.timeout, ft.shardKey
 	return t, nil
 }
