@@ -538,23 +538,110 @@ func (w *Worker) forget(id string) {
 // ackLoop records outcomes, batching whatever finished meanwhile into one
 // pipelined round trip. A Redis error is retried: the outcome is only dropped
 // when the claim is gone (lease lost), in which case another worker owns it.
+//
+// Outcomes that could not be recorded wait in a carry for their next try
+// (ackRetryMin, doubling to ackRetryMax) while newer ones go on being
+// recorded: on a sharded queue, acknowledgements one shard refuses (its
+// master down, its slot migrating) do not hold up the other shards'. After
+// ackAttempts tries an outcome is left to lease recovery.
 func (w *Worker) ackLoop(env runEnv) {
-	// Up to every slot's outcome in one trip (queue.FinishClaim splits the
-	// script calls itself).
 	batch := make([]queue.Outcome, 0, max(64, w.cfg.Concurrency))
-	for o := range w.results {
-		batch = append(batch[:0], o)
-		for yield := 0; ; yield++ {
-			batch = w.drain(batch)
-			if yield >= ackYields || len(batch) == cap(batch) || !w.running() {
-				break
+	c := ackCarry{tries: map[string]int{}, backoff: ackRetryMin}
+	results := w.results
+	for results != nil || len(c.outs) > 0 {
+		var retry <-chan time.Time
+		var timer *time.Timer
+		if len(c.outs) > 0 {
+			timer = time.NewTimer(time.Until(c.due))
+			retry = timer.C
+		}
+		batch = batch[:0]
+		select {
+		case o, ok := <-results:
+			if ok {
+				batch = w.gather(append(batch, o))
+			} else {
+				results = nil // closed: only the carry is left to record
 			}
-			runtime.Gosched()
+		case <-retry:
 		}
-		w.finish(env, batch)
-		for range batch {
-			env.handlers.Done()
+		if timer != nil {
+			timer.Stop()
 		}
+		if len(batch) > 0 {
+			left, err := w.finish(env, batch, true)
+			w.carry(env, &c, batch, left, err)
+		}
+		if len(c.outs) > 0 && !time.Now().Before(c.due) {
+			again := c.outs
+			c.outs = nil
+			left, err := w.finish(env, again, false)
+			w.carry(env, &c, again, left, err)
+		}
+	}
+}
+
+// ackCarry is what the acker has to send again.
+type ackCarry struct {
+	outs    []queue.Outcome
+	tries   map[string]int // by task id: round trips that left it unrecorded
+	backoff time.Duration  // the wait after the next round trip that leaves some
+	due     time.Time      // when outs go again
+}
+
+// carry settles a round trip of sent outcomes, of which left were not
+// recorded: the others are done; left wait in c for their next try, or are
+// given up after ackAttempts.
+func (w *Worker) carry(env runEnv, c *ackCarry, sent, left []queue.Outcome, err error) {
+	kept := make(map[string]bool, len(left))
+	for _, o := range left {
+		c.tries[o.Task.ID]++
+		if c.tries[o.Task.ID] >= ackAttempts {
+			// Give up; the lease will lapse and the task run again elsewhere.
+			w.log.Error("could not record a result, leaving it to lease recovery", "task", o.Task.ID, "err", err)
+			delete(c.tries, o.Task.ID)
+			w.forget(o.Task.ID)
+			continue
+		}
+		kept[o.Task.ID] = true
+		c.outs = append(c.outs, o)
+	}
+	done := 0
+	for _, o := range sent {
+		if !kept[o.Task.ID] {
+			delete(c.tries, o.Task.ID)
+			done++
+		}
+	}
+	for range done {
+		env.handlers.Done()
+	}
+	switch {
+	case len(left) > 0:
+		c.due = time.Now().Add(c.backoff)
+		c.backoff = min(c.backoff*2, ackRetryMax)
+	case len(c.outs) == 0:
+		c.backoff = ackRetryMin
+	}
+}
+
+// ackRetryMin and ackRetryMax bound the wait before outcomes that could not be
+// recorded are sent again; ackAttempts is how many times they are.
+const (
+	ackRetryMin = 50 * time.Millisecond
+	ackRetryMax = 2 * time.Second
+	ackAttempts = 30
+)
+
+// gather adds to batch the outcomes that finish meanwhile: what is queued,
+// and, while handlers run, what they return within ackYields turns.
+func (w *Worker) gather(batch []queue.Outcome) []queue.Outcome {
+	for yield := 0; ; yield++ {
+		batch = w.drain(batch)
+		if yield >= ackYields || len(batch) == cap(batch) || !w.running() {
+			return batch
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -589,34 +676,21 @@ func (w *Worker) running() bool {
 	return len(w.runs) > 0
 }
 
-// finish records a batch of outcomes. While the queue has work, the same round
-// trip claims for the slots free once the batch is recorded (the batch's own
-// tasks count as held until then, so this never claims more than free slots).
-func (w *Worker) finish(env runEnv, batch []queue.Outcome) {
+// finish sends one round trip for a batch of outcomes (after handing back
+// those that failed for want of Redis) and returns the outcomes to send again
+// and the first one's error. A fresh batch also claims, while the queue has
+// work, for the slots it frees (its own tasks count as held until then, so
+// this never claims more than free slots); outcomes sent again never do.
+func (w *Worker) finish(env runEnv, batch []queue.Outcome, fresh bool) ([]queue.Outcome, error) {
 	batch = w.handBack(env, batch)
 	if len(batch) == 0 {
-		return
+		return nil, nil
 	}
-	claim, backed := w.reserveClaim(env, len(batch))
-	pending := batch
-	backoff := 50 * time.Millisecond
-	for attempt := 0; len(pending) > 0; attempt++ {
-		var err error
-		pending, err = w.record(env, pending, claim, backed)
-		claim, backed = 0, 0 // only the first round trip claims
-		if len(pending) > 0 {
-			if attempt >= 30 {
-				// Give up; the leases will lapse and the tasks run again elsewhere.
-				w.log.Error("could not record results, leaving them to lease recovery", "tasks", len(pending), "err", err)
-				for _, o := range pending {
-					w.forget(o.Task.ID)
-				}
-				return
-			}
-			time.Sleep(backoff)
-			backoff = min(backoff*2, 2*time.Second)
-		}
+	claim, backed := 0, 0
+	if fresh {
+		claim, backed = w.reserveClaim(env, len(batch))
 	}
+	return w.record(env, batch, claim, backed)
 }
 
 // reserveClaim counts the slots a batch of n outcomes frees for a claim riding
