@@ -316,7 +316,10 @@ func (q *Queue) finishClaimSharded(ctx context.Context, outs []Outcome, worker s
 		}()
 	}
 	q.eachGroup(ctx, by, func(ctx context.Context, s int, sq *Queue) {
-		for j, err := range sq.Finish(ctx, pick(outs, by[s])) {
+		// A migrating shard's acks come back refused at once rather than wait
+		// out the migration (reshard.go): the worker sends them again later
+		// and meanwhile records the other shards' (workers' ack carry).
+		for j, err := range sq.Finish(withoutReshardWait(ctx), pick(outs, by[s])) {
 			errs[by[s][j]] = err
 		}
 	})
