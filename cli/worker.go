@@ -127,8 +127,12 @@ func newImageHandler(q *queue.Queue, output, input string) (*workers.ImageHandle
 	return h, nil
 }
 
+// sameSignal: a stop signal this soon after the first is the same request
+// delivered twice, not a second one.
+const sameSignal = 100 * time.Millisecond
+
 // stopOnSignal returns a context cancelled by the first stop signal; a second
-// one exits the process at once, with status 1: the tasks then in flight go
+// one (sameSignal or more later) exits the process at once, with status 1: the tasks then in flight go
 // back to the queue when their leases lapse. stop releases the signals and
 // ends the goroutine watching them.
 func stopOnSignal(parent context.Context, g *globals, grace time.Duration) (context.Context, func()) {
@@ -146,11 +150,20 @@ func stopOnSignal(parent context.Context, g *globals, grace time.Duration) (cont
 		}
 		fmt.Fprintf(g.errOut, "stopping: tasks in flight get %s to finish, then go back to the queue (signal again to exit now)\n", grace)
 		cancel()
-		select {
-		case <-sigs:
-			fmt.Fprintln(g.errOut, "second signal: exiting now; tasks in flight go back to the queue when their leases lapse")
-			os.Exit(1)
-		case <-done:
+		first := time.Now()
+		for {
+			select {
+			case <-sigs:
+				if time.Since(first) < sameSignal {
+					// The same stop sent twice: timeout(1) signals the worker
+					// and then its own process group, which holds the worker.
+					continue
+				}
+				fmt.Fprintln(g.errOut, "second signal: exiting now; tasks in flight go back to the queue when their leases lapse")
+				os.Exit(1)
+			case <-done:
+				return
+			}
 		}
 	}()
 	return ctx, func() {

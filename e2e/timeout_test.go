@@ -162,3 +162,21 @@ func TestStopWhileATaskCannotBeStopped(t *testing.T) {
 		must(t, err)
 	}
 }
+
+// `timeout 2 imgq worker` (a class script's way to run a worker for a while)
+// delivers SIGTERM twice at once, to the worker and to timeout's process
+// group: that is one stop, not two. The worker stops gracefully (exit 0) and
+// deregisters, so its id is free at once for the next run.
+func TestTwinStopSignalsAreOneStop(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	dir := t.TempDir()
+	q := newQueue(t, srv, "tw")
+	w := Start(t, srv, dir, "worker", "--queue", "tw", "--id", "tw1")
+	waitEvent(t, q, 30*time.Second, "worker_up", func(e queue.Event) bool { return e.Kind == queue.EventWorkerUp && e.Worker == "tw1" })
+	_ = w.Cmd.Process.Signal(syscall.SIGTERM)
+	_ = w.Cmd.Process.Signal(syscall.SIGTERM)
+	if code := w.Wait(t, 15*time.Second); code != 0 || strings.Contains(w.Output(), "second signal") {
+		t.Fatalf("two SIGTERMs at once: exit %d, want a graceful stop (0)\n%s", code, w.Output())
+	}
+	waitEvent(t, q, 10*time.Second, "worker_stopped", func(e queue.Event) bool { return e.Kind == queue.EventWorkerStop && e.Worker == "tw1" })
+}
