@@ -128,17 +128,28 @@ func newImageHandler(q *queue.Queue, output, input string) (*workers.ImageHandle
 }
 
 // sameSignal: a stop signal this soon after the first is the same request
-// delivered twice, not a second one.
+// delivered twice (timeout(1) signals the worker, then its own process group,
+// which holds the worker), not a second one.
 const sameSignal = 100 * time.Millisecond
 
 // stopOnSignal returns a context cancelled by the first stop signal; a second
-// one (sameSignal or more later) exits the process at once, with status 1: the tasks then in flight go
-// back to the queue when their leases lapse. stop releases the signals and
-// ends the goroutine watching them.
+// one (sameSignal or more later) exits the process at once, with status 1: the
+// tasks then in flight go back to the queue when their leases lapse. stop
+// releases the signals and ends the goroutine watching them.
 func stopOnSignal(parent context.Context, g *globals, grace time.Duration) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(parent)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, proc.StopSignals()...)
+	ctx, stop := watchStops(parent, sigs, g, grace, os.Exit)
+	return ctx, func() {
+		signal.Stop(sigs)
+		stop()
+	}
+}
+
+// watchStops is stopOnSignal's watcher on a channel of signals, with exit
+// standing for os.Exit.
+func watchStops(parent context.Context, sigs <-chan os.Signal, g *globals, grace time.Duration, exit func(int)) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(parent)
 	done := make(chan struct{})
 	ended := make(chan struct{})
 	go func() {
@@ -155,19 +166,17 @@ func stopOnSignal(parent context.Context, g *globals, grace time.Duration) (cont
 			select {
 			case <-sigs:
 				if time.Since(first) < sameSignal {
-					// The same stop sent twice: timeout(1) signals the worker
-					// and then its own process group, which holds the worker.
 					continue
 				}
 				fmt.Fprintln(g.errOut, "second signal: exiting now; tasks in flight go back to the queue when their leases lapse")
-				os.Exit(1)
+				exit(1)
+				return
 			case <-done:
 				return
 			}
 		}
 	}()
 	return ctx, func() {
-		signal.Stop(sigs)
 		close(done)
 		<-ended
 		cancel()

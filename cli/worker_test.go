@@ -3,8 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,4 +78,31 @@ func queueWithOneTask(t *testing.T) (url, id string) {
 		t.Fatal(err)
 	}
 	return "redis://" + srv.Addr() + "/0", task.ID
+}
+
+// The first stop signal cancels; the same signal again within sameSignal (as
+// timeout(1) delivers it) is the same stop; one later exits at once.
+func TestStopSignalsTwinsAndSecond(t *testing.T) {
+	sigs := make(chan os.Signal, 3)
+	var errOut lockedBuf
+	exits := make(chan int, 1)
+	ctx, stop := watchStops(context.Background(), sigs, &globals{errOut: &errOut}, time.Second, func(code int) { exits <- code })
+	defer stop()
+	sigs <- syscall.SIGTERM
+	sigs <- syscall.SIGTERM
+	<-ctx.Done()
+	select {
+	case code := <-exits:
+		t.Fatalf("twin signals exited with %d:\n%s", code, errOut.String())
+	case <-time.After(2 * sameSignal):
+	}
+	sigs <- syscall.SIGINT
+	select {
+	case code := <-exits:
+		if code != 1 || !strings.Contains(errOut.String(), "second signal") {
+			t.Fatalf("second signal: exit %d\n%s", code, errOut.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("a second signal %s after the first did not exit:\n%s", 2*sameSignal, errOut.String())
+	}
 }
