@@ -164,7 +164,7 @@ func (q *Queue) Requeue(ctx context.Context, ids ...string) (int, error) {
 	if q.sharded() {
 		// requeue.lua moves only a task in its shard's failed list: each id
 		// moves on the one shard that holds it.
-		return sumShards(q, func(s *Queue) (int, error) { return s.Requeue(ctx, ids...) })
+		return putBack(ctx, q, func(s *Queue) (int, error) { return s.Requeue(ctx, ids...) })
 	}
 	k := q.keys
 	n := 0
@@ -193,7 +193,7 @@ func (q *Queue) Requeue(ctx context.Context, ids ...string) (int, error) {
 // RequeueAll moves every dead letter back to pending.
 func (q *Queue) RequeueAll(ctx context.Context) (int, error) {
 	if q.sharded() {
-		return sumShards(q, func(s *Queue) (int, error) { return s.RequeueAll(ctx) })
+		return putBack(ctx, q, func(s *Queue) (int, error) { return s.RequeueAll(ctx) })
 	}
 	ids, err := q.rdb.LRange(ctx, q.keys.Failed, 0, -1).Result()
 	if err != nil {
@@ -218,7 +218,7 @@ func (q *Queue) RequeueAll(ctx context.Context) (int, error) {
 // whether their workers live. With only set, just those ids are considered.
 func (q *Queue) RequeueStuck(ctx context.Context, olderThan time.Duration, only ...string) (int, error) {
 	if q.sharded() {
-		return sumShards(q, func(s *Queue) (int, error) { return s.RequeueStuck(ctx, olderThan, only...) })
+		return putBack(ctx, q, func(s *Queue) (int, error) { return s.RequeueStuck(ctx, olderThan, only...) })
 	}
 	if olderThan <= 0 {
 		olderThan = q.opts.StuckAfter

@@ -238,7 +238,13 @@ func (q *Queue) Release(ctx context.Context, worker string, t Claimed) error {
 		if err != nil {
 			return fmt.Errorf("release: %w", err)
 		}
-		return s.Release(ctx, worker, t)
+		if err := s.Release(ctx, worker, t); err != nil {
+			return err
+		}
+		if t.shard > 0 {
+			_ = q.wake(ctx, 1) // shard 0 holds the tokens (sharded.go); best effort
+		}
+		return nil
 	}
 	k := q.keys
 	err := q.script(ctx, releaseScript).Run(ctx, q.rdb,

@@ -24,9 +24,9 @@ package queue
 // Wake-up tokens: one BLPOP can watch one slot only, so idle workers block on
 // shard 0's signal list. Enqueues on the other shards push their tokens there
 // from Go, right after their scripts; those shards' scripts push none (their
-// SignalCap is 0). A task that another path puts back on shard i > 0
-// (recovered, released, requeued, a retry whose backoff ended) wakes no one: an
-// idle worker finds it at its next poll, within its idle wait (≤ 250 ms).
+// SignalCap is 0). So do the calls that put tasks back in pending on shard
+// i > 0 (recovery, a retry whose backoff ended, release, requeue: putBack),
+// by their counts.
 
 import (
 	"context"
@@ -501,6 +501,21 @@ func sumShards[N int | int64](q *Queue, fn func(s *Queue) (N, error)) (N, error)
 	return total, nil
 }
 
+// putBack is sumShards for calls that put tasks back in pending (recovery,
+// retries due, requeues): it wakes idle workers for those of shards other
+// than shard 0, whose scripts push no tokens (see above).
+func putBack[N int | int64](ctx context.Context, q *Queue, fn func(s *Queue) (N, error)) (N, error) {
+	i := -1 // sumShards goes through the shards in order
+	return sumShards(q, func(s *Queue) (N, error) {
+		i++
+		n, err := fn(s)
+		if i > 0 && n > 0 {
+			_ = q.wake(ctx, int64(n)) // best effort: an idle worker polls anyway
+		}
+		return n, err
+	})
+}
+
 // onShards runs fn on every shard in order, stopping at the first error.
 func (q *Queue) onShards(fn func(s *Queue) error) error {
 	_, err := sumShards(q, func(s *Queue) (int, error) { return 0, fn(s) })
@@ -526,13 +541,17 @@ func (q *Queue) heartbeatSharded(ctx context.Context, w WorkerInfo, state Worker
 func (q *Queue) housekeepSharded(ctx context.Context, period time.Duration) (Maintenance, bool, error) {
 	var m Maintenance
 	var any bool
-	err := q.onShards(func(s *Queue) error {
+	_, err := putBack(ctx, q, func(s *Queue) (int, error) {
 		sm, ran, err := s.Housekeep(ctx, period)
 		m, any = m.add(sm), any || ran
-		return err
+		return sm.backInPending(), err
 	})
 	return m, any, err
 }
+
+// backInPending counts the tasks a pass put back in pending (at most: a
+// recovered task on its last attempt is dead-lettered instead).
+func (m Maintenance) backInPending() int { return m.Recovered + m.Forwarded + m.Stuck }
 
 // add is m and o together.
 func (m Maintenance) add(o Maintenance) Maintenance {

@@ -423,3 +423,67 @@ func TestShardCountIsRecordedAndAgreed(t *testing.T) {
 		t.Errorf("malformed record: %v", err)
 	}
 }
+
+// A task put back in pending on a shard other than shard 0 (a lapsed lease
+// recovered, a release, a requeue) pushes a wake-up token where idle workers
+// wait: shard 0's signal list.
+func TestShardedPutBackWakesIdleWorkers(t *testing.T) {
+	q, rdb, _ := newQueue(t, queue.Options{Name: "img", Shards: 3, Lease: 200 * time.Millisecond, MaxAttempts: 5})
+	ctx := context.Background()
+	signal := q.Shards()[0].Keys().Signal
+	var id string
+	for j := 0; ; j++ {
+		id = fmt.Sprint("t", j)
+		if _, _, err := q.Enqueue(ctx, queue.NewTask{ID: id, Payload: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+		if shardOf(t, q, rdb, id) > 0 {
+			break
+		}
+	}
+	tokens := func() int64 { return rdb.LLen(ctx, signal).Val() }
+	drain := func() {
+		rdb.Del(ctx, signal)
+		held, err := q.Claim(ctx, "ghost", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range held {
+			if c.ID != id {
+				if err := q.Complete(ctx, "ghost", c, nil, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	// Recovery of a lapsed lease: ghost holds the task and never beats.
+	drain()
+	eventually(t, 5*time.Second, "the lapsed lease recovered", func() bool {
+		m, err := q.Maintain(ctx)
+		return err == nil && m.Recovered > 0
+	})
+	if tokens() == 0 {
+		t.Fatal("recovery on another shard pushed no token to shard 0's signal")
+	}
+	// Release.
+	rdb.Del(ctx, signal)
+	c := claimOne(t, q, "w")
+	if err := q.Release(ctx, "w", c); err != nil {
+		t.Fatal(err)
+	}
+	if tokens() == 0 {
+		t.Fatal("a release on another shard pushed no token")
+	}
+	// Requeue of a dead letter.
+	c = claimOne(t, q, "w")
+	if err := q.Fail(ctx, "w", c, queue.Permanent(errors.New("bad")), 0); err != nil {
+		t.Fatal(err)
+	}
+	rdb.Del(ctx, signal)
+	if n, err := q.Requeue(ctx, id); err != nil || n != 1 {
+		t.Fatalf("requeue: %d %v", n, err)
+	}
+	if tokens() == 0 {
+		t.Fatal("a requeue on another shard pushed no token")
+	}
+}

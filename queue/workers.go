@@ -188,10 +188,10 @@ type Maintenance struct {
 func (q *Queue) Maintain(ctx context.Context) (Maintenance, error) {
 	if q.sharded() {
 		var m Maintenance
-		err := q.onShards(func(s *Queue) error {
+		_, err := putBack(ctx, q, func(s *Queue) (int, error) {
 			sm, err := s.Maintain(ctx)
 			m = m.add(sm)
-			return err
+			return sm.backInPending(), err
 		})
 		return m, err
 	}
