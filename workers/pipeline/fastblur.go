@@ -230,9 +230,25 @@ func hblurEdgeByte(src []uint8, i, c, w int, k []float64) uint8 {
 // vblurRow computes output row y from the byte-pair rows of tmp (np pairs
 // per row, h rows) around it.
 func vblurRow(dst []uint8, tmp []uint64, np, h, y int, k []float64, sym []int32, acc []uint64) {
-	r := len(k) - 1
 	a := acc[:np]
-	row := func(y int) []uint64 { return tmp[y*np : y*np+np : y*np+np] }
+	vsum(a, tmp, np, h, y, k, sym, blurOne)
+	n := len(dst)
+	for i, v := range a {
+		v = ((v + laneRound) >> blurShift) & laneMask
+		dst[2*i] = uint8(v)
+		if 2*i+1 < n {
+			dst[2*i+1] = uint8(v >> 32)
+		}
+	}
+}
+
+// vsum fills a with the weighted sum of the rows of tmp (stride words a row,
+// h rows) around row y, lane by lane: the fixed-point weights sym inside the
+// image, near its top or bottom the weights k of the rows inside,
+// renormalised to one. Both vertical passes (two and four lanes a word) use it.
+func vsum(a, tmp []uint64, stride, h, y int, k []float64, sym []int32, one int32) {
+	r := len(k) - 1
+	row := func(y int) []uint64 { return tmp[y*stride : y*stride+stride : y*stride+stride] }
 	if y-r >= 0 && y+r < h {
 		w0 := uint64(sym[0])
 		for i, v := range row(y) {
@@ -255,29 +271,20 @@ func vblurRow(dst []uint8, tmp []uint64, np, h, y int, k []float64, sym []int32,
 				a[i] += wt*(up[i]+dn[i]) + wt2*(up2[i]+dn2[i])
 			}
 		}
-	} else {
-		// Near the top or bottom: renormalised weights for the rows inside.
-		y0, y1 := max(y-r, 0), min(y+r, h-1)
-		ws := make([]float64, 0, y1-y0+1)
-		for iy := y0; iy <= y1; iy++ {
-			ws = append(ws, k[abs(y-iy)])
-		}
-		fw := fixedWeights(ws)
-		clear(a)
-		for j, iy := 0, y0; iy <= y1; j, iy = j+1, iy+1 {
-			wt := uint64(fw[j])
-			src := row(iy)[:len(a)]
-			for i := range a {
-				a[i] += wt * src[i]
-			}
-		}
+		return
 	}
-	n := len(dst)
-	for i, v := range a {
-		v = ((v + laneRound) >> blurShift) & laneMask
-		dst[2*i] = uint8(v)
-		if 2*i+1 < n {
-			dst[2*i+1] = uint8(v >> 32)
+	y0, y1 := max(y-r, 0), min(y+r, h-1)
+	ws := make([]float64, 0, y1-y0+1)
+	for iy := y0; iy <= y1; iy++ {
+		ws = append(ws, k[abs(y-iy)])
+	}
+	fw := fixedWeightsTo(ws, one)
+	clear(a)
+	for j, iy := 0, y0; iy <= y1; j, iy = j+1, iy+1 {
+		wt := uint64(fw[j])
+		src := row(iy)[:len(a)]
+		for i := range a {
+			a[i] += wt * src[i]
 		}
 	}
 }

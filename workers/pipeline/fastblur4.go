@@ -196,48 +196,8 @@ func hblur4Rows(tmp []uint64, nq int, p plane, y, yEnd int, k []float64, sym []i
 // vblur4Row computes output row y from the rows of tmp around it (nq words
 // of four bytes per row, h rows).
 func vblur4Row(dst []uint8, tmp []uint64, nq, h, y int, k []float64, sym []int32, acc []uint64) {
-	r := len(k) - 1
 	a := acc[:nq]
-	row := func(y int) []uint64 { return tmp[y*nq : y*nq+nq : y*nq+nq] }
-	if y-r >= 0 && y+r < h {
-		w0 := uint64(sym[0])
-		for i, v := range row(y) {
-			a[i] = w0 * v
-		}
-		for t := 1; t <= r; t += 2 {
-			wt := uint64(sym[t])
-			up, dn := row(y-t), row(y+t)
-			up, dn = up[:len(a)], dn[:len(a)]
-			if t == r {
-				for i := range a {
-					a[i] += wt * (up[i] + dn[i])
-				}
-				break
-			}
-			wt2 := uint64(sym[t+1])
-			up2, dn2 := row(y-t-1), row(y+t+1)
-			up2, dn2 = up2[:len(a)], dn2[:len(a)]
-			for i := range a {
-				a[i] += wt*(up[i]+dn[i]) + wt2*(up2[i]+dn2[i])
-			}
-		}
-	} else {
-		// Near the top or bottom: renormalised weights for the rows inside.
-		y0, y1 := max(y-r, 0), min(y+r, h-1)
-		ws := make([]float64, 0, y1-y0+1)
-		for iy := y0; iy <= y1; iy++ {
-			ws = append(ws, k[abs(y-iy)])
-		}
-		fw := fixedWeightsTo(ws, blur4One)
-		clear(a)
-		for j, iy := 0, y0; iy <= y1; j, iy = j+1, iy+1 {
-			wt := uint64(fw[j])
-			src := row(iy)[:len(a)]
-			for i := range a {
-				a[i] += wt * src[i]
-			}
-		}
-	}
+	vsum(a, tmp, nq, h, y, k, sym, blur4One)
 	n := len(dst)
 	whole := n / 4
 	for i, v := range a[:whole] {
