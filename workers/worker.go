@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -596,9 +597,16 @@ func (w *Worker) carry(env runEnv, c *ackCarry, sent, left []queue.Outcome, err 
 	kept := make(map[string]bool, len(left))
 	for _, o := range left {
 		c.tries[o.Task.ID]++
-		if c.tries[o.Task.ID] >= ackAttempts {
+		handBack := o.Err != nil && queue.IsUnavailable(o.Err)
+		// A stopping worker tries a hand-back a few times only: lease
+		// recovery requeues the task as well, and the worker may exit.
+		if n := c.tries[o.Task.ID]; n >= ackAttempts || handBack && env.ctx.Err() != nil && n >= 3 {
 			// Give up; the lease will lapse and the task run again elsewhere.
-			w.log.Error("could not record a result, leaving it to lease recovery", "task", o.Task.ID, "err", err)
+			what := "could not record a result, leaving it to lease recovery"
+			if handBack {
+				what = "could not hand back a task, leaving it to lease recovery"
+			}
+			w.log.Error(what, "task", o.Task.ID, "err", err)
 			delete(c.tries, o.Task.ID)
 			w.forget(o.Task.ID)
 			continue
@@ -682,15 +690,16 @@ func (w *Worker) running() bool {
 // work, for the slots it frees (its own tasks count as held until then, so
 // this never claims more than free slots); outcomes sent again never do.
 func (w *Worker) finish(env runEnv, batch []queue.Outcome, fresh bool) ([]queue.Outcome, error) {
-	batch = w.handBack(env, batch)
+	batch, again, herr := w.handBack(env, batch)
 	if len(batch) == 0 {
-		return nil, nil
+		return again, herr
 	}
 	claim, backed := 0, 0
 	if fresh {
 		claim, backed = w.reserveClaim(env, len(batch))
 	}
-	return w.record(env, batch, claim, backed)
+	left, err := w.record(env, batch, claim, backed)
+	return append(left, again...), cmp.Or(err, herr)
 }
 
 // reserveClaim counts the slots a batch of n outcomes frees for a claim riding
@@ -783,35 +792,30 @@ func (w *Worker) settle(pending []queue.Outcome, errs []error) (retry, recorded 
 // handBack releases the tasks whose handler failed only because Redis was out
 // of reach (queue.IsUnavailable: the input could not be read, say): the outage
 // is not the task's fault, so it goes back to pending without using an attempt
-// rather than recording a failed one. Redis may still be down: the release is
-// retried as finish retries acks (a few times only once the worker is stopping); if it never gets through, the lease lapses and
-// recovery requeues the task. It returns the other outcomes.
-func (w *Worker) handBack(env runEnv, batch []queue.Outcome) []queue.Outcome {
-	rest := batch[:0:0]
+// rather than recording a failed one. Redis may still be down: a release that
+// does not get through is returned in again, for the acker's carry to try
+// later like an acknowledgement (a few times only once the worker is
+// stopping, see carry); if it never gets through, the lease lapses and
+// recovery requeues the task. It returns the other outcomes too.
+func (w *Worker) handBack(env runEnv, batch []queue.Outcome) (rest, again []queue.Outcome, err error) {
+	rest = batch[:0:0]
 	for _, o := range batch {
 		if o.Err == nil || !queue.IsUnavailable(o.Err) {
 			rest = append(rest, o)
 			continue
 		}
-		backoff := 50 * time.Millisecond
-		for attempt := 0; ; attempt++ {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(env.ctx), 10*time.Second)
-			err := w.q.Release(ctx, w.cfg.ID, o.Task)
-			cancel()
-			if err == nil || errors.Is(err, queue.ErrLeaseLost) {
-				w.log.Warn("task handed back, no attempt used: redis was unavailable", "task", o.Task.ID, "cause", o.Err, "release", err)
-				break
-			}
-			if attempt >= 30 || env.ctx.Err() != nil && attempt >= 3 {
-				w.log.Error("could not hand back a task, leaving it to lease recovery", "task", o.Task.ID, "err", err)
-				break
-			}
-			time.Sleep(backoff)
-			backoff = min(backoff*2, 2*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(env.ctx), 10*time.Second)
+		rerr := w.q.Release(ctx, w.cfg.ID, o.Task)
+		cancel()
+		if rerr != nil && !errors.Is(rerr, queue.ErrLeaseLost) {
+			again = append(again, o)
+			err = cmp.Or(err, rerr)
+			continue
 		}
+		w.log.Warn("task handed back, no attempt used: redis was unavailable", "task", o.Task.ID, "cause", o.Err, "release", rerr)
 		w.forget(o.Task.ID)
 	}
-	return rest
+	return rest, again, err
 }
 
 // release hands claimed tasks straight back to pending (see finish).
