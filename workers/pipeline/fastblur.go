@@ -154,29 +154,9 @@ func hblurRow(dst []uint64, src []uint8, w, c int, k []float64, sym []int32, sc 
 	} else {
 		cnt := mhi - mlo
 		a := sc.acc[:cnt]
-		w0 := uint64(sym[0])
-		for j, v := range even[mlo:mhi] {
-			a[j] = w0 * v
-		}
-		for t := 1; t <= r; t += 2 {
-			wt := uint64(sym[t])
-			d := t * c
-			left, right := run(2*mlo-d, cnt), run(2*mlo+d, cnt)
-			left, right = left[:len(a)], right[:len(a)]
-			if t == r {
-				for j := range a {
-					a[j] += wt * (left[j] + right[j])
-				}
-				break
-			}
-			// Two taps per pass: half the loads and stores of a.
-			wt2 := uint64(sym[t+1])
-			left2, right2 := run(2*mlo-d-c, cnt), run(2*mlo+d+c, cnt)
-			left2, right2 = left2[:len(a)], right2[:len(a)]
-			for j := range a {
-				a[j] += wt*(left[j]+right[j]) + wt2*(left2[j]+right2[j])
-			}
-		}
+		symTaps(a, even[mlo:mhi], sym, r, func(t int) ([]uint64, []uint64) {
+			return run(2*mlo-t*c, cnt), run(2*mlo+t*c, cnt)
+		})
 		out := dst[mlo:mhi]
 		for j, v := range a {
 			out[j] = ((v + laneRound) >> blurShift) & laneMask
@@ -242,6 +222,34 @@ func vblurRow(dst []uint8, tmp []uint64, np, h, y int, k []float64, sym []int32,
 	}
 }
 
+// symTaps sets a, lane by lane, to a symmetric blur's sum: sym[0] times
+// centre, plus for t = 1..r sym[t] times the words t taps before and after
+// (at(t)), two taps a pass to halve the loads and stores of a. Both
+// horizontal passes and the vertical one use it.
+func symTaps(a, centre []uint64, sym []int32, r int, at func(t int) (before, after []uint64)) {
+	w0 := uint64(sym[0])
+	for j, v := range centre[:len(a)] {
+		a[j] = w0 * v
+	}
+	for t := 1; t <= r; t += 2 {
+		wt := uint64(sym[t])
+		b1, f1 := at(t)
+		b1, f1 = b1[:len(a)], f1[:len(a)]
+		if t == r {
+			for j := range a {
+				a[j] += wt * (b1[j] + f1[j])
+			}
+			return
+		}
+		wt2 := uint64(sym[t+1])
+		b2, f2 := at(t + 1)
+		b2, f2 = b2[:len(a)], f2[:len(a)]
+		for j := range a {
+			a[j] += wt*(b1[j]+f1[j]) + wt2*(b2[j]+f2[j])
+		}
+	}
+}
+
 // vsum fills a with the weighted sum of the rows of tmp (stride words a row,
 // h rows) around row y, lane by lane: the fixed-point weights sym inside the
 // image, near its top or bottom the weights k of the rows inside,
@@ -250,27 +258,7 @@ func vsum(a, tmp []uint64, stride, h, y int, k []float64, sym []int32, one int32
 	r := len(k) - 1
 	row := func(y int) []uint64 { return tmp[y*stride : y*stride+stride : y*stride+stride] }
 	if y-r >= 0 && y+r < h {
-		w0 := uint64(sym[0])
-		for i, v := range row(y) {
-			a[i] = w0 * v
-		}
-		for t := 1; t <= r; t += 2 {
-			wt := uint64(sym[t])
-			up, dn := row(y-t), row(y+t)
-			up, dn = up[:len(a)], dn[:len(a)]
-			if t == r {
-				for i := range a {
-					a[i] += wt * (up[i] + dn[i])
-				}
-				break
-			}
-			wt2 := uint64(sym[t+1])
-			up2, dn2 := row(y-t-1), row(y+t+1)
-			up2, dn2 = up2[:len(a)], dn2[:len(a)]
-			for i := range a {
-				a[i] += wt*(up[i]+dn[i]) + wt2*(up2[i]+dn2[i])
-			}
-		}
+		symTaps(a, row(y), sym, r, func(t int) ([]uint64, []uint64) { return row(y - t), row(y + t) })
 		return
 	}
 	y0, y1 := max(y-r, 0), min(y+r, h-1)

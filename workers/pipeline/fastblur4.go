@@ -138,29 +138,9 @@ func hblur4Rows(tmp []uint64, nq int, p plane, y, yEnd int, k []float64, sym []i
 		lo, hi = W, W
 	} else {
 		a := out[lo:hi]
-		w0 := uint64(sym[0])
-		for j, v := range in[lo:hi] {
-			a[j] = w0 * v
-		}
-		for t := 1; t <= r; t += 2 {
-			d := t * c
-			wt := uint64(sym[t])
-			left, right := in[lo-d:hi-d], in[lo+d:hi+d]
-			left, right = left[:len(a)], right[:len(a)]
-			if t == r {
-				for j := range a {
-					a[j] += wt * (left[j] + right[j])
-				}
-				break
-			}
-			// Two taps per pass: half the loads and stores of a.
-			wt2 := uint64(sym[t+1])
-			left2, right2 := in[lo-d-c:hi-d-c], in[lo+d+c:hi+d+c]
-			left2, right2 = left2[:len(a)], right2[:len(a)]
-			for j := range a {
-				a[j] += wt*(left[j]+right[j]) + wt2*(left2[j]+right2[j])
-			}
-		}
+		symTaps(a, in[lo:hi], sym, r, func(t int) ([]uint64, []uint64) {
+			return in[lo-t*c : hi-t*c], in[lo+t*c : hi+t*c]
+		})
 		for j, v := range a {
 			a[j] = ((v + lane4Round) >> blur4Shift) & lane4Mask
 		}
