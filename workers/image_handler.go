@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -95,14 +94,12 @@ func (h *ImageHandler) Handle(ctx context.Context, t queue.Claimed) ([]byte, err
 // which is quality 75. imgq's own tasks get pipeline.DefaultQuality (90).
 const CourseQuality = 75
 
-// outputQuality is the JPEG quality a task's output is saved at. A task that
-// names no filters is a course-made one (the course's producer writes only
-// name, image_path and output_path; imgq's enqueue always names its
-// filters): it gets the course's whole processing, its chain (DecodeJob)
-// and its save, so its output is the file the course's worker would write
-// (the same size, 46.6–49.4 dB from Pillow's own; BENCHMARKS.md §9).
+// outputQuality is the JPEG quality a task's output is saved at: a
+// course-made task (Job.CourseMade) gets the course's save, so its output is
+// the file the course's worker would write (the same size, 46.6–49.4 dB from
+// Pillow's own; BENCHMARKS.md §9).
 func outputQuality(job Job) int {
-	if strings.TrimSpace(job.Filters) == "" {
+	if job.CourseMade() {
 		return CourseQuality
 	}
 	return 0 // pipeline.DefaultQuality

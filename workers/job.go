@@ -33,6 +33,11 @@ type Job struct {
 // CourseFilters is the course's pipeline: what a task without filters gets.
 const CourseFilters = "brightness:1.8,blur:2,grayscale"
 
+// CourseMade reports a task the course's producer wrote: it names no filters
+// (imgq's enqueue always does), so it gets the course's whole processing, its
+// filter chain and its save.
+func (j Job) CourseMade() bool { return strings.TrimSpace(j.Filters) == "" }
+
 // DecodeJob parses a task's data; garbage written into Redis by hand is a
 // permanent error (retrying cannot fix it).
 func DecodeJob(data []byte) (Job, pipeline.Spec, error) {
@@ -41,7 +46,7 @@ func DecodeJob(data []byte) (Job, pipeline.Spec, error) {
 		return j, nil, queue.Permanent(fmt.Errorf("malformed task data (want a JSON object with name, image_path, output_path): %w", err))
 	}
 	filters := j.Filters
-	if strings.TrimSpace(filters) == "" {
+	if j.CourseMade() {
 		filters = CourseFilters
 	}
 	spec, err := pipeline.Parse(filters)
